@@ -1,0 +1,80 @@
+package dev.mproxy.testing;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.util.ResourceLeakDetector;
+import io.netty.util.ResourceLeakDetectorFactory;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Collects Netty's leak reports instead of only logging them, so a test that leaks a buffer fails. Installed
+ * by {@link LeakDetectionSession} before any buffer class is initialised.
+ */
+public final class LeakReports {
+
+    private static final ConcurrentLinkedQueue<String> REPORTS = new ConcurrentLinkedQueue<>();
+
+    private LeakReports() {
+    }
+
+    static void install() {
+        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
+        ResourceLeakDetectorFactory.setResourceLeakDetectorFactory(new ResourceLeakDetectorFactory() {
+            @Override
+            public <T> ResourceLeakDetector<T> newResourceLeakDetector(Class<T> resource, int samplingInterval,
+                                                                       long maxActive) {
+                return new RecordingDetector<>(resource, samplingInterval);
+            }
+        });
+    }
+
+    /**
+     * Makes unreachable leaked buffers visible: collect garbage, then allocate, because a detector reports
+     * what the collector found only when it tracks the next object. Returns and clears the reports.
+     */
+    public static List<String> collect() {
+        for (int round = 0; round < 3; round++) {
+            System.gc();
+            System.runFinalization();
+            for (int i = 0; i < 16; i++) {
+                ByteBuf pooled = PooledByteBufAllocator.DEFAULT.buffer(8);
+                ByteBuf heap = UnpooledByteBufAllocator.DEFAULT.heapBuffer(8);
+                ByteBuf direct = UnpooledByteBufAllocator.DEFAULT.directBuffer(8);
+                pooled.release();
+                heap.release();
+                direct.release();
+            }
+        }
+        List<String> reports = new ArrayList<>();
+        String report;
+        while ((report = REPORTS.poll()) != null) {
+            reports.add(report);
+        }
+        return reports;
+    }
+
+    private static final class RecordingDetector<T> extends ResourceLeakDetector<T> {
+
+        RecordingDetector(Class<T> resourceType, int samplingInterval) {
+            super(resourceType, samplingInterval);
+        }
+
+        @Override
+        protected boolean needReport() {
+            return true;
+        }
+
+        @Override
+        protected void reportTracedLeak(String resourceType, String records) {
+            REPORTS.add("LEAK: " + resourceType + " was not released." + records);
+        }
+
+        @Override
+        protected void reportUntracedLeak(String resourceType) {
+            REPORTS.add("LEAK: " + resourceType + " was not released (no records).");
+        }
+    }
+}
