@@ -2,6 +2,8 @@ package dev.mproxy.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.math.BigDecimal;
+import java.math.MathContext;
+import java.math.RoundingMode;
 import java.util.Iterator;
 
 /**
@@ -79,8 +81,7 @@ final class JsValues {
         if (d < 0) {
             return "-" + number(-d);
         }
-        // The shortest decimal digits s (k of them) with value s × 10^(n-k).
-        BigDecimal decimal = new BigDecimal(Double.toString(d)).stripTrailingZeros();
+        BigDecimal decimal = shortest(d);
         String s = decimal.unscaledValue().toString();
         int k = s.length();
         int n = k - decimal.scale();
@@ -96,5 +97,20 @@ final class JsValues {
         int e = n - 1;
         String exponent = "e" + (e < 0 ? '-' : '+') + Math.abs(e);
         return k == 1 ? s + exponent : s.charAt(0) + "." + s.substring(1) + exponent;
+    }
+
+    /**
+     * The decimal with the fewest digits that reads back as {@code d}, the closest to {@code d} among those:
+     * ECMA-262's choice of s, k and n. Java 17's Double.toString is not always shortest (JDK-4511638).
+     */
+    private static BigDecimal shortest(double d) {
+        BigDecimal exact = new BigDecimal(d);
+        for (int digits = 1; digits < 17; digits++) {
+            BigDecimal rounded = exact.round(new MathContext(digits, RoundingMode.HALF_EVEN));
+            if (rounded.doubleValue() == d) {
+                return rounded.stripTrailingZeros();
+            }
+        }
+        return exact.round(new MathContext(17, RoundingMode.HALF_EVEN)).stripTrailingZeros();
     }
 }

@@ -50,8 +50,15 @@ public final class MproxyCommand implements Runnable {
         CommandLine cmd = new CommandLine(new MproxyCommand());
         cmd.setOut(out);
         cmd.setErr(err);
-        cmd.setExitCodeExceptionMapper(t -> t instanceof BadInputException ? ExitCodes.DATA_ERROR
+        cmd.setExitCodeExceptionMapper(t -> t instanceof CommandException ? ((CommandException) t).exitCode()
                 : ExitCodes.FAILURE);
+        cmd.setParameterExceptionHandler((ex, args) -> {
+            CommandLine failed = ex.getCommandLine();
+            failed.getErr().println("mproxy: " + ex.getMessage() + " (see '"
+                    + failed.getCommandSpec().qualifiedName() + " --help')");
+            failed.getErr().flush();
+            return ExitCodes.USAGE;
+        });
         cmd.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             PrintWriter errors = commandLine.getErr();
             errors.println("mproxy " + commandLine.getCommandName() + ": " + describe(ex));

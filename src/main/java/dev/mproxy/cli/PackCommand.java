@@ -55,12 +55,12 @@ final class PackCommand implements Callable<Integer> {
         JsonNode json = readJson(input);
         JsonNode address = json.get("address");
         if (address == null || !address.isContainerNode()) {
-            throw new BadInputException(input + ": \"address\" must be an object (found: "
+            throw CommandException.badInput(input + ": \"address\" must be an object (found: "
                     + (address == null ? "nothing" : address.getNodeType().toString().toLowerCase()) + ')');
         }
         JsonNode filepath = json.get("filepath");
         if (filepath == null || !filepath.isTextual()) {
-            throw new BadInputException(input + ": \"filepath\" must be a string");
+            throw CommandException.badInput(input + ": \"filepath\" must be a string");
         }
         Path payloadPath = input.toAbsolutePath().getParent().resolve(filepath.textValue());
         byte[] payload = readPayload(payloadPath);
@@ -69,7 +69,7 @@ final class PackCommand implements Callable<Integer> {
         try (Packing packing = new Packing(address, payload)) {
             packed = MproxyMessageEncoder.PADDED.encode(ByteBufAllocator.DEFAULT, packing.message);
         } catch (IllegalArgumentException e) {
-            throw new BadInputException(input + ": " + e.getMessage(), e);
+            throw CommandException.badInput(input + ": " + e.getMessage(), e);
         }
         int written = packed.readableBytes();
         try (OutputStream out = Files.newOutputStream(output)) {
@@ -129,9 +129,9 @@ final class PackCommand implements Callable<Integer> {
         try {
             return JSON.readTree(Files.readAllBytes(path));
         } catch (NoSuchFileException e) {
-            throw new BadInputException(path + ": no such file");
+            throw CommandException.failure(path + ": no such file");
         } catch (JacksonException e) {
-            throw new BadInputException(path + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw CommandException.badInput(path + ": not valid JSON: " + e.getOriginalMessage(), e);
         }
     }
 
@@ -139,7 +139,7 @@ final class PackCommand implements Callable<Integer> {
         try {
             return Files.readAllBytes(path);
         } catch (NoSuchFileException e) {
-            throw new BadInputException(path + ": no such file (named by \"filepath\")");
+            throw CommandException.failure(path + ": no such file (named by \"filepath\")");
         }
     }
 }

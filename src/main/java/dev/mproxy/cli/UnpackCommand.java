@@ -69,7 +69,7 @@ final class UnpackCommand implements Callable<Integer> {
             }
             decode(channel, out, channel::finish);
         } catch (MproxyProtocolException e) {
-            throw new BadInputException(e.getMessage(), e);
+            throw CommandException.badInput(e.getMessage(), e);
         } finally {
             channel.finishAndReleaseAll();
             out.flush();
@@ -123,7 +123,7 @@ final class UnpackCommand implements Callable<Integer> {
         try {
             return Files.newInputStream(Path.of(name));
         } catch (NoSuchFileException e) {
-            throw new BadInputException(name + ": no such file");
+            throw CommandException.failure(name + ": no such file");
         }
     }
 }
