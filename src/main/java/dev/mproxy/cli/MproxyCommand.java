@@ -14,8 +14,8 @@ import picocli.CommandLine.Spec;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = {
-            "Self-hosted tunnel gateway: devices behind NAT expose local services through a public gateway,",
-            "multiplexed over one WebSocket per device with the M-PROXY v1 framing of proxy-packer.",
+            "Self-hosted tunnel gateway: devices behind NAT expose local services through a public gateway, "
+                + "multiplexed over one WebSocket per device with the M-PROXY v1 framing of proxy-packer.",
             ""
         },
         subcommands = {PackCommand.class, UnpackCommand.class, CommandLine.HelpCommand.class},

@@ -27,14 +27,16 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "pack",
         description = {
-            "Pack one captured payload into an M-PROXY v1 data message, byte-identical to proxy-packer's",
-            "'node test/pack.js INPUT.json OUTPUT.bin'.",
+            "Pack a captured payload into one M-PROXY v1 message, as proxy-packer does.",
             "",
-            "INPUT.json holds {\"version\":1, \"address\":{\"family\",\"address\",\"port\",\"service\",",
-            "\"serviceport\"}, \"filepath\":\"payload.bin\"} (filepath relative to INPUT.json). The stream is",
-            "named from the payload's TLS SNI, else its HTTP Host header. An empty payload is packed as one",
-            "space, as the reference does. Headers the reference would corrupt (over 255 bytes, or a field",
-            "holding a comma or control character) are refused with exit code 65."
+            "Byte-identical to proxy-packer's 'node test/pack.js INPUT.json OUTPUT.bin'. INPUT.json holds "
+                + "{\"version\":1, \"address\":{\"family\", \"address\", \"port\", \"service\", "
+                + "\"serviceport\"}, \"filepath\":\"payload.bin\"}, filepath relative to INPUT.json.",
+            "",
+            "The stream is named from the payload's TLS SNI, else its HTTP Host header. An empty payload is "
+                + "packed as one space, as the reference does. A header the reference would corrupt (over 255 "
+                + "bytes, or a field holding a comma or a control character) is refused with exit code 65.",
+            ""
         },
         mixinStandardHelpOptions = true)
 final class PackCommand implements Callable<Integer> {

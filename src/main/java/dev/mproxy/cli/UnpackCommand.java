@@ -31,13 +31,15 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "unpack",
         description = {
-            "Decode an M-PROXY v1 stream and print one JSON object per message per line, with the keys",
-            "type, family, address, port, service, serviceport, name (header fields exactly as on the",
-            "wire, \"\" when absent; for a connection, service is the 8th field) and data (the body in",
-            "base64, \"\" when none).",
+            "Decode an M-PROXY v1 stream into one JSON object per message per line.",
             "",
-            "On corrupt input the messages before the fault are printed, then one line on stderr names the",
-            "offset and the rule of protocol-spec/m-proxy-v1.md that was broken, and the exit code is 65."
+            "Keys: type, family, address, port, service, serviceport, name (header fields exactly as on the "
+                + "wire, \"\" when absent; for a connection, service is the 8th field) and data (the body in "
+                + "base64, \"\" when none).",
+            "",
+            "On corrupt input the messages before the fault are printed, then one line on stderr names the "
+                + "offset and the rule of protocol-spec/m-proxy-v1.md that was broken, and the exit code is 65.",
+            ""
         },
         mixinStandardHelpOptions = true)
 final class UnpackCommand implements Callable<Integer> {
