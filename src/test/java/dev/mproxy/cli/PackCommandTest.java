@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mproxy.testing.Testdata;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
@@ -18,17 +18,17 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** {@code mproxy pack} against outputs of proxy-packer's {@code node test/pack.js} (protocol-spec §7). */
 class PackCommandTest {
 
-    private static final Path TESTDATA = Path.of("testdata");
+    private static final Path TESTDATA = Testdata.ROOT;
 
     @TempDir
     Path tmp;
 
     static Stream<String> packCases() {
-        return folders("pack");
+        return Testdata.folders("pack");
     }
 
     static Stream<String> refusedCases() {
-        return folders("pack-refused");
+        return Testdata.folders("pack-refused");
     }
 
     @Test
@@ -91,13 +91,5 @@ class PackCommandTest {
         Cli.Run run = Cli.run("pack", json.toString(), tmp.resolve("o.bin").toString());
         assertEquals(1, run.exitCode());
         assertTrue(run.err().contains("absent.bin: no such file"), run.err());
-    }
-
-    private static Stream<String> folders(String folder) {
-        try (Stream<Path> dirs = Files.list(TESTDATA.resolve(folder))) {
-            return dirs.filter(Files::isDirectory).map(p -> p.getFileName().toString()).sorted().toList().stream();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mproxy.testing.Testdata;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +21,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** {@code mproxy unpack} output format and failure reporting (protocol-spec §7). */
 class UnpackCommandTest {
 
-    private static final Path TESTDATA = Path.of("testdata");
+    private static final Path TESTDATA = Testdata.ROOT;
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> KEYS =
             List.of("type", "family", "address", "port", "service", "serviceport", "name", "data");
@@ -30,11 +30,11 @@ class UnpackCommandTest {
     Path tmp;
 
     static Stream<String> messageCases() {
-        return cases("messages");
+        return Testdata.files("messages", ".bin");
     }
 
     static Stream<String> invalidCases() {
-        return cases("invalid");
+        return Testdata.files("invalid", ".bin");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -49,10 +49,7 @@ class UnpackCommandTest {
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidCases")
     void corruptInputPrintsMessagesBeforeTheFaultThenOneErrorLineAndExits65(String name) throws IOException {
-        Properties expect = new Properties();
-        try (var reader = Files.newBufferedReader(TESTDATA.resolve("invalid/" + name + ".expect"))) {
-            expect.load(reader);
-        }
+        Properties expect = Testdata.expectations(TESTDATA.resolve("invalid/" + name + ".expect"));
         Cli.Run run = Cli.run("unpack", TESTDATA.resolve("invalid/" + name + ".bin").toString());
         assertEquals(65, run.exitCode());
         assertEquals(Integer.parseInt(expect.getProperty("messages")), run.out().lines().count(), run.out());
@@ -109,14 +106,5 @@ class UnpackCommandTest {
             nodes.add(node);
         }
         return nodes;
-    }
-
-    private static Stream<String> cases(String folder) {
-        try (Stream<Path> files = Files.list(TESTDATA.resolve(folder))) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".bin"))
-                    .map(n -> n.substring(0, n.length() - 4)).sorted().toList().stream();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

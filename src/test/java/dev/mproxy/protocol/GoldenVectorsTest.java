@@ -10,13 +10,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mproxy.protocol.Frames.Decoded;
 import dev.mproxy.protocol.Frames.Result;
+import dev.mproxy.testing.Testdata;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,19 +31,19 @@ import org.junit.jupiter.params.provider.MethodSource;
 /** The vectors in testdata/, made with proxy-packer 2.0.4 (see testdata/README.md). */
 class GoldenVectorsTest {
 
-    static final Path TESTDATA = Path.of("testdata");
+    private static final Path TESTDATA = Testdata.ROOT;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     static Stream<String> messageCases() {
-        return cases("messages", ".bin");
+        return Testdata.files("messages", ".bin");
     }
 
     static Stream<String> invalidCases() {
-        return cases("invalid", ".bin");
+        return Testdata.files("invalid", ".bin");
     }
 
     static Stream<String> truncatedCases() {
-        return cases("truncated", ".bin");
+        return Testdata.files("truncated", ".bin");
     }
 
     @ParameterizedTest(name = "{0}")
@@ -92,7 +92,7 @@ class GoldenVectorsTest {
     @MethodSource("invalidCases")
     void corruptStreamStopsAtTheFaultWithItsRuleAndOffset(String name) throws IOException {
         byte[] stream = Files.readAllBytes(TESTDATA.resolve("invalid/" + name + ".bin"));
-        Properties expect = expectations(TESTDATA.resolve("invalid/" + name + ".expect"));
+        Properties expect = Testdata.expectations(TESTDATA.resolve("invalid/" + name + ".expect"));
         for (Result r : List.of(Frames.decode(stream), Frames.decodeByteByByte(stream))) {
             assertNotNull(r.error(), name);
             assertEquals(Integer.parseInt(expect.getProperty("messages")), r.messages().size(), name);
@@ -107,7 +107,7 @@ class GoldenVectorsTest {
     @MethodSource("truncatedCases")
     void truncatedStreamDeliversCompleteMessagesThenRule27(String name) throws IOException {
         byte[] stream = Files.readAllBytes(TESTDATA.resolve("truncated/" + name + ".bin"));
-        Properties expect = expectations(TESTDATA.resolve("truncated/" + name + ".expect"));
+        Properties expect = Testdata.expectations(TESTDATA.resolve("truncated/" + name + ".expect"));
         Result r = Frames.decode(stream);
         assertEquals(Integer.parseInt(expect.getProperty("messages")), r.messages().size(), name);
         if (stream.length == 0) {
@@ -138,22 +138,5 @@ class GoldenVectorsTest {
                     j.get("name").textValue(), j.get("data").textValue()));
         }
         return messages;
-    }
-
-    static Properties expectations(Path file) throws IOException {
-        Properties p = new Properties();
-        try (var reader = Files.newBufferedReader(file)) {
-            p.load(reader);
-        }
-        return p;
-    }
-
-    static Stream<String> cases(String folder, String suffix) {
-        try (Stream<Path> files = Files.list(TESTDATA.resolve(folder))) {
-            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(suffix))
-                    .map(n -> n.substring(0, n.length() - suffix.length())).sorted().toList().stream();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
