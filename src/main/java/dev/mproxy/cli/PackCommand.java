@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code mproxy pack INPUT.json OUTPUT.bin}: the contract of proxy-packer's {@code node test/pack.js}, byte
- * for byte, for every input the reference packs without corrupting (protocol-spec §6).
+ * for byte, for every input the reference packs without corrupting (protocol-spec §7).
  */
 @Command(name = "pack",
         description = {

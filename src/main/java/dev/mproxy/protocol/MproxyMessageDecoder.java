@@ -2,6 +2,7 @@ package dev.mproxy.protocol;
 
 import static dev.mproxy.protocol.MproxyConstants.DEFAULT_MAX_BODY_LENGTH;
 import static dev.mproxy.protocol.MproxyConstants.MAX_FIELDS;
+import static dev.mproxy.protocol.MproxyConstants.MAX_HEADER_LENGTH;
 import static dev.mproxy.protocol.MproxyConstants.MIN_FIELDS;
 import static dev.mproxy.protocol.MproxyConstants.PAD;
 import static dev.mproxy.protocol.MproxyConstants.VERSION_1;
@@ -17,6 +18,7 @@ import java.nio.charset.CharsetDecoder;
 import java.nio.charset.CoderResult;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -47,6 +49,15 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
     /** Stream offset of the current message's version byte. */
     private long messageOffset;
     private int headerLength;
+
+    /** The current header, copied once so that scanning and comparing work on an array. */
+    private final byte[] header = new byte[MAX_HEADER_LENGTH];
+    /** Positions of the first commas of the current header. */
+    private final int[] commas = new int[MAX_FIELDS - 1];
+    /** The previous header without its datalen digits: {@code previousPrefixLength} bytes, then the rest. */
+    private final byte[] previous = new byte[MAX_HEADER_LENGTH];
+    private int previousPrefixLength = -1;
+    private int previousSuffixLength = -1;
 
     // The current message's header, set in HEADER and used in BODY.
     private MessageType type;
@@ -128,66 +139,98 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
     }
 
     private void parseHeader(ByteBuf in) {
-        final int start = in.readerIndex();
+        final byte[] h = header;
         final long headerOffset = offset;
-        int end = start + headerLength;
+        in.getBytes(in.readerIndex(), h, 0, headerLength);
+        int end = headerLength;
         // Go telebit ends its header with ",\n" (protocol-spec §5): one trailing LF is not a field byte.
-        if (headerLength > 0 && in.getByte(end - 1) == '\n') {
+        if (end > 0 && h[end - 1] == '\n') {
             end--;
         }
 
-        int[] commas = new int[MAX_FIELDS - 1];
+        int[] commas = this.commas;
         int commaCount = 0;
         boolean ascii = true;
-        for (int i = start; i < end; i++) {
-            byte b = in.getByte(i);
+        for (int i = 0; i < end; i++) {
+            byte b = h[i];
             if (b == ',') {
                 if (commaCount < commas.length) {
                     commas[commaCount] = i;
                 }
                 commaCount++;
             } else if (b >= 0 && b < 0x20 || b == 0x7F) {
-                throw corrupt(in, "control character 0x" + hex(b) + " in header",
-                        "printable UTF-8 text", headerOffset + i - start, "2.3");
+                if (!ascii) {
+                    checkUtf8(in, i, headerOffset); // an earlier bad byte is the first offence
+                }
+                throw corrupt(in, "control character 0x" + hex(b) + " in header", "printable UTF-8 text",
+                        headerOffset + i, "2.3");
             } else if (b < 0) {
                 ascii = false;
             }
         }
         if (!ascii) {
-            checkUtf8(in, start, end, headerOffset);
+            checkUtf8(in, end, headerOffset);
         }
         int fields = commaCount + 1;
         if (fields < MIN_FIELDS || fields > MAX_FIELDS) {
             throw corrupt(in, "header with " + fields + " field" + (fields == 1 ? "" : "s") + " \""
-                    + in.toString(start, end - start, StandardCharsets.UTF_8) + '"',
+                    + new String(h, 0, end, StandardCharsets.UTF_8) + '"',
                     MIN_FIELDS + " to " + MAX_FIELDS + " comma-separated fields", headerOffset, "2.4");
         }
 
-        bodyLength = parseDataLength(in, commas[2] + 1, commas[3], headerOffset + commas[2] + 1 - start);
-        String serviceField = field(in, commas[3] + 1, fields > 5 ? commas[4] : end, ascii);
-        type = MessageType.ofField(serviceField);
+        bodyLength = parseDataLength(in, commas[2] + 1, commas[3], headerOffset);
+        if (!sameAsPreviousApartFromDataLength(commas[2] + 1, commas[3], end)) {
+            parseFields(fields, end, ascii);
+        }
         if (type == MessageType.DATA && bodyLength == 0) {
-            throw corrupt(in, "data message (service \"" + serviceField + "\") with datalen 0",
+            throw corrupt(in, "data message (service \"" + service + "\") with datalen 0",
                     "a body of 1 or more bytes", headerOffset, "3.3");
         }
-        address = new StreamAddress(field(in, start, commas[0], ascii), field(in, commas[0] + 1, commas[1], ascii),
-                field(in, commas[1] + 1, commas[2], ascii));
-        servicePort = fields > 5 ? field(in, commas[4] + 1, fields > 6 ? commas[5] : end, ascii) : "";
-        name = fields > 6 ? field(in, commas[5] + 1, fields > 7 ? commas[6] : end, ascii) : "";
+    }
+
+    /**
+     * Whether this header equals the previous one but for datalen, as it does for every message of a bulk
+     * stream; then the previous message's fields are reused instead of being parsed into new strings.
+     * Remembers this header for the next call either way.
+     */
+    private boolean sameAsPreviousApartFromDataLength(int dataLengthStart, int dataLengthEnd, int end) {
+        int suffixLength = end - dataLengthEnd;
+        boolean same = dataLengthStart == previousPrefixLength && suffixLength == previousSuffixLength
+                && Arrays.equals(header, 0, dataLengthStart, previous, 0, dataLengthStart)
+                && Arrays.equals(header, dataLengthEnd, end, previous, dataLengthStart,
+                        dataLengthStart + suffixLength);
+        if (!same) {
+            System.arraycopy(header, 0, previous, 0, dataLengthStart);
+            System.arraycopy(header, dataLengthEnd, previous, dataLengthStart, suffixLength);
+            previousPrefixLength = dataLengthStart;
+            previousSuffixLength = suffixLength;
+        }
+        return same;
+    }
+
+    private void parseFields(int fields, int end, boolean ascii) {
+        int[] c = commas;
+        String serviceField = field(c[3] + 1, fields > 5 ? c[4] : end, ascii);
+        type = MessageType.ofField(serviceField);
+        address = new StreamAddress(field(0, c[0], ascii), field(c[0] + 1, c[1], ascii),
+                field(c[1] + 1, c[2], ascii));
+        servicePort = fields > 5 ? field(c[4] + 1, fields > 6 ? c[5] : end, ascii) : "";
+        name = fields > 6 ? field(c[5] + 1, fields > 7 ? c[6] : end, ascii) : "";
         if (type == MessageType.DATA) {
             service = serviceField;
         } else if (type == MessageType.CONNECTION && fields > 7) {
-            service = field(in, commas[6] + 1, end, ascii); // rule 3.4: the real service is the 8th field
+            service = field(c[6] + 1, end, ascii); // rule 3.4: the real service is the 8th field
         } else {
             service = "";
         }
     }
 
     /** The 4th field: one or more ASCII digits (rule 2.5), at most {@link #maxBodyLength} (rule 2.6). */
-    private int parseDataLength(ByteBuf in, int from, int to, long fieldOffset) {
+    private int parseDataLength(ByteBuf in, int from, int to, long headerOffset) {
+        byte[] h = header;
         long value = 0;
         for (int i = from; i < to; i++) {
-            byte b = in.getByte(i);
+            byte b = h[i];
             if (b < '0' || b > '9') {
                 value = -1;
                 break;
@@ -197,12 +240,12 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
             }
         }
         if (from == to || value < 0) {
-            throw corrupt(in, "datalen \"" + in.toString(from, to - from, StandardCharsets.UTF_8) + '"',
-                    "1 or more ASCII digits", fieldOffset, "2.5");
+            throw corrupt(in, "datalen \"" + new String(h, from, to - from, StandardCharsets.UTF_8) + '"',
+                    "1 or more ASCII digits", headerOffset + from, "2.5");
         }
         if (value > maxBodyLength) {
-            throw corrupt(in, "datalen " + in.toString(from, to - from, StandardCharsets.US_ASCII)
-                    + " over the maximum body length", "at most " + maxBodyLength, fieldOffset, "2.6");
+            throw corrupt(in, "datalen " + new String(h, from, to - from, StandardCharsets.US_ASCII)
+                    + " over the maximum body length", "at most " + maxBodyLength, headerOffset + from, "2.6");
         }
         return (int) value;
     }
@@ -233,21 +276,21 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
         return new MproxyProtocolException(found, expected, at, rule);
     }
 
-    private void checkUtf8(ByteBuf in, int start, int end, long headerOffset) {
+    private void checkUtf8(ByteBuf in, int end, long headerOffset) {
         CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
                 .onMalformedInput(CodingErrorAction.REPORT)
                 .onUnmappableCharacter(CodingErrorAction.REPORT);
-        ByteBuffer bytes = in.nioBuffer(start, end - start);
-        CoderResult result = decoder.decode(bytes, CharBuffer.allocate(end - start), true);
+        ByteBuffer bytes = ByteBuffer.wrap(header, 0, end);
+        CoderResult result = decoder.decode(bytes, CharBuffer.allocate(end), true);
         if (result.isError()) {
             int at = bytes.position();
-            throw corrupt(in, "byte 0x" + hex(in.getByte(start + at)) + " that is not UTF-8 in header",
+            throw corrupt(in, "byte 0x" + hex(header[at]) + " that is not UTF-8 in header",
                     "printable UTF-8 text", headerOffset + at, "2.3");
         }
     }
 
-    private static String field(ByteBuf in, int from, int to, boolean ascii) {
-        return from == to ? "" : in.toString(from, to - from,
+    private String field(int from, int to, boolean ascii) {
+        return from == to ? "" : new String(header, from, to - from,
                 ascii ? StandardCharsets.US_ASCII : StandardCharsets.UTF_8);
     }
 

@@ -17,6 +17,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -101,7 +102,7 @@ class MproxyMessageDecoderTest {
 
     @Test
     void emptyBodyMessageEndingTheInputIsDeliveredAtOnce() {
-        // proxy-packer 1.x delivered it only when the next chunk came (protocol-spec §4)
+        // proxy-packer 1.x delivered it only when the next chunk came (protocol-spec §5, rule 2.8)
         EmbeddedChannel ch = new EmbeddedChannel(new MproxyMessageDecoder());
         assertTrue(ch.writeInbound(Unpooled.wrappedBuffer(frame("IPv4,1.2.3.4,5,0,end,80,a", ""))));
         MproxyMessage end = ch.readInbound();
@@ -155,6 +156,27 @@ class MproxyMessageDecoderTest {
         MproxyProtocolException e = decode(stream).error();
         assertEquals("2.3", e.rule());
         assertEquals(2 + header.length - 1, e.offset());
+    }
+
+    @Test
+    void invalidUtf8BeforeAControlCharacterIsTheFirstOffence() { // rule 2.3: offset of the first bad byte
+        byte[] header = "IPv4,1.2.3.4,5,0,end,\u00ff2,x\t".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] stream = concat(new byte[] {(byte) 0xFE, (byte) header.length}, header);
+        MproxyProtocolException e = decode(stream).error();
+        assertEquals("2.3", e.rule());
+        assertEquals(2 + 21, e.offset(), e.getMessage());
+        assertTrue(e.getMessage().contains("0xff"), e.getMessage());
+    }
+
+    @Test
+    void fieldsOfARepeatedHeaderAreReusedButStillCorrect() { // the decoder caches the previous header
+        byte[] stream = concat(frame("IPv4,1.2.3.4,5,3,tcp,22,a", "abc"), frame("IPv4,1.2.3.4,5,10,tcp,22,a",
+                "0123456789"), frame("IPv4,1.2.3.4,5,3,tcp,22,b", "xyz"), frame("IPv4,1.2.3.4,5,0,end,22,b", ""),
+                frame("IPv4,1.2.3.4,5,1,end,22,b", " "), frame("IPv4,1.2.3.4,5,2,tcp,22,b", "ok"));
+        Result r = Frames.decodeByteByByte(stream);
+        assertNull(r.error());
+        assertEquals(List.of("a:tcp:abc", "a:tcp:0123456789", "b:tcp:xyz", "b::", "b::", "b:tcp:ok"),
+                r.messages().stream().map(m -> m.name() + ':' + m.service() + ':' + m.bodyText()).toList());
     }
 
     @Test

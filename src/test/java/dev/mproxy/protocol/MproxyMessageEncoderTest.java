@@ -15,7 +15,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The encoder writes proxy-packer's bytes (protocol-spec §3) and refuses what proxy-packer corrupts (§4). */
+/** The encoder writes proxy-packer's bytes (protocol-spec §3) and refuses what proxy-packer corrupts (§5, rules 2.2 and 2.4). */
 class MproxyMessageEncoderTest {
 
     private static final StreamAddress CLIENT = new StreamAddress("IPv4", "127.0.1.1", "4321");
