@@ -35,12 +35,35 @@ public final class MproxyMessage extends DefaultByteBufHolder {
      */
     public MproxyMessage(MessageType type, StreamAddress address, String service, String servicePort,
                          String name, ByteBuf content) {
+        this(type, address, service, servicePort, name, content, true);
+    }
+
+    private MproxyMessage(MessageType type, StreamAddress address, String service, String servicePort,
+                          String name, ByteBuf content, boolean check) {
         super(requireNonNull(content, "content"));
-        this.type = requireNonNull(type, "type");
-        this.address = requireNonNull(address, "address");
-        this.service = HeaderFields.check(requireNonNull(service, "service"), "service");
-        this.servicePort = HeaderFields.check(requireNonNull(servicePort, "servicePort"), "servicePort");
-        this.name = HeaderFields.check(requireNonNull(name, "name"), "name");
+        this.type = type;
+        this.address = address;
+        this.service = service;
+        this.servicePort = servicePort;
+        this.name = name;
+        if (check) {
+            check();
+        }
+    }
+
+    /** A message from {@link MproxyMessageDecoder}, whose fields already passed rules 2.3 to 3.3. */
+    static MproxyMessage decoded(MessageType type, StreamAddress address, String service, String servicePort,
+                                 String name, ByteBuf content) {
+        return new MproxyMessage(type, address, service, servicePort, name, content, false);
+    }
+
+    private void check() {
+        requireNonNull(type, "type");
+        requireNonNull(address, "address");
+        HeaderFields.check(requireNonNull(service, "service"), "service");
+        HeaderFields.check(requireNonNull(servicePort, "servicePort"), "servicePort");
+        HeaderFields.check(requireNonNull(name, "name"), "name");
+        ByteBuf content = content();
         if (type == MessageType.DATA) {
             if (!content.isReadable()) {
                 throw new IllegalArgumentException("data message with an empty body (expected: 1 or more "

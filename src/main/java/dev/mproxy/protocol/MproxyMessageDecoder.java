@@ -261,7 +261,7 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
             body = in.readRetainedSlice(bodyLength);
         }
         offset += bodyLength;
-        return new MproxyMessage(type, address, service, servicePort, name, body);
+        return MproxyMessage.decoded(type, address, service, servicePort, name, body);
     }
 
     private void consume(ByteBuf in, int length) {
