@@ -1,0 +1,130 @@
+package dev.mproxy.tunnel;
+
+import dev.mproxy.connector.TcpTargets;
+import dev.mproxy.protocol.MproxyMessageDecoder;
+import dev.mproxy.protocol.MproxyMessageEncoder;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A gateway-side and a device-side tunnel joined by a real loopback TCP connection carrying M-PROXY, public
+ * listeners on the gateway side and local services on the device side: the tunnel without its WebSocket.
+ */
+final class TunnelFixture implements AutoCloseable {
+
+    static final InetSocketAddress LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
+
+    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    final TunnelLimits limits;
+    /** Public port → local service address, the connector's {@code --tcp} mapping. */
+    final Map<Integer, InetSocketAddress> targets = new ConcurrentHashMap<>();
+    final Channel deviceListener;
+    final Channel gatewayTunnel;
+    TunnelHandler gatewayHandler;
+
+    TunnelFixture(TunnelLimits limits) throws InterruptedException {
+        this.limits = limits;
+        deviceListener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE,
+                                TunnelHandler.device(limits, (request, loop) ->
+                                        new TcpTargets(targets, 5000).open(request, loop)));
+                    }
+                }).bind(LOOPBACK).sync().channel();
+        gatewayHandler = TunnelHandler.gateway(limits);
+        gatewayTunnel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE,
+                                gatewayHandler);
+                    }
+                }).connect(deviceListener.localAddress()).sync().channel();
+    }
+
+    /** Listens like the gateway's TCP port for a device: every connection becomes a stream to {@code target}. */
+    InetSocketAddress publicPort(InetSocketAddress target) throws InterruptedException {
+        Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        String port = Integer.toString(ch.localAddress().getPort());
+                        gatewayHandler.openStream(ch, "tcp", port, "", null);
+                    }
+                }).bind(LOOPBACK).sync().channel();
+        InetSocketAddress address = (InetSocketAddress) listener.localAddress();
+        targets.put(address.getPort(), target);
+        return address;
+    }
+
+    /** A local service that echoes, and half-closes its output after its input ended. */
+    InetSocketAddress echoService() throws InterruptedException {
+        return service(() -> new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                ctx.writeAndFlush(msg);
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof ChannelInputShutdownEvent) {
+                    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER)
+                            .addListener(f -> ((DuplexChannel) ctx.channel()).shutdownOutput());
+                }
+            }
+        });
+    }
+
+    interface HandlerFactory {
+        io.netty.channel.ChannelHandler create();
+    }
+
+    InetSocketAddress service(HandlerFactory handler) throws InterruptedException {
+        Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(handler.create(), new ChannelInboundHandlerAdapter() {
+                            @Override
+                            public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+                                ctx.close(); // resets are expected here: streams are failed on purpose
+                            }
+                        });
+                    }
+                }).bind(LOOPBACK).sync().channel();
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    static ByteBuf ascii(String s) {
+        return Unpooled.copiedBuffer(s, java.nio.charset.StandardCharsets.US_ASCII);
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

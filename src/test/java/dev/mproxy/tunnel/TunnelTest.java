@@ -1,0 +1,365 @@
+package dev.mproxy.tunnel;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.mproxy.protocol.MessageType;
+import dev.mproxy.protocol.MproxyMessage;
+import dev.mproxy.protocol.MproxyMessageDecoder;
+import dev.mproxy.protocol.MproxyMessageEncoder;
+import dev.mproxy.protocol.StreamAddress;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The tunnel end to end over real loopback sockets (protocol-spec/streams.md). */
+@Timeout(60)
+class TunnelTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TunnelFixture fixture;
+    private final ExecutorService clients = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void start() throws InterruptedException {
+        fixture = new TunnelFixture(TunnelLimits.DEFAULT);
+    }
+
+    @AfterEach
+    void stop() {
+        clients.shutdownNow();
+        fixture.close();
+    }
+
+    @Test
+    void echoesThroughTheTunnel() throws Exception {
+        InetSocketAddress port = fixture.publicPort(fixture.echoService());
+        try (Socket client = connect(port)) {
+            client.getOutputStream().write("hello".getBytes(StandardCharsets.US_ASCII));
+            assertEquals("hello", new String(client.getInputStream().readNBytes(5), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void parallelStreamsArriveIntactBothWays() throws Exception {
+        InetSocketAddress port = fixture.publicPort(fixture.echoService());
+        Random random = new Random(42);
+        List<Future<?>> streams = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            byte[] payload = new byte[1 + random.nextInt(2 * 1024 * 1024)];
+            random.nextBytes(payload);
+            long seed = random.nextLong();
+            streams.add(clients.submit(() -> {
+                try (Socket client = connect(port)) {
+                    Future<byte[]> echoed = clients.submit(() -> client.getInputStream().readAllBytes());
+                    writeInRandomChunks(client.getOutputStream(), payload, new Random(seed));
+                    client.shutdownOutput(); // the echo service half-closes back after our EOF
+                    assertArrayEquals(sha256(payload), sha256(echoed.get(30, TimeUnit.SECONDS)));
+                }
+                return null;
+            }));
+        }
+        for (Future<?> stream : streams) {
+            stream.get(50, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void halfCloseLetsTheReplyFlowAfterTheClientsEof() throws Exception {
+        // The service answers only after its input ended: the reply must still reach the half-closed client.
+        InetSocketAddress service = fixture.service(() -> new ChannelInboundHandlerAdapter() {
+            private long received;
+
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                received += ((ByteBuf) msg).readableBytes();
+                ((ByteBuf) msg).release();
+            }
+
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt instanceof ChannelInputShutdownEvent) {
+                    ctx.writeAndFlush(TunnelFixture.ascii("got " + received + " bytes"))
+                            .addListener(f -> ctx.close());
+                }
+            }
+        });
+        InetSocketAddress port = fixture.publicPort(service);
+        try (Socket client = connect(port)) {
+            client.getOutputStream().write(new byte[100_000]);
+            client.shutdownOutput();
+            assertEquals("got 100000 bytes", new String(client.getInputStream().readAllBytes(),
+                    StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void refusedLocalConnectionClosesThePublicClient() throws Exception {
+        InetSocketAddress port = fixture.publicPort(closedPort());
+        try (Socket client = connect(port)) {
+            assertEquals(-1, client.getInputStream().read(), "closed, with nothing sent");
+        } catch (java.net.SocketException reset) {
+            // a reset is a close too
+        }
+    }
+
+    @Test
+    void closingTheTunnelClosesItsPublicConnectionsAtOnce() throws Exception {
+        InetSocketAddress port = fixture.publicPort(fixture.echoService());
+        try (Socket client = connect(port)) {
+            client.getOutputStream().write(1);
+            assertEquals(1, client.getInputStream().read());
+            fixture.gatewayTunnel.close().sync();
+            try {
+                assertEquals(-1, client.getInputStream().read());
+            } catch (java.net.SocketException reset) {
+                // reset is fine: the point is that it does not hang
+            }
+        }
+    }
+
+    @Test
+    void stalledReaderOnOneStreamDoesNotStallAnother() throws Exception {
+        // A service that sends up to 256 MiB to whoever connects; the first client never reads it.
+        AtomicLong sent = new AtomicLong();
+        InetSocketAddress firehose = fixture.service(() -> new ChannelInboundHandlerAdapter() {
+
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+                pump(ctx);
+            }
+
+            @Override
+            public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+                pump(ctx);
+            }
+
+            private void pump(ChannelHandlerContext ctx) {
+                while (ctx.channel().isWritable() && sent.get() < 256 * 1024 * 1024) {
+                    ctx.writeAndFlush(Unpooled.wrappedBuffer(new byte[64 * 1024]));
+                    sent.addAndGet(64 * 1024);
+                }
+            }
+        });
+        InetSocketAddress stalledPort = fixture.publicPort(firehose);
+        InetSocketAddress echoPort = fixture.publicPort(fixture.echoService());
+        try (Socket stalled = connect(stalledPort)) {
+            stalled.getInputStream().read(); // it flows, then we stop reading
+            byte[] payload = new byte[4 * 1024 * 1024];
+            new Random(7).nextBytes(payload);
+            try (Socket other = connect(echoPort)) {
+                Future<byte[]> echoed = clients.submit(() -> other.getInputStream().readAllBytes());
+                other.getOutputStream().write(payload);
+                other.shutdownOutput();
+                assertArrayEquals(sha256(payload), sha256(echoed.get(30, TimeUnit.SECONDS)));
+            }
+            // pause reached the device and it stopped reading the firehose: what left the service is what
+            // the kernel buffers on the way hold plus each side's bounded backlog, far below 256 MiB
+            assertTrue(sent.get() < 48L * 1024 * 1024, "firehose sent " + sent.get() + " bytes");
+        }
+    }
+
+    @Test
+    void peerThatIgnoresPauseLosesOnlyThatStream() throws Exception {
+        // The local service never reads, so the device's socket backs up; the raw peer ignores pause.
+        InetSocketAddress sink = fixture.service(() -> new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+                ctx.channel().config().setAutoRead(false);
+            }
+        });
+        fixture.targets.put(4001, sink);
+        fixture.targets.put(4002, fixture.echoService());
+        StreamAddress flooder = new StreamAddress("IPv4", "203.0.113.9", "50010");
+        StreamAddress polite = new StreamAddress("IPv4", "203.0.113.9", "50011");
+        try (RawPeer peer = new RawPeer((InetSocketAddress) fixture.deviceListener.localAddress())) {
+            peer.send(MproxyMessage.connection(flooder, "tcp", "4001", ""));
+            CompletableFuture<List<MessageType>> replies = CompletableFuture.supplyAsync(() -> {
+                List<MessageType> seen = new ArrayList<>();
+                try {
+                    while (!seen.contains(MessageType.ERROR)) {
+                        MproxyMessage m = peer.receive();
+                        seen.add(m.type());
+                        if (m.type() == MessageType.ERROR) {
+                            assertTrue(m.content().toString(StandardCharsets.UTF_8).contains(
+                                    StreamErrors.PAUSE_IGNORED), m.content().toString(StandardCharsets.UTF_8));
+                        }
+                        m.release();
+                    }
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+                return seen;
+            }, clients);
+            byte[] chunk = new byte[64 * 1024];
+            for (int i = 0; i < 1024 && !replies.isDone(); i++) { // at most 64 MiB
+                peer.send(MproxyMessage.data(flooder, "tcp", "4001", "", Unpooled.wrappedBuffer(chunk)));
+            }
+            List<MessageType> seen = replies.get(30, TimeUnit.SECONDS);
+            assertEquals(MessageType.PAUSE, seen.get(0), "pause comes first: " + seen);
+            assertEquals(MessageType.ERROR, seen.get(seen.size() - 1));
+
+            // the same tunnel still carries other streams
+            peer.send(MproxyMessage.connection(polite, "tcp", "4002", ""));
+            peer.send(MproxyMessage.data(polite, "tcp", "4002", "", TunnelFixture.ascii("still here")));
+            MproxyMessage echo = peer.receive();
+            try {
+                assertEquals(MessageType.DATA, echo.type(), "no E_NO_CONN for the failed stream's stragglers");
+                assertEquals(polite, echo.address());
+                assertEquals("still here", echo.content().toString(StandardCharsets.US_ASCII));
+            } finally {
+                echo.release();
+            }
+        }
+    }
+
+    @Test
+    void connectFailureIsSentBackAsNodeStyleError() throws Exception {
+        InetSocketAddress refused = closedPort();
+        fixture.targets.put(4000, refused);
+        StreamAddress client = new StreamAddress("IPv4", "203.0.113.9", "50000");
+        try (RawPeer peer = new RawPeer((InetSocketAddress) fixture.deviceListener.localAddress())) {
+            peer.send(MproxyMessage.connection(client, "tcp", "4000", ""));
+            MproxyMessage error = peer.receive();
+            try {
+                assertEquals(MessageType.ERROR, error.type());
+                assertEquals(client, error.address());
+                JsonNode body = JSON.readTree(error.content().toString(StandardCharsets.UTF_8));
+                assertEquals("ECONNREFUSED", body.get("code").textValue());
+                assertEquals("connect ECONNREFUSED 127.0.0.1:" + refused.getPort(), body.get("message").textValue());
+            } finally {
+                error.release();
+            }
+        }
+    }
+
+    @Test
+    void dataForAnUnknownStreamIsAnsweredWithNoConnNotANewConnection() throws Exception {
+        StreamAddress client = new StreamAddress("IPv4", "203.0.113.9", "50001");
+        try (RawPeer peer = new RawPeer((InetSocketAddress) fixture.deviceListener.localAddress())) {
+            peer.send(MproxyMessage.data(client, "tcp", "4000", "", TunnelFixture.ascii("stray")));
+            MproxyMessage error = peer.receive();
+            try {
+                assertEquals(MessageType.ERROR, error.type());
+                assertTrue(error.content().toString(StandardCharsets.UTF_8).contains("\"code\":\"E_NO_CONN\""));
+            } finally {
+                error.release();
+            }
+        }
+    }
+
+    @Test
+    void unmappedPortIsAnErrorNamingThePort() throws Exception {
+        StreamAddress client = new StreamAddress("IPv6", "2001:db8::7", "50002");
+        try (RawPeer peer = new RawPeer((InetSocketAddress) fixture.deviceListener.localAddress())) {
+            peer.send(MproxyMessage.connection(client, "tcp", "4999", ""));
+            MproxyMessage error = peer.receive();
+            try {
+                JsonNode body = JSON.readTree(error.content().toString(StandardCharsets.UTF_8));
+                assertEquals(StreamErrors.NO_TARGET, body.get("code").textValue());
+                assertEquals("no local service is mapped to tcp port 4999", body.get("message").textValue());
+            } finally {
+                error.release();
+            }
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    private static Socket connect(InetSocketAddress address) throws IOException {
+        Socket socket = new Socket(address.getAddress(), address.getPort());
+        socket.setSoTimeout(30_000);
+        return socket;
+    }
+
+    private static InetSocketAddress closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return new InetSocketAddress("127.0.0.1", s.getLocalPort());
+        }
+    }
+
+    private static void writeInRandomChunks(OutputStream out, byte[] payload, Random random) throws IOException {
+        for (int at = 0; at < payload.length; ) {
+            int n = Math.min(payload.length - at, 1 + random.nextInt(128 * 1024));
+            out.write(payload, at, n);
+            at += n;
+        }
+        out.flush();
+    }
+
+    private static byte[] sha256(byte[] bytes) throws NoSuchAlgorithmException {
+        return MessageDigest.getInstance("SHA-256").digest(bytes);
+    }
+
+    /** A peer speaking M-PROXY over a plain blocking socket, to drive one tunnel end message by message. */
+    private static final class RawPeer implements AutoCloseable {
+        private final Socket socket;
+        private final EmbeddedChannel decoder = new EmbeddedChannel(new MproxyMessageDecoder());
+
+        RawPeer(InetSocketAddress address) throws IOException {
+            socket = connect(address);
+        }
+
+        void send(MproxyMessage m) throws IOException {
+            ByteBuf bytes = MproxyMessageEncoder.INSTANCE.encode(ByteBufAllocator.DEFAULT, m);
+            try {
+                socket.getOutputStream().write(ByteBufUtil.getBytes(bytes));
+            } finally {
+                bytes.release();
+                m.release();
+            }
+        }
+
+        MproxyMessage receive() throws IOException {
+            InputStream in = socket.getInputStream();
+            byte[] chunk = new byte[4096];
+            MproxyMessage m;
+            while ((m = decoder.readInbound()) == null) {
+                int n = in.read(chunk);
+                if (n < 0) {
+                    throw new IOException("closed before a message arrived");
+                }
+                decoder.writeInbound(Unpooled.copiedBuffer(chunk, 0, n));
+            }
+            return m;
+        }
+
+        @Override
+        public void close() throws IOException {
+            decoder.finishAndReleaseAll();
+            socket.close();
+        }
+    }
+}
