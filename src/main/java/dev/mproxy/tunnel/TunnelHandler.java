@@ -2,6 +2,7 @@ package dev.mproxy.tunnel;
 
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
+import dev.mproxy.protocol.MproxyProtocolException;
 import dev.mproxy.protocol.StreamAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -12,6 +13,8 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.logging.InternalLogger;
@@ -312,14 +315,27 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         ctx.fireChannelWritabilityChanged();
     }
 
-    /** A corrupt frame or a failed tunnel socket ends this tunnel only; its streams close with it. */
+    /**
+     * A corrupt frame or a failed tunnel socket ends this tunnel only; its streams close with it. On a
+     * WebSocket the peer reads why in the close frame: 1002 for a broken protocol rule, 1011 otherwise.
+     */
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (ctx.channel().isActive()) {
-            logger.warn("closing tunnel {}: {}", ctx.channel(), cause.getMessage());
-            logger.debug("tunnel failure", cause);
-            ctx.close();
+        if (!ctx.channel().isActive()) {
+            return;
         }
+        logger.warn("closing tunnel {}: {}", ctx.channel(), cause.getMessage());
+        logger.debug("tunnel failure", cause);
+        if (ctx.pipeline().get(WebSocketFrameCodec.class) == null) {
+            ctx.close();
+            return;
+        }
+        WebSocketCloseStatus status = cause instanceof MproxyProtocolException ? WebSocketCloseStatus.PROTOCOL_ERROR
+                : cause instanceof CorruptedWebSocketFrameException
+                        ? ((CorruptedWebSocketFrameException) cause).closeStatus()
+                        : WebSocketCloseStatus.INTERNAL_SERVER_ERROR;
+        String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        ctx.writeAndFlush(new TunnelClose(status, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
