@@ -1,0 +1,13 @@
+/**
+ * TLS for both ends of the tunnel: the gateway's certificate (loaded from PEM files, or generated once with
+ * BouncyCastle and kept in the data directory), SHA-256 fingerprints, and Netty {@code SslContext}s for the
+ * gateway and for clients that pin a fingerprint, trust given CAs, trust the JDK's store, or trust anything.
+ *
+ * <p>A leaf package: it uses Netty, BouncyCastle and the JDK, never another {@code dev.mproxy} package. Every
+ * context uses {@link io.netty.handler.ssl.SslProvider#JDK}, so behaviour does not depend on whether
+ * netty-tcnative happens to be on the class path.
+ *
+ * <p>Clients must create their handler with {@link dev.mproxy.tls.ClientTls#newHandler}, which passes the
+ * server's host name to the engine; a handler made without it cannot verify the host name.
+ */
+package dev.mproxy.tls;
