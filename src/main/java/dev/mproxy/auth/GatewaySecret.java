@@ -1,5 +1,6 @@
 package dev.mproxy.auth;
 
+import dev.mproxy.files.SecureFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -70,7 +71,7 @@ public final class GatewaySecret {
      * @throws IOException with a one-line message fit for the user
      */
     public static GatewaySecret loadOrCreate(Path dataDir) throws IOException {
-        SecureFiles.ensurePrivateDirectory(dataDir);
+        SecureFiles.createPrivateDirectory(dataDir);
         Path file = dataDir.resolve(FILE_NAME);
         if (Files.exists(file)) {
             return load(file);

@@ -2,6 +2,7 @@ package dev.mproxy.tls;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.mproxy.files.SecureFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -52,8 +53,9 @@ public final class GatewayCertificate {
      * {@code hostnames} changed since it was made, because a new one would break every client that pinned
      * its fingerprint; delete both files to get a new one.
      *
-     * @throws TlsFileException if {@code dataDir} or the key lets other users in, the certificate exists but
-     *                          the key does not, or the files cannot be used
+     * @throws java.nio.file.FileSystemException if {@code dataDir} or the key lets other users in (see
+     *                          {@link SecureFiles}; the message names the {@code chmod} that fixes it)
+     * @throws TlsFileException if the certificate exists but the key does not, or the files cannot be used
      * @throws IllegalArgumentException if a new certificate is needed and a host name is not valid
      */
     public static GatewayCertificate loadOrCreate(Path dataDir, Collection<String> hostnames) throws IOException {

@@ -6,9 +6,10 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /**
- * A certificate, key or directory that exists but cannot be used: no PEM block of the expected kind, an
- * encrypted key, a key that does not match its certificate, permissions that let other users in. The message
- * starts with the path and says what was expected, so it can be shown to the user as it is.
+ * A certificate or key that exists but cannot be used: no PEM block of the expected kind, an encrypted key, a
+ * key that does not match its certificate. (Permissions that let other users in are refused by
+ * {@link dev.mproxy.files.SecureFiles}, with a message of the same form.) The message starts with the path
+ * and says what was expected, so it can be shown to the user as it is.
  */
 public final class TlsFileException extends IOException {
 

@@ -3,9 +3,9 @@
  * BouncyCastle and kept in the data directory), SHA-256 fingerprints, and Netty {@code SslContext}s for the
  * gateway and for clients that pin a fingerprint, trust given CAs, trust the JDK's store, or trust anything.
  *
- * <p>A leaf package: it uses Netty, BouncyCastle and the JDK, never another {@code dev.mproxy} package. Every
- * context uses {@link io.netty.handler.ssl.SslProvider#JDK}, so behaviour does not depend on whether
- * netty-tcnative happens to be on the class path.
+ * <p>It uses Netty, BouncyCastle, the JDK and the leaf package {@code dev.mproxy.files} (owner-only files),
+ * never another {@code dev.mproxy} package. Every context uses {@link io.netty.handler.ssl.SslProvider#JDK},
+ * so behaviour does not depend on whether netty-tcnative happens to be on the class path.
  *
  * <p>Clients must create their handler with {@link dev.mproxy.tls.ClientTls#newHandler}, which passes the
  * server's host name to the engine; a handler made without it cannot verify the host name.

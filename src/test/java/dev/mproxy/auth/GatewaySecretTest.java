@@ -32,6 +32,15 @@ class GatewaySecretTest {
         return assertThrows(IOException.class, call::run);
     }
 
+    /** {@code "rwxr-x---"} as {@code "750"}, worked out independently of the code under test. */
+    private static String octal(String perms) {
+        int bits = 0;
+        for (int i = 0; i < 9; i++) {
+            bits = bits * 2 + (perms.charAt(i) == '-' ? 0 : 1);
+        }
+        return Integer.toOctalString(bits);
+    }
+
     private interface IoCall {
         void run() throws IOException;
     }
@@ -79,18 +88,18 @@ class GatewaySecretTest {
             Path dir = Files.createDirectory(tmp.resolve(perms.replace('-', '_')));
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(perms));
             String message = refusal(() -> GatewaySecret.loadOrCreate(dir)).getMessage();
-            assertTrue(message.startsWith("data dir " + dir + " is accessible by group or others (mode 0"), message);
-            assertTrue(message.endsWith("; run: chmod 700 " + dir), message);
+            assertEquals(dir + ": permissions " + perms + " (0" + octal(perms) + ") let other users in (expected: "
+                    + "rwx------; fix with: chmod 700 " + dir + ')', message);
             assertFalse(Files.exists(dir.resolve("gateway.secret")), "nothing is written into an unsafe dir");
         }
         Path open = tmp.resolve("rwxr_xr_x");
-        assertTrue(refusal(() -> GatewaySecret.loadOrCreate(open)).getMessage().contains("(mode 0755)"));
+        assertTrue(refusal(() -> GatewaySecret.loadOrCreate(open)).getMessage().contains("rwxr-xr-x (0755)"));
     }
 
     @Test
     void dataDirThatIsAFileIsRefused() throws IOException {
         Path file = Files.writeString(tmp.resolve("f"), "x");
-        assertEquals("data dir " + file + " is not a directory",
+        assertEquals(file + ": not a directory (expected: a directory only its owner can use)",
                 refusal(() -> GatewaySecret.loadOrCreate(file)).getMessage());
     }
 

@@ -7,7 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mproxy.files.SecureFiles;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -82,9 +84,10 @@ class GatewayCertificateTest {
             return;
         }
         Files.setPosixFilePermissions(key, PosixFilePermissions.fromString("rw-r--r--"));
-        TlsFileException e = assertThrows(TlsFileException.class,
+        FileSystemException e = assertThrows(FileSystemException.class,
                 () -> GatewayCertificate.loadOrCreate(dataDir, List.of()));
         assertTrue(e.getMessage().contains("chmod 600 " + key), e.getMessage());
+        assertEquals(key.toString(), e.getFile());
     }
 
     @Test
