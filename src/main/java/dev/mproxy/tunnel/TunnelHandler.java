@@ -19,6 +19,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -324,8 +325,12 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         if (!ctx.channel().isActive()) {
             return;
         }
-        logger.warn("closing tunnel {}: {}", ctx.channel(), cause.getMessage());
-        logger.debug("tunnel failure", cause);
+        if (cause instanceof MproxyProtocolException || cause instanceof CorruptedWebSocketFrameException
+                || cause instanceof IOException) {
+            logger.warn("closing tunnel {}: {}", ctx.channel(), cause.getMessage());
+        } else {
+            logger.warn("closing tunnel {} after an unexpected error", ctx.channel(), cause);
+        }
         if (ctx.pipeline().get(WebSocketFrameCodec.class) == null) {
             ctx.close();
             return;

@@ -1,0 +1,156 @@
+package dev.mproxy.connector;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.mproxy.protocol.MproxyMessageDecoder;
+import dev.mproxy.protocol.MproxyMessageEncoder;
+import dev.mproxy.tunnel.Keepalive;
+import dev.mproxy.tunnel.TunnelHandler;
+import dev.mproxy.tunnel.WebSocketFrameCodec;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * The device side: keeps one WebSocket to the gateway, authenticated with the device token, and opens each
+ * stream the gateway sends to its local service. When the WebSocket drops or cannot be opened it tries again
+ * after {@link Backoff}'s delay, re-authenticating and re-claiming its ports each time.
+ */
+public final class Connector implements AutoCloseable {
+
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(Connector.class);
+    private static final String TLS = "tls";
+    private static final int MAX_FRAME_PAYLOAD = 1024 * 1024 + 512;
+
+    private final ConnectorConfig config;
+    private final Consumer<ArrayNode> onGrant;
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final Backoff backoff;
+    private final TcpTargets targets;
+    private volatile boolean closed;
+    private volatile Channel channel;
+
+    /** {@code onGrant} sees each {@code grant} the gateway sends: the connector is then serving. */
+    public Connector(ConnectorConfig config, Consumer<ArrayNode> onGrant) {
+        this.config = config;
+        this.onGrant = onGrant;
+        this.backoff = new Backoff(config.maxBackoff());
+        this.targets = new TcpTargets(config.tcp(), 10_000);
+    }
+
+    /** Starts dialing; returns at once. */
+    public Connector start() {
+        connect();
+        return this;
+    }
+
+    private void connect() {
+        if (closed) {
+            return;
+        }
+        String host = config.gateway().getHost();
+        int port = config.gatewayPort();
+        DefaultHttpHeaders headers = new DefaultHttpHeaders();
+        headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + config.token());
+        WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(config.gateway())
+                .version(WebSocketVersion.V13)
+                .customHeaders(headers)
+                .maxFramePayloadLength(MAX_FRAME_PAYLOAD)
+                .handshakeTimeoutMillis(10_000)
+                .build();
+        new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (config.tls() != null) {
+                            p.addLast(TLS, config.tls().newHandler(ch.alloc(), host, port));
+                        }
+                        p.addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
+                                new WebSocketClientProtocolHandler(ws), new TunnelInstaller());
+                    }
+                })
+                .connect(host, port)
+                .addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        logger.warn("cannot reach gateway {}: {}", config.gateway(), f.cause().getMessage());
+                        reconnectLater();
+                        return;
+                    }
+                    channel = f.channel();
+                    f.channel().closeFuture().addListener(c -> reconnectLater());
+                });
+    }
+
+    private void reconnectLater() {
+        if (closed) {
+            return;
+        }
+        long delay = backoff.nextDelayMillis();
+        logger.info("reconnecting to {} in {} ms", config.gateway(), delay);
+        group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        Channel ch = channel;
+        if (ch != null) {
+            ch.close().syncUninterruptibly();
+        }
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Becomes a tunnel once the handshake is done; reports a refused handshake with the gateway's reason. */
+    private final class TunnelInstaller extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                ChannelPipeline p = ctx.pipeline();
+                p.addLast(WebSocketFrameCodec.INSTANCE, new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE,
+                        TunnelHandler.device(config.limits(), targets), new DeviceControl(grant -> {
+                            backoff.reset();
+                            onGrant.accept(grant);
+                        }));
+                Keepalive.install(p, TLS, config.pingInterval(), config.pingTimeout());
+                p.remove(this);
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            if (cause instanceof WebSocketClientHandshakeException) {
+                logger.warn("gateway {} refused the tunnel: {}", config.gateway(), cause.getMessage());
+            } else {
+                logger.warn("tunnel to {} failed: {}", config.gateway(), cause.getMessage());
+            }
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package dev.mproxy.gateway;
+
+import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.tunnel.TunnelLimits;
+import io.netty.handler.ssl.SslContext;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Everything a {@link GatewayServer} needs, resolved: the device port, TLS (null for {@code --no-tls}),
+ * the token verifier, where public ports bind and which are allowed, and the tunnel's limits and timers.
+ *
+ * @param listen           the device port ({@code --listen}); port 0 picks a free one
+ * @param tls              the server TLS context, or null behind another TLS terminator
+ * @param verifier         checks device tokens
+ * @param publicBindHost   the host public TCP ports bind to ({@code --bind})
+ * @param allowedPorts     the public ports a token may claim ({@code --allow-ports})
+ * @param limits           per-tunnel limits
+ * @param pingInterval     WebSocket ping after this long without sending
+ * @param pingTimeout      tunnel closed after this long without receiving
+ * @param handshakeTimeout WebSocket upgrade and authentication must finish within this
+ */
+public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
+                            PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
+                            Duration handshakeTimeout) {
+
+    /** WebSocket frames carry M-PROXY messages of at most 1 MiB of body plus a 257-byte head (rule 2.6). */
+    public static final int MAX_FRAME_PAYLOAD = 1024 * 1024 + 512;
+
+    public GatewayConfig {
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(verifier, "verifier");
+        Objects.requireNonNull(publicBindHost, "publicBindHost");
+        Objects.requireNonNull(allowedPorts, "allowedPorts");
+        Objects.requireNonNull(limits, "limits");
+        if (pingTimeout.compareTo(pingInterval) <= 0) {
+            throw new IllegalArgumentException("ping timeout (" + pingTimeout + ") must exceed the ping interval ("
+                    + pingInterval + ')');
+        }
+    }
+}

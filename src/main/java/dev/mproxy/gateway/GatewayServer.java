@@ -1,0 +1,112 @@
+package dev.mproxy.gateway;
+
+import dev.mproxy.protocol.MproxyMessageDecoder;
+import dev.mproxy.protocol.MproxyMessageEncoder;
+import dev.mproxy.tunnel.Keepalive;
+import dev.mproxy.tunnel.TunnelHandler;
+import dev.mproxy.tunnel.WebSocketFrameCodec;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway: listens for devices on one port (WebSocket at {@code /}, TLS unless disabled) and for the
+ * public on the ports their tokens grant. {@link #start()} binds; {@link #close()} stops everything.
+ */
+public final class GatewayServer implements AutoCloseable {
+
+    /** Pipeline name of the TLS handler, which the keepalive's idle timer follows. */
+    static final String TLS = "tls";
+    /** The request head of an upgrade is small; anything larger is not a device. */
+    private static final int MAX_UPGRADE_REQUEST = 16 * 1024;
+
+    private final GatewayConfig config;
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final DeviceRegistry registry;
+    private Channel listener;
+
+    public GatewayServer(GatewayConfig config) {
+        this.config = config;
+        this.registry = new DeviceRegistry(config, boss, workers);
+    }
+
+    /** Binds the device port; throws if it cannot be bound. */
+    public GatewayServer start() throws InterruptedException {
+        WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath("/")
+                .checkStartsWith(true) // "/?access_token=..." is a device too; UpgradeAuthenticator checks the path
+                .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(GatewayConfig.MAX_FRAME_PAYLOAD)
+                        .allowExtensions(false)
+                        .build())
+                .build();
+        listener = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (config.tls() != null) {
+                            p.addLast(TLS, config.tls().newHandler(ch.alloc()));
+                        }
+                        p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
+                                new UpgradeAuthenticator(config.verifier()), new WebSocketServerProtocolHandler(ws),
+                                new TunnelInstaller());
+                    }
+                })
+                .bind(config.listen()).sync().channel();
+        return this;
+    }
+
+    /** Where devices connect. */
+    public InetSocketAddress deviceAddress() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** Connected devices. */
+    public int deviceCount() {
+        return registry.deviceCount();
+    }
+
+    @Override
+    public void close() {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        registry.close(); // tunnels and public ports first, so nothing runs on a stopped loop
+        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
+        workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    /** Turns the upgraded connection into a tunnel once the WebSocket handshake is complete. */
+    private final class TunnelInstaller extends ChannelInboundHandlerAdapter {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
+                ChannelPipeline p = ctx.pipeline();
+                p.addLast(WebSocketFrameCodec.INSTANCE, new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE,
+                        TunnelHandler.gateway(config.limits()),
+                        new DeviceSession(registry, config.verifier(), config.handshakeTimeout()));
+                Keepalive.install(p, TLS, config.pingInterval(), config.pingTimeout());
+                p.remove(this);
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+}

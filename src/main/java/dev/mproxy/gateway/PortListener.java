@@ -1,0 +1,92 @@
+package dev.mproxy.gateway;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * One public TCP port: while at least one device is granted it, the gateway listens, and each connection
+ * becomes a stream on the next device in turn (round-robin). Sessions are added and removed by the registry.
+ */
+final class PortListener {
+
+    private final int port;
+    private final List<DeviceSession> sessions = new CopyOnWriteArrayList<>();
+    private final AtomicInteger next = new AtomicInteger();
+    private final ChannelFuture bound;
+
+    PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers) {
+        this.port = port;
+        bound = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.AUTO_READ, false) // read only once the stream is open
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        accept(ch);
+                    }
+                })
+                .bind(bindHost, port);
+    }
+
+    /** Completes when the port listens, or fails with why it cannot. */
+    ChannelFuture bound() {
+        return bound;
+    }
+
+    private void accept(Channel ch) {
+        DeviceSession session = pick();
+        if (session == null) {
+            ch.close();
+            return;
+        }
+        session.tunnel().openStream(ch, "tcp", Integer.toString(port), "", null);
+    }
+
+    /** The next device in turn whose tunnel is open, or null. */
+    private DeviceSession pick() {
+        for (int tries = sessions.size(); tries > 0; tries--) {
+            List<DeviceSession> now = sessions;
+            if (now.isEmpty()) {
+                return null;
+            }
+            DeviceSession s = now.get(Math.floorMod(next.getAndIncrement(), now.size()));
+            if (s.channel().isActive()) {
+                return s;
+            }
+        }
+        return null;
+    }
+
+    void add(DeviceSession session) {
+        sessions.add(session);
+    }
+
+    /** Removes the session; true when no device is left, and the port should close. */
+    boolean remove(DeviceSession session) {
+        sessions.remove(session);
+        return sessions.isEmpty();
+    }
+
+    List<DeviceSession> sessions() {
+        return sessions;
+    }
+
+    /** Stops listening (or cancels a bind still under way). */
+    ChannelFuture close() {
+        return bound.channel().close();
+    }
+
+    int port() {
+        return port;
+    }
+}

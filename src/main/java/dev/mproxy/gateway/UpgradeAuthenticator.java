@@ -1,0 +1,74 @@
+package dev.mproxy.gateway;
+
+import dev.mproxy.auth.InvalidTokenException;
+import dev.mproxy.auth.TokenExtractor;
+import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.tunnel.ControlMessages;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Checks the WebSocket upgrade request before the handshake: the path must be {@code /} (telebit's), and a
+ * token, if one is presented (Bearer, Basic password or {@code ?access_token=}), must verify. A bad token is
+ * answered with HTTP 401 and a JSON reason. No token at all is allowed: the device may authenticate in-band
+ * with {@code add_token}.
+ */
+final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    private final TokenVerifier verifier;
+
+    UpgradeAuthenticator(TokenVerifier verifier) {
+        super(false);
+        this.verifier = verifier;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+        String path = new QueryStringDecoder(request.uri()).path();
+        if (!"/".equals(path)) {
+            request.release();
+            respond(ctx, HttpResponseStatus.NOT_FOUND, "E_NOT_FOUND", "no endpoint at " + path
+                    + " (expected: / for device tunnels)");
+            return;
+        }
+        try {
+            Optional<String> token = TokenExtractor.fromRequest(request.headers(), request.uri());
+            if (token.isPresent()) {
+                ctx.channel().attr(DeviceSession.UPGRADE_TOKEN).set(verifier.verify(token.get()));
+            }
+        } catch (InvalidTokenException e) {
+            request.release();
+            respond(ctx, HttpResponseStatus.UNAUTHORIZED, e.code(), e.getMessage());
+            return;
+        }
+        ctx.pipeline().remove(this);
+        ctx.fireChannelRead(request);
+    }
+
+    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String code, String message) {
+        byte[] body;
+        try {
+            body = ControlMessages.JSON.writeValueAsBytes(Map.of("message", message, "code", code));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
+                Unpooled.wrappedBuffer(body));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)
+                .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length)
+                .set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    }
+}

@@ -1,0 +1,58 @@
+package dev.mproxy.tunnel;
+
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.timeout.IdleState;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * WebSocket liveness, both ways: a ping after {@code interval} without sending, and the tunnel closed after
+ * {@code timeout} without receiving anything (data or pong). M-PROXY itself has no ping (telebit relied on
+ * WebSocket pings too).
+ */
+public final class Keepalive extends ChannelInboundHandlerAdapter {
+
+    /** Name of the handler that must stay first after TLS, so every byte read counts as life. */
+    public static final String IDLE = "idle";
+
+    private final Duration timeout;
+
+    private Keepalive(Duration timeout) {
+        this.timeout = timeout;
+    }
+
+    /** Adds the idle timer after the TLS handler named {@code tlsName} (or first), and this at the tail. */
+    public static void install(ChannelPipeline pipeline, String tlsName, Duration interval, Duration timeout) {
+        IdleStateHandler idle = new IdleStateHandler(timeout.toMillis(), interval.toMillis(), 0,
+                TimeUnit.MILLISECONDS);
+        if (pipeline.get(tlsName) != null) {
+            pipeline.addAfter(tlsName, IDLE, idle);
+        } else {
+            pipeline.addFirst(IDLE, idle);
+        }
+        pipeline.addLast(new Keepalive(timeout));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof IdleStateEvent) {
+            IdleState state = ((IdleStateEvent) evt).state();
+            if (state == IdleState.WRITER_IDLE) {
+                ctx.channel().writeAndFlush(new PingWebSocketFrame());
+            } else if (state == IdleState.READER_IDLE) {
+                ctx.channel().writeAndFlush(new TunnelClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
+                        "nothing received for " + timeout.toSeconds() + " s (no data, no pong)"))
+                        .addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
+    }
+}

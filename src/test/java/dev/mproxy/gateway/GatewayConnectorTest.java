@@ -1,0 +1,289 @@
+package dev.mproxy.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.mproxy.auth.DeviceToken;
+import dev.mproxy.auth.GatewaySecret;
+import dev.mproxy.auth.TokenSigner;
+import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.connector.Connector;
+import dev.mproxy.connector.ConnectorConfig;
+import dev.mproxy.tls.GatewayCertificate;
+import dev.mproxy.tls.SelfSignedCertificateGenerator;
+import dev.mproxy.tls.TlsContexts;
+import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.TunnelLimits;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** A real gateway and real connectors over TLS and WebSocket on loopback, with a local echo service. */
+@Timeout(60)
+class GatewayConnectorTest {
+
+    private final GatewaySecret secret = GatewaySecret.of(randomKey());
+    private final TokenSigner signer = new TokenSigner(secret, Clock.systemUTC());
+    private final GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private final ExecutorService clients = Executors.newCachedThreadPool();
+    private EchoService echo;
+    private GatewayServer gateway;
+
+    @BeforeEach
+    void start() throws Exception {
+        echo = new EchoService();
+        gateway = startGateway(new InetSocketAddress("127.0.0.1", 0));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        clients.shutdownNow();
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        echo.close();
+    }
+
+    @Test
+    void publicTcpPortReachesTheDevicesLocalServiceThroughTlsAndWebSocket() throws Exception {
+        int port = freePort();
+        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        connect("pi", port, grants);
+        JsonNode grant = grants.poll(20, TimeUnit.SECONDS).get(2);
+        assertEquals("pi", grant.get("device").textValue());
+        assertEquals(port, grant.get("ports").get(0).intValue());
+
+        byte[] payload = new byte[3 * 1024 * 1024];
+        new Random(1).nextBytes(payload);
+        assertEchoes(port, payload);
+    }
+
+    @Test
+    void portOutsideTheAllowedRangeIsRefusedInTheGrant() throws Exception {
+        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        connect("pi", 80, grants);
+        JsonNode refused = grants.poll(20, TimeUnit.SECONDS).get(2).get("refused");
+        assertEquals(80, refused.get(0).get("port").intValue());
+        assertTrue(refused.get(0).get("message").textValue().contains("outside"), refused.toString());
+    }
+
+    @Test
+    void publicConnectionsCloseWhenTheDeviceGoes() throws Exception {
+        int port = freePort();
+        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        Connector device = connect("pi", port, grants);
+        grants.poll(20, TimeUnit.SECONDS);
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            client.setSoTimeout(5_000);
+            client.getOutputStream().write(7);
+            assertEquals(7, client.getInputStream().read());
+            device.close();
+            assertClosed(client);
+        }
+    }
+
+    @Test
+    void connectorComesBackAfterTheGatewayRestarts() throws Exception {
+        int port = freePort();
+        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        connect("pi", port, grants);
+        grants.poll(20, TimeUnit.SECONDS);
+        InetSocketAddress devicePort = gateway.deviceAddress();
+        gateway.close();
+        closeables.remove(gateway);
+        gateway = startGateway(devicePort);
+        ArrayNode again = grants.poll(30, TimeUnit.SECONDS);
+        assertTrue(again != null, "the connector re-authenticated and re-claimed its port");
+        assertEchoes(port, "back".getBytes(StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void deviceThatReconnectsTakesOverAndTheOldTunnelCloses() throws Exception {
+        int port = freePort();
+        BlockingQueue<ArrayNode> first = new LinkedBlockingQueue<>();
+        BlockingQueue<ArrayNode> second = new LinkedBlockingQueue<>();
+        connect("pi", port, first);
+        first.poll(20, TimeUnit.SECONDS);
+        connect("pi", port, second);
+        second.poll(20, TimeUnit.SECONDS);
+        assertEchoes(port, "served".getBytes(StandardCharsets.US_ASCII));
+        assertEquals(1, gateway.deviceCount());
+    }
+
+    @Test
+    void badTokensAreRefusedAtUpgradeWith401AndAReason() throws Exception {
+        try (GatewayServer plain = new GatewayServer(config(new InetSocketAddress("127.0.0.1", 0), false)).start()) {
+            String expired = new TokenSigner(secret, Clock.fixed(Instant.parse("2020-01-01T00:00:00Z"),
+                    java.time.ZoneOffset.UTC)).sign(new DeviceToken("pi", List.of(5000), List.of(),
+                    Instant.parse("2020-01-02T00:00:00Z")));
+            String otherKey = new TokenSigner(GatewaySecret.of(randomKey()), Clock.systemUTC())
+                    .sign(new DeviceToken("pi", List.of(5000), List.of(), null));
+            String none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJwaSIsInBvcnRzIjpbNTAwMF19.";
+            Map<String, String> cases = Map.of(
+                    "Authorization: Bearer not-a-jwt", "",
+                    "Authorization: Bearer " + expired, "expired",
+                    "Authorization: Bearer " + otherKey, "signature",
+                    "Authorization: Bearer " + none, "none");
+            for (Map.Entry<String, String> c : cases.entrySet()) {
+                String response = upgrade(plain.deviceAddress(), "/", c.getKey());
+                assertTrue(response.startsWith("HTTP/1.1 401"), c.getKey() + " -> " + response);
+                assertTrue(response.contains("\"code\":\"E_INVALID_TOKEN\""), response);
+                assertTrue(response.toLowerCase().contains(c.getValue()), response);
+            }
+            assertTrue(upgrade(plain.deviceAddress(), "/?access_token=x.y.z", "").startsWith("HTTP/1.1 401"));
+            assertTrue(upgrade(plain.deviceAddress(), "/elsewhere", "").startsWith("HTTP/1.1 404"));
+            String good = signer.sign(new DeviceToken("pi", List.of(5000), List.of(), null));
+            assertTrue(upgrade(plain.deviceAddress(), "/", "Authorization: Bearer " + good)
+                    .startsWith("HTTP/1.1 101"));
+            assertTrue(upgrade(plain.deviceAddress(), "/", "").startsWith("HTTP/1.1 101"),
+                    "no token is allowed at upgrade: add_token may follow in-band");
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    private GatewayServer startGateway(InetSocketAddress listen) throws Exception {
+        GatewayServer server = new GatewayServer(config(listen, true)).start();
+        closeables.add(server);
+        return server;
+    }
+
+    private GatewayConfig config(InetSocketAddress listen, boolean tls) throws Exception {
+        return new GatewayConfig(listen, tls ? TlsContexts.server(certificate) : null,
+                new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1", PortRange.UNPRIVILEGED,
+                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10));
+    }
+
+    private Connector connect(String device, int port, BlockingQueue<ArrayNode> grants) throws Exception {
+        String token = signer.sign(new DeviceToken(device, List.of(port), List.of(), null));
+        ConnectorConfig config = new ConnectorConfig(
+                URI.create("wss://localhost:" + gateway.deviceAddress().getPort() + "/"), token,
+                TlsContexts.clientPinned(certificate.fingerprint()), Map.of(port, echo.address()),
+                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(2));
+        Connector connector = new Connector(config, grants::add).start();
+        closeables.add(connector);
+        return connector;
+    }
+
+    private void assertEchoes(int port, byte[] payload) throws Exception {
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            client.setSoTimeout(20_000);
+            Future<byte[]> echoed = clients.submit(() -> client.getInputStream().readAllBytes());
+            client.getOutputStream().write(payload);
+            client.shutdownOutput();
+            MessageDigest sha = MessageDigest.getInstance("SHA-256");
+            assertArrayEquals(sha.digest(payload), MessageDigest.getInstance("SHA-256")
+                    .digest(echoed.get(20, TimeUnit.SECONDS)));
+        }
+    }
+
+    private static void assertClosed(Socket client) throws IOException {
+        try {
+            assertEquals(-1, client.getInputStream().read());
+        } catch (SocketException reset) {
+            // a reset is a close: what matters is that the read did not hang
+        }
+    }
+
+    /** Sends a WebSocket upgrade by hand and returns the response head and body. */
+    private static String upgrade(InetSocketAddress gateway, String path, String header) throws IOException {
+        try (Socket s = new Socket(gateway.getAddress(), gateway.getPort())) {
+            s.setSoTimeout(10_000);
+            String request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\n" + (header.isEmpty() ? "" : header + "\r\n") + "\r\n";
+            OutputStream out = s.getOutputStream();
+            out.write(request.getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            InputStream in = s.getInputStream();
+            StringBuilder response = new StringBuilder();
+            byte[] buf = new byte[4096];
+            int n;
+            while ((n = in.read(buf)) > 0) {
+                response.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                if (response.toString().startsWith("HTTP/1.1 101") && response.indexOf("\r\n\r\n") > 0) {
+                    break; // upgraded: the tunnel now waits for frames
+                }
+            }
+            return response.toString();
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static byte[] randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return key;
+    }
+
+    /** A blocking echo server that half-closes back after its input ends. */
+    private static final class EchoService implements AutoCloseable {
+        private final ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        private final ExecutorService threads = Executors.newCachedThreadPool();
+
+        EchoService() throws IOException {
+            threads.submit(() -> {
+                while (!server.isClosed()) {
+                    Socket s = server.accept();
+                    threads.submit(() -> {
+                        try (s) {
+                            s.getInputStream().transferTo(s.getOutputStream());
+                            s.shutdownOutput();
+                        }
+                        return null;
+                    });
+                }
+                return null;
+            });
+        }
+
+        InetSocketAddress address() {
+            return new InetSocketAddress("127.0.0.1", server.getLocalPort());
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            threads.shutdownNow();
+        }
+    }
+
+    static {
+        ControlMessages.JSON.getClass(); // JSON support is loaded before the first test's timer starts
+    }
+}
