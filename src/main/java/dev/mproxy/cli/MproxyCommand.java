@@ -18,7 +18,8 @@ import picocli.CommandLine.Spec;
                 + "multiplexed over one WebSocket per device with the M-PROXY v1 framing of proxy-packer.",
             ""
         },
-        subcommands = {PackCommand.class, UnpackCommand.class, TokenCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {GatewayCommand.class, ConnectCommand.class, TokenCommand.class, PackCommand.class,
+            UnpackCommand.class, CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

@@ -4,9 +4,7 @@ import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.DomainNames;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,9 +12,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -45,18 +42,11 @@ import picocli.CommandLine.Spec;
 final class TokenCommand implements Callable<Integer> {
 
     /** Where {@code mproxy gateway} keeps its state unless told otherwise. */
-    static final Path DEFAULT_DATA_DIR = Path.of("mproxy-data");
 
-    private static final Pattern TTL = Pattern.compile("([0-9]{1,9})([dhms])");
     private static final Duration MAX_TTL = Duration.ofDays(36_500);
 
-    @Option(names = "--data-dir", paramLabel = "DIR",
-            description = "The gateway's data dir, holding gateway.secret (default: ./mproxy-data).")
-    Path dataDir;
-
-    @Option(names = "--secret-file", paramLabel = "FILE",
-            description = "Sign with the key in this existing file instead of the data dir's.")
-    Path secretFile;
+    @Mixin
+    DataDirOptions files;
 
     @Option(names = "--device", paramLabel = "ID", required = true,
             description = "The device id (the 'sub' claim).")
@@ -83,7 +73,10 @@ final class TokenCommand implements Callable<Integer> {
     public Integer call() {
         Optional<Duration> lifetime = parseTtl(ttl);
         DeviceToken token = grant(lifetime, Clock.systemUTC().instant());
-        GatewaySecret secret = secret();
+        if (files.secretFile != null && files.dataDir != null) {
+            throw usage("--data-dir and --secret-file are mutually exclusive");
+        }
+        GatewaySecret secret = files.secret();
         String jwt = new TokenSigner(secret, Clock.systemUTC()).sign(token);
         PrintWriter out = spec.commandLine().getOut();
         out.println(jwt);
@@ -117,27 +110,6 @@ final class TokenCommand implements Callable<Integer> {
         return new DeviceToken(device, ports, domains, lifetime.map(now::plus).orElse(null));
     }
 
-    private GatewaySecret secret() {
-        if (secretFile != null && dataDir != null) {
-            throw usage("--data-dir and --secret-file are mutually exclusive");
-        }
-        try {
-            if (secretFile != null) {
-                return GatewaySecret.load(secretFile);
-            }
-            Path dir = dataDir == null ? DEFAULT_DATA_DIR : dataDir;
-            GatewaySecret secret = GatewaySecret.loadOrCreate(dir);
-            if (secret.created()) {
-                PrintWriter err = spec.commandLine().getErr();
-                err.println("mproxy token: created a new gateway secret in " + secret.source());
-                err.flush();
-            }
-            return secret;
-        } catch (IOException e) {
-            throw CommandException.failure(e.getMessage());
-        }
-    }
-
     /**
      * {@code 30d}, {@code 12h}, {@code 45m}, {@code 90s}, or {@code never} (empty).
      *
@@ -147,26 +119,11 @@ final class TokenCommand implements Callable<Integer> {
         if ("never".equals(value)) {
             return Optional.empty();
         }
-        Matcher m = TTL.matcher(value);
-        if (!m.matches()) {
-            throw usage("invalid value for option '--ttl': '" + value
-                    + "' (expected: a number and d, h, m or s, e.g. 30d, 12h, 45m, 90s; or 'never')");
-        }
-        long amount = Long.parseLong(m.group(1));
         Duration d;
-        switch (m.group(2)) {
-            case "d":
-                d = Duration.ofDays(amount);
-                break;
-            case "h":
-                d = Duration.ofHours(amount);
-                break;
-            case "m":
-                d = Duration.ofMinutes(amount);
-                break;
-            default:
-                d = Duration.ofSeconds(amount);
-                break;
+        try {
+            d = Durations.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw usage("invalid value for option '--ttl': " + e.getMessage().replace(")", "; or 'never')"));
         }
         if (d.isZero()) {
             throw usage("invalid value for option '--ttl': '" + value + "' is zero (expected: a positive "

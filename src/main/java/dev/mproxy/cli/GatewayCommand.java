@@ -1,0 +1,159 @@
+package dev.mproxy.cli;
+
+import dev.mproxy.auth.DeviceToken;
+import dev.mproxy.auth.GatewaySecret;
+import dev.mproxy.auth.TokenSigner;
+import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.gateway.GatewayConfig;
+import dev.mproxy.gateway.GatewayServer;
+import dev.mproxy.gateway.PortRange;
+import dev.mproxy.tls.GatewayCertificate;
+import dev.mproxy.tls.TlsContexts;
+import dev.mproxy.tls.TlsFileException;
+import dev.mproxy.tunnel.TunnelLimits;
+import io.netty.handler.ssl.SslContext;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/** {@code mproxy gateway}: the public side. Runs on embedded defaults with no flags at all. */
+@Command(name = "gateway", mixinStandardHelpOptions = true,
+        description = {
+            "Run the gateway: devices dial in over one WebSocket each; public TCP ports their tokens grant are "
+                + "forwarded to them.",
+            "",
+            "With no flags it listens on 0.0.0.0:7443 with TLS, generating its secret and an EC P-256 "
+                + "certificate into ./mproxy-data on first start, and prints a sample device token and the "
+                + "'mproxy connect' line to run on a device.",
+            ""
+        })
+final class GatewayCommand implements Callable<Integer> {
+
+    private static final int SAMPLE_PORT = 10022;
+
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DataDirOptions files;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:7443",
+            description = "Where devices connect (default: ${DEFAULT-VALUE}).")
+    String listen;
+
+    @Option(names = "--hostname", paramLabel = "NAME",
+            description = "A name devices use to reach the gateway: goes into a generated certificate and the "
+                + "printed connect line (repeatable).")
+    List<String> hostnames = new ArrayList<>();
+
+    @Option(names = "--cert", paramLabel = "PEM", description = "Certificate chain to serve instead of a generated one.")
+    Path cert;
+
+    @Option(names = "--key", paramLabel = "PEM", description = "Private key of --cert.")
+    Path key;
+
+    @Option(names = "--no-tls", description = "Serve plain WebSocket (ws://), for running behind a TLS terminator.")
+    boolean noTls;
+
+    @Option(names = "--bind", paramLabel = "HOST", defaultValue = "0.0.0.0",
+            description = "Address public TCP ports listen on (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Option(names = "--allow-ports", paramLabel = "LOW-HIGH", defaultValue = "1024-65535",
+            description = "Public ports a token may claim (default: ${DEFAULT-VALUE}).")
+    String allowPorts;
+
+    @Option(names = "--max-streams", paramLabel = "N", defaultValue = "1024",
+            description = "Streams one device may carry at once (default: ${DEFAULT-VALUE}).")
+    int maxStreams;
+
+    @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "15s", converter = Durations.class,
+            description = "WebSocket ping after this long without sending (default: ${DEFAULT-VALUE}).")
+    Duration pingInterval;
+
+    @Option(names = "--ping-timeout", paramLabel = "DURATION", defaultValue = "45s", converter = Durations.class,
+            description = "Drop a device after this long without a byte or pong (default: ${DEFAULT-VALUE}).")
+    Duration pingTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        InetSocketAddress address = parseOrUsage(() -> HostPorts.parseListen(listen), "--listen");
+        PortRange allowed = parseOrUsage(() -> PortRange.parse(allowPorts), "--allow-ports");
+        if ((cert == null) != (key == null)) {
+            throw new ParameterException(spec.commandLine(), "--cert and --key go together");
+        }
+        GatewaySecret secret = files.secret();
+        GatewayCertificate certificate = noTls ? null : certificate();
+        SslContext tls = certificate == null ? null : TlsContexts.server(certificate);
+        TunnelLimits defaults = TunnelLimits.DEFAULT;
+        GatewayConfig config = parseOrUsage(() -> new GatewayConfig(address, tls,
+                new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
+                new TunnelLimits(defaults.streamWaterMark(), defaults.pauseIgnoredLimit(), maxStreams),
+                pingInterval, pingTimeout, Duration.ofSeconds(10)), "--ping-timeout");
+        try (GatewayServer server = new GatewayServer(config)) {
+            try {
+                server.start();
+            } catch (Exception e) {
+                throw CommandException.failure("cannot listen on " + listen + ": " + e.getMessage());
+            }
+            banner(server, secret, certificate);
+            Running.untilStopped();
+        }
+        return ExitCodes.OK;
+    }
+
+    private GatewayCertificate certificate() {
+        try {
+            return cert != null ? GatewayCertificate.load(cert, key)
+                    : GatewayCertificate.loadOrCreate(files.dir(), hostnames);
+        } catch (TlsFileException e) {
+            throw CommandException.badInput(e.getMessage(), e);
+        } catch (IOException e) {
+            throw CommandException.failure(e.getMessage());
+        }
+    }
+
+    private void banner(GatewayServer server, GatewaySecret secret, GatewayCertificate certificate) {
+        PrintWriter out = spec.commandLine().getOut();
+        int port = server.deviceAddress().getPort();
+        String scheme = certificate == null ? "ws" : "wss";
+        String host = hostnames.isEmpty() ? "HOSTNAME" : hostnames.get(0);
+        String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("sample-device",
+                List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
+        out.println("mproxy gateway: devices connect to " + scheme + "://" + server.deviceAddress().getHostString()
+                + ':' + port + "/; public TCP ports bind to " + bind);
+        if (certificate != null) {
+            out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
+                    + (certificate.newlyGenerated() ? " (generated now)" : ""));
+        }
+        out.println("sample token (device \"sample-device\", port " + SAMPLE_PORT + ", 30 days): " + token);
+        out.println("on a device, run:");
+        out.println("  java -jar mproxy.jar connect --gateway " + scheme + "://" + host + ':' + port
+                + (certificate == null ? "" : " --fingerprint " + certificate.fingerprint())
+                + " --token " + token + " --tcp " + SAMPLE_PORT + "=127.0.0.1:22");
+        out.println("more tokens: java -jar mproxy.jar token --data-dir " + files.dir() + " --device ID --port P");
+        out.flush();
+    }
+
+    private <T> T parseOrUsage(Supplier<T> parse, String option) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "invalid value for option '" + option + "': "
+                    + e.getMessage());
+        }
+    }
+}

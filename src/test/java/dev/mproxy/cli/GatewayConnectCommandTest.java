@@ -1,0 +1,189 @@
+package dev.mproxy.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PipedReader;
+import java.io.PipedWriter;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.io.Writer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands users run: {@code gateway} on embedded defaults, {@code token}, and {@code connect}. */
+@Timeout(60)
+class GatewayConnectCommandTest {
+
+    private static final Pattern CONNECT_LINE = Pattern.compile(
+            "connect --gateway (wss://localhost:\\d+) --fingerprint ([0-9A-F:]{95}) --token (\\S+) --tcp");
+
+    @TempDir
+    Path tmp;
+    /** Not the 0755 temp dir itself: the gateway refuses a data dir others can read. */
+    private Path dataDir;
+
+    private final ExecutorService threads = Executors.newCachedThreadPool();
+
+    @BeforeEach
+    void dataDir() {
+        dataDir = tmp.resolve("data");
+    }
+
+    @AfterEach
+    void stop() {
+        threads.shutdownNow();
+    }
+
+    @Test
+    void gatewayPrintsAConnectLineThatADeviceCanUse() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+             ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            threads.submit(() -> serveEcho(echo));
+            int publicPort = free.getLocalPort();
+            free.close();
+
+            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--hostname", "localhost",
+                    "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
+            Matcher connect = gateway.awaitLine(CONNECT_LINE);
+            assertTrue(Files600.ownerOnly(dataDir.resolve("gateway.key")), "key is 0600");
+
+            Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop",
+                    "--port", Integer.toString(publicPort));
+            assertEquals(0, token.exitCode(), token.err());
+
+            Running device = start("connect", "--gateway", connect.group(1), "--fingerprint", connect.group(2),
+                    "--token", token.out().trim(), "--tcp", publicPort + "=127.0.0.1:" + echo.getLocalPort());
+            device.awaitLine(Pattern.compile("serving as device laptop, ports \\[" + publicPort + "]"));
+
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), publicPort)) {
+                client.setSoTimeout(10_000);
+                client.getOutputStream().write("through the gateway".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                assertEquals("through the gateway",
+                        new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+            }
+            assertEquals(0, device.stop());
+            assertEquals(0, gateway.stop());
+        }
+    }
+
+    @Test
+    void connectRefusesABadFingerprintAsAUsageError() {
+        Cli.Run run = Cli.run("connect", "--gateway", "wss://localhost:1", "--fingerprint", "abc", "--token", "t",
+                "--tcp", "10022=127.0.0.1:22");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("--fingerprint"), run.err());
+    }
+
+    @Test
+    void connectRefusesABadMapping() {
+        Cli.Run run = Cli.run("connect", "--gateway", "wss://localhost:1", "--insecure", "--token", "t",
+                "--tcp", "10022=nowhere");
+        assertEquals(2, run.exitCode());
+        assertTrue(run.err().contains("expected: HOST:PORT"), run.err());
+    }
+
+    @Test
+    void gatewayThatCannotListenSaysWhereAndWhy() throws IOException {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Cli.Run run = Cli.run("gateway", "--listen", "127.0.0.1:" + taken.getLocalPort(), "--no-tls",
+                    "--data-dir", dataDir.toString());
+            assertEquals(1, run.exitCode());
+            assertTrue(run.err().contains("cannot listen on 127.0.0.1:" + taken.getLocalPort()), run.err());
+        }
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    /** A command running in its own thread until interrupted, its stdout readable line by line. */
+    private static final class Running {
+        private final CompletableFuture<Integer> exit = new CompletableFuture<>();
+        private final Thread thread;
+        private final BufferedReader lines;
+        private final StringWriter err = new StringWriter();
+
+        Running(String... args) throws IOException {
+            PipedWriter pipe = new PipedWriter();
+            lines = new BufferedReader(new PipedReader(pipe, 64 * 1024));
+            PrintWriter out = new PrintWriter(pipe, true);
+            thread = new Thread(() -> {
+                try {
+                    exit.complete(MproxyCommand.commandLine(out, new PrintWriter(err, true))
+                            .execute(args));
+                } catch (Throwable e) {
+                    exit.completeExceptionally(e);
+                } finally {
+                    out.close();
+                }
+            }, "mproxy " + args[0]);
+            thread.start();
+        }
+
+        Matcher awaitLine(Pattern pattern) throws IOException {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                Matcher m = pattern.matcher(line);
+                if (m.find()) {
+                    return m;
+                }
+            }
+            throw new AssertionError("output ended without a line matching " + pattern + "; stderr: " + err);
+        }
+
+        /** Interrupts the command as a signal would stop it; returns its exit code once it has closed. */
+        int stop() throws Exception {
+            thread.interrupt();
+            CompletableFuture.runAsync(() -> {
+                try {
+                    lines.transferTo(Writer.nullWriter());
+                } catch (IOException e) {
+                    // the pipe closed with the command
+                }
+            });
+            return exit.get(20, TimeUnit.SECONDS);
+        }
+    }
+
+    private Running start(String... args) throws IOException {
+        return new Running(args);
+    }
+
+    private static Void serveEcho(ServerSocket server) throws IOException {
+        while (!server.isClosed()) {
+            Socket s = server.accept();
+            new Thread(() -> {
+                try (s) {
+                    s.getInputStream().transferTo(s.getOutputStream());
+                    s.shutdownOutput();
+                } catch (IOException e) {
+                    // the client went away
+                }
+            }).start();
+        }
+        return null;
+    }
+
+    private static final class Files600 {
+        static boolean ownerOnly(Path file) throws IOException {
+            return java.nio.file.Files.getPosixFilePermissions(file).equals(
+                    java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+    }
+}
