@@ -87,7 +87,7 @@ final class DeviceRegistry {
                 closing.add(listener.close());
             }
             for (DeviceSession session : devices.values()) {
-                closing.add(session.channel().close());
+                closing.add(session.close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "gateway is shutting down"));
             }
             ports.clear();
             devices.clear();

@@ -12,6 +12,7 @@ import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.TunnelClose;
 import dev.mproxy.tunnel.TunnelHandler;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -168,9 +169,10 @@ final class DeviceSession extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(ControlMessages.error(0, code, message));
     }
 
-    /** Ends this tunnel with a close frame the device can read. */
-    void close(WebSocketCloseStatus status, String reason) {
+    /** Ends this tunnel with a close frame the device can read; the future completes once it is closed. */
+    ChannelFuture close(WebSocketCloseStatus status, String reason) {
         ctx.writeAndFlush(new TunnelClose(status, reason)).addListener(ChannelFutureListener.CLOSE);
+        return ctx.channel().closeFuture();
     }
 
     @Override

@@ -1,0 +1,226 @@
+package dev.mproxy.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mproxy.auth.DeviceToken;
+import dev.mproxy.auth.GatewaySecret;
+import dev.mproxy.auth.TokenSigner;
+import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.protocol.MproxyMessage;
+import dev.mproxy.protocol.MproxyMessageDecoder;
+import dev.mproxy.protocol.MproxyMessageEncoder;
+import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.TunnelLimits;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The device endpoint spoken to frame by frame, as a telebit device speaks it: no token at the upgrade, then
+ * {@code hello}, {@code add_token} and {@code grant} in-band (protocol-spec/control.md), and the close
+ * statuses of control 1.5.
+ */
+@Timeout(30)
+class DeviceEndpointTest {
+
+    private final GatewaySecret secret = GatewaySecret.of(randomKey());
+    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private GatewayServer gateway;
+
+    @BeforeEach
+    void start() throws Exception {
+        gateway = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0), null,
+                new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1", PortRange.UNPRIVILEGED,
+                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10)))
+                .start();
+    }
+
+    @AfterEach
+    void stop() {
+        gateway.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void telebitStyleDeviceAuthenticatesInBandAndIsGranted() throws Exception {
+        try (RawDevice device = new RawDevice()) {
+            JsonNode hello = device.control();
+            assertEquals("[1,\"hello\",[1],[\"add_token\"]]", hello.toString());
+            device.send(ControlMessages.ok(1));
+            String token = new TokenSigner(secret, Clock.systemUTC())
+                    .sign(new DeviceToken("telebit-pi", List.of(), List.of("pi.example.com"), null));
+            device.send(ControlMessages.command(7, "add_token", token));
+            assertEquals("[-7,null]", device.control().toString());
+            JsonNode grant = device.control();
+            assertEquals("grant", grant.get(1).textValue());
+            assertEquals("telebit-pi", grant.get(2).get("device").textValue());
+            assertEquals("pi.example.com", grant.get(2).get("domains").get(0).textValue());
+        }
+    }
+
+    @Test
+    void badInBandTokenKeepsItsMessage() throws Exception {
+        try (RawDevice device = new RawDevice()) {
+            device.control(); // hello
+            device.send(ControlMessages.command(9, "add_token", "not.a.jwt"));
+            JsonNode reply = device.control();
+            assertEquals(-9, reply.get(0).intValue());
+            assertEquals("E_INVALID_TOKEN", reply.get(1).get("code").textValue());
+            assertTrue(reply.get(1).get("message").textValue().length() > 10, reply.toString());
+        }
+    }
+
+    @Test
+    void unknownCommandAndBadCommandAreAnswered() throws Exception {
+        try (RawDevice device = new RawDevice()) {
+            device.control(); // hello
+            device.send(ControlMessages.command(4, "delete_token", "*"));
+            assertEquals("E_UNKNOWN_COMMAND", device.control().get(1).get("code").textValue());
+            device.send(MproxyMessage.control(Unpooled.copiedBuffer("{\"not\":\"an array\"}",
+                    StandardCharsets.UTF_8)));
+            JsonNode bad = device.control();
+            assertEquals(0, bad.get(0).intValue());
+            assertEquals("E_BAD_COMMAND", bad.get(1).get("code").textValue());
+        }
+    }
+
+    @Test
+    void corruptMessageClosesTheTunnelWith1002AndTheRule() throws Exception {
+        try (RawDevice device = new RawDevice()) {
+            device.control(); // hello
+            device.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n",
+                    StandardCharsets.US_ASCII)));
+            CloseWebSocketFrame close = device.closeFrame.get(10, TimeUnit.SECONDS);
+            assertEquals(1002, close.statusCode());
+            assertTrue(close.reasonText().contains("rule 2.1"), close.reasonText());
+            close.release();
+        }
+    }
+
+    @Test
+    void textFrameClosesTheTunnelWith1003() throws Exception {
+        try (RawDevice device = new RawDevice()) {
+            device.control(); // hello
+            device.channel.writeAndFlush(new TextWebSocketFrame("{\"hello\":1}"));
+            CloseWebSocketFrame close = device.closeFrame.get(10, TimeUnit.SECONDS);
+            assertEquals(1003, close.statusCode());
+            close.release();
+        }
+    }
+
+    /** A WebSocket client that sends and reads M-PROXY messages one by one. */
+    private final class RawDevice implements AutoCloseable {
+        final Channel channel;
+        final BlockingQueue<MproxyMessage> received = new LinkedBlockingQueue<>();
+        final CompletableFuture<CloseWebSocketFrame> closeFrame = new CompletableFuture<>();
+        private final EmbeddedChannel decoder = new EmbeddedChannel(new MproxyMessageDecoder());
+        private final CompletableFuture<Void> upgraded = new CompletableFuture<>();
+
+        RawDevice() throws Exception {
+            WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
+                    .webSocketUri(URI.create("ws://127.0.0.1:" + gateway.deviceAddress().getPort() + "/"))
+                    .handleCloseFrames(false)
+                    .build();
+            channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
+                                    new WebSocketClientProtocolHandler(ws), new Frames());
+                        }
+                    }).connect(gateway.deviceAddress()).sync().channel();
+            upgraded.get(10, TimeUnit.SECONDS);
+        }
+
+        void send(MproxyMessage m) {
+            ByteBuf bytes = MproxyMessageEncoder.INSTANCE.encode(ByteBufAllocator.DEFAULT, m);
+            m.release();
+            channel.writeAndFlush(new BinaryWebSocketFrame(bytes));
+        }
+
+        /** The next control message's JSON. */
+        JsonNode control() throws Exception {
+            MproxyMessage m = received.poll(10, TimeUnit.SECONDS);
+            try {
+                return ControlMessages.JSON.readTree(m.content().toString(StandardCharsets.UTF_8));
+            } finally {
+                m.release();
+            }
+        }
+
+        @Override
+        public void close() {
+            channel.close().syncUninterruptibly();
+            decoder.finishAndReleaseAll();
+            MproxyMessage m;
+            while ((m = received.poll()) != null) {
+                m.release();
+            }
+        }
+
+        private final class Frames extends SimpleChannelInboundHandler<WebSocketFrame> {
+            @Override
+            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                    upgraded.complete(null);
+                }
+                ctx.fireUserEventTriggered(evt);
+            }
+
+            @Override
+            protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+                if (frame instanceof CloseWebSocketFrame) {
+                    closeFrame.complete(((CloseWebSocketFrame) frame).retain());
+                } else if (frame instanceof BinaryWebSocketFrame) {
+                    decoder.writeInbound(frame.content().retain());
+                    MproxyMessage m;
+                    while ((m = decoder.readInbound()) != null) {
+                        received.add(m);
+                    }
+                }
+            }
+        }
+    }
+
+    private static byte[] randomKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        return key;
+    }
+}
