@@ -26,7 +26,12 @@ final class StreamEndpointHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
-        tunnel.inLoop(() -> tunnel.endpointRead(stream, buf));
+        int length = buf.readableBytes();
+        if (tunnel.handOver(length)) {
+            // on this socket's own loop, so the read loop stops before the next buffer
+            ctx.channel().config().setAutoRead(false);
+        }
+        tunnel.inLoop(() -> tunnel.endpointRead(stream, buf, length));
     }
 
     @Override

@@ -29,6 +29,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One end of a tunnel: the table of its streams and their flow control (protocol-spec/streams.md). It sits
@@ -50,6 +51,18 @@ public final class TunnelHandler extends ChannelDuplexHandler {
 
     /** How many closed stream ids are remembered; a stream's stragglers arrive within one round trip. */
     private static final int RECENTLY_CLOSED = 1024;
+
+    /** Bytes in hand-over to this loop past which stream sockets stop reading (see {@link #handedOver}). */
+    static final long HANDOVER_LIMIT = 256 * 1024;
+
+    /**
+     * Bytes read from stream sockets on other event loops and handed to this one, not yet written to the
+     * tunnel. Those sockets stop themselves past {@link #HANDOVER_LIMIT}: a stop sent from this loop would
+     * come too late when this loop is the bottleneck, and the hand-over queue would grow without bound.
+     */
+    private final AtomicLong handedOver = new AtomicLong();
+    /** Set when a socket stopped itself on the hand-over limit; cleared when this loop has caught up. */
+    private volatile boolean handoverThrottled;
 
     private final TunnelLimits limits;
     private final StreamOpener opener;
@@ -265,14 +278,43 @@ public final class TunnelHandler extends ChannelDuplexHandler {
 
     // ---- events from stream sockets (handed to the tunnel's loop) -----------------------------------------
 
-    void endpointRead(TunnelStream stream, ByteBuf buf) {
+    /**
+     * Called on a stream socket's own loop before it hands {@code length} bytes over: true when the socket
+     * must stop reading now, because the tunnel is over its high water mark or this loop is behind.
+     */
+    boolean handOver(int length) {
+        boolean stop = handedOver.addAndGet(length) > HANDOVER_LIMIT || !ctx.channel().isWritable();
+        if (stop) {
+            handoverThrottled = true;
+        }
+        return stop;
+    }
+
+    void endpointRead(TunnelStream stream, ByteBuf buf, int length) {
+        long queued = handedOver.addAndGet(-length);
         if (stream.closed || !buf.isReadable()) {
             buf.release();
-            return;
+        } else {
+            ctx.write(data(stream, buf));
+            if (!ctx.channel().isWritable()) {
+                stream.endpoint.config().setAutoRead(false); // the others follow in channelWritabilityChanged
+            }
         }
-        ctx.write(data(stream, buf));
-        if (!ctx.channel().isWritable()) {
-            stream.endpoint.config().setAutoRead(false); // the others follow in channelWritabilityChanged
+        if (handoverThrottled && queued < HANDOVER_LIMIT / 2 && ctx.channel().isWritable()) {
+            resumeReading();
+        }
+    }
+
+    /**
+     * Lets every stream socket read again, but for those the peer paused. Every stop on the hand-over limit
+     * is followed by a hand-over processed here, so one of them, or the tunnel turning writable, gets here.
+     */
+    private void resumeReading() {
+        if (handedOver.get() < HANDOVER_LIMIT / 2) {
+            handoverThrottled = false;
+        }
+        for (TunnelStream stream : streams.values()) {
+            updateReading(stream);
         }
     }
 
@@ -310,9 +352,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        for (TunnelStream stream : streams.values()) {
-            updateReading(stream);
-        }
+        resumeReading(); // or stop it: updateReading follows the tunnel's writability either way
         ctx.fireChannelWritabilityChanged();
     }
 
@@ -376,7 +416,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         Channel endpoint = stream.endpoint;
         if (endpoint != null && !stream.closed) {
             endpoint.config().setAutoRead(!stream.pausedByPeer && !stream.endpointEnded
-                    && ctx.channel().isWritable());
+                    && ctx.channel().isWritable() && !handoverThrottled);
         }
     }
 

@@ -10,9 +10,14 @@ import io.netty.util.internal.ObjectUtil;
  */
 public final class TunnelLimits {
 
-    /** Defaults: 64 KiB / 256 KiB stream water marks, 8 MiB hard cap, 1024 streams per tunnel. */
+    /**
+     * Defaults: 64 KiB / 256 KiB stream water marks, 64 MiB hard cap, 1024 streams per tunnel. The cap must
+     * exceed what is legitimately in flight during one pause round trip, and that includes the kernel's TCP
+     * buffers on the tunnel's path, which Linux autotunes up to tcp_rmem's maximum (32 MiB on Debian 12) plus
+     * tcp_wmem's (4 MiB): an 8 MiB cap reset healthy fast streams in bench/run-tunnel.sh.
+     */
     public static final TunnelLimits DEFAULT = new TunnelLimits(
-            new WriteBufferWaterMark(64 * 1024, 256 * 1024), 8 * 1024 * 1024, 1024);
+            new WriteBufferWaterMark(64 * 1024, 256 * 1024), 64 * 1024 * 1024, 1024);
 
     private final WriteBufferWaterMark streamWaterMark;
     private final long pauseIgnoredLimit;

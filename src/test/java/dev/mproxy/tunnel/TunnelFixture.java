@@ -8,7 +8,11 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.channel.EventLoop;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -22,6 +26,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -40,6 +45,8 @@ final class TunnelFixture implements AutoCloseable {
     final Channel deviceListener;
     final Channel gatewayTunnel;
     TunnelHandler gatewayHandler;
+    /** Local connections open only once this completes: lets a test hold a stream in "connecting". */
+    volatile CompletableFuture<Void> connectGate = CompletableFuture.completedFuture(null);
 
     TunnelFixture(TunnelLimits limits) throws InterruptedException {
         this.limits = limits;
@@ -48,8 +55,7 @@ final class TunnelFixture implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline().addLast(new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE,
-                                TunnelHandler.device(limits, (request, loop) ->
-                                        new TcpTargets(targets, 5000).open(request, loop)));
+                                TunnelHandler.device(limits, TunnelFixture.this::openLocal));
                     }
                 }).bind(LOOPBACK).sync().channel();
         gatewayHandler = TunnelHandler.gateway(limits);
@@ -78,6 +84,33 @@ final class TunnelFixture implements AutoCloseable {
         InetSocketAddress address = (InetSocketAddress) listener.localAddress();
         targets.put(address.getPort(), target);
         return address;
+    }
+
+    private ChannelFuture openLocal(StreamRequest request, EventLoop loop) {
+        CompletableFuture<Void> gate = connectGate;
+        if (gate.isDone()) {
+            return new TcpTargets(targets, 5000).open(request, loop);
+        }
+        // Register the local channel now, connect it when the gate opens: the stream stays "connecting".
+        Channel local = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .handler(new ChannelInitializer<Channel>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                    }
+                })
+                .register().channel();
+        ChannelPromise opened = local.newPromise();
+        InetSocketAddress target = targets.get(Integer.parseInt(request.servicePort()));
+        gate.thenRun(() -> local.connect(target).addListener((ChannelFutureListener) f -> {
+            if (f.isSuccess()) {
+                opened.setSuccess();
+            } else {
+                opened.setFailure(f.cause());
+            }
+        }));
+        return opened;
     }
 
     /** A local service that echoes, and half-closes its output after its input ended. */

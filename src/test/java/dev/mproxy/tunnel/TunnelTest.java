@@ -10,6 +10,7 @@ import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.protocol.MproxyMessageDecoder;
 import dev.mproxy.protocol.MproxyMessageEncoder;
+import dev.mproxy.protocol.MproxyProtocolException;
 import dev.mproxy.protocol.StreamAddress;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -193,6 +194,9 @@ class TunnelTest {
 
     @Test
     void peerThatIgnoresPauseLosesOnlyThatStream() throws Exception {
+        fixture.close();
+        fixture = new TunnelFixture(new TunnelLimits(TunnelLimits.DEFAULT.streamWaterMark(), 2 * 1024 * 1024,
+                TunnelLimits.DEFAULT.maxStreams()));
         // The local service never reads, so the device's socket backs up; the raw peer ignores pause.
         InetSocketAddress sink = fixture.service(() -> new ChannelInboundHandlerAdapter() {
             @Override
@@ -241,6 +245,33 @@ class TunnelTest {
                 assertEquals("still here", echo.content().toString(StandardCharsets.US_ASCII));
             } finally {
                 echo.release();
+            }
+        }
+    }
+
+    @Test
+    void peerPausedWhileConnectingIsResumedOnceConnected() throws Exception {
+        // Data past the high water mark arrives while the local connection is still opening (streams 3.4), so
+        // the device pauses the peer; once connected and drained, the peer is resumed.
+        fixture.targets.put(4003, fixture.echoService());
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        fixture.connectGate = gate;
+        StreamAddress client = new StreamAddress("IPv4", "203.0.113.9", "50020");
+        try (RawPeer peer = new RawPeer((InetSocketAddress) fixture.deviceListener.localAddress())) {
+            peer.send(MproxyMessage.connection(client, "tcp", "4003", ""));
+            byte[] chunk = new byte[64 * 1024];
+            for (int i = 0; i < 5; i++) { // 320 KiB, over the 256 KiB high water mark
+                peer.send(MproxyMessage.data(client, "tcp", "4003", "", Unpooled.wrappedBuffer(chunk)));
+            }
+            MproxyMessage pause = peer.receive();
+            assertEquals(MessageType.PAUSE, pause.type());
+            pause.release();
+            gate.complete(null);
+            List<MessageType> seen = new ArrayList<>();
+            while (!seen.contains(MessageType.RESUME)) {
+                MproxyMessage m = peer.receive();
+                seen.add(m.type());
+                m.release();
             }
         }
     }
@@ -358,7 +389,11 @@ class TunnelTest {
 
         @Override
         public void close() throws IOException {
-            decoder.finishAndReleaseAll();
+            try {
+                decoder.finishAndReleaseAll();
+            } catch (MproxyProtocolException cutShort) {
+                // we hang up while the tunnel may still be sending: a cut-off last message is expected here
+            }
             socket.close();
         }
     }
