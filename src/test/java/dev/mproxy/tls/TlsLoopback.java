@@ -24,6 +24,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A TLS echo server on a loopback port and a client that connects to it: real sockets, real handshakes.
@@ -59,18 +60,21 @@ final class TlsLoopback implements AutoCloseable {
      */
     Future<String> ping(ClientTls tls, String host) throws InterruptedException {
         Promise<String> reply = group.next().newPromise();
+        // Kept from the initializer: a handshake that fails fast closes the channel and empties its pipeline.
+        AtomicReference<SslHandler> sslHandler = new AtomicReference<>();
         Channel ch = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(tls.newHandler(ch.alloc(), host, port()), new Reply(reply));
+                        sslHandler.set(tls.newHandler(ch.alloc(), host, port()));
+                        ch.pipeline().addLast(sslHandler.get(), new Reply(reply));
                     }
                 })
                 .connect(InetAddress.getLoopbackAddress(), port()).sync().channel();
         try {
-            Future<Channel> handshake = ch.pipeline().get(SslHandler.class).handshakeFuture();
+            Future<Channel> handshake = sslHandler.get().handshakeFuture();
             assertTrue(handshake.await(TIMEOUT_SECONDS, TimeUnit.SECONDS), "handshake did not finish");
             if (!handshake.isSuccess()) {
                 return ImmediateEventExecutor.INSTANCE.newFailedFuture(handshake.cause());
