@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -54,13 +55,8 @@ final class ConnectCommand implements Callable<Integer> {
             description = "Serve public port PUBLIC_PORT with the local service at HOST:PORT (repeatable).")
     List<String> tcp;
 
-    @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "15s", converter = Durations.class,
-            description = "WebSocket ping after this long without sending (default: ${DEFAULT-VALUE}).")
-    Duration pingInterval;
-
-    @Option(names = "--ping-timeout", paramLabel = "DURATION", defaultValue = "45s", converter = Durations.class,
-            description = "Reconnect after this long without a byte or pong (default: ${DEFAULT-VALUE}).")
-    Duration pingTimeout;
+    @Mixin
+    KeepaliveOptions keepalive;
 
     static final class TokenSource {
         @Option(names = "--token", paramLabel = "JWT", required = true, description = "The device token.")
@@ -90,7 +86,7 @@ final class ConnectCommand implements Callable<Integer> {
         ConnectorConfig config;
         try {
             config = new ConnectorConfig(gateway, token(), clientTls(err), mappings(),
-                    TunnelLimits.DEFAULT, pingInterval, pingTimeout, Duration.ofSeconds(30));
+                    TunnelLimits.DEFAULT, keepalive.interval, keepalive.timeout, Duration.ofSeconds(30));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

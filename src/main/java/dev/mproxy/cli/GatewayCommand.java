@@ -80,13 +80,8 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Streams one device may carry at once (default: ${DEFAULT-VALUE}).")
     int maxStreams;
 
-    @Option(names = "--ping-interval", paramLabel = "DURATION", defaultValue = "15s", converter = Durations.class,
-            description = "WebSocket ping after this long without sending (default: ${DEFAULT-VALUE}).")
-    Duration pingInterval;
-
-    @Option(names = "--ping-timeout", paramLabel = "DURATION", defaultValue = "45s", converter = Durations.class,
-            description = "Drop a device after this long without a byte or pong (default: ${DEFAULT-VALUE}).")
-    Duration pingTimeout;
+    @Mixin
+    KeepaliveOptions keepalive;
 
     @Override
     public Integer call() throws Exception {
@@ -102,7 +97,7 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayConfig config = parseOrUsage(() -> new GatewayConfig(address, tls,
                 new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
                 new TunnelLimits(defaults.streamWaterMark(), defaults.pauseIgnoredLimit(), maxStreams),
-                pingInterval, pingTimeout, Duration.ofSeconds(10)), "--ping-timeout");
+                keepalive.interval, keepalive.timeout, Duration.ofSeconds(10)), "--ping-timeout");
         try (GatewayServer server = new GatewayServer(config)) {
             try {
                 server.start();

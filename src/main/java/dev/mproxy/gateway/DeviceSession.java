@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.InvalidTokenException;
 import dev.mproxy.auth.TokenVerifier;
-import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
+import dev.mproxy.tunnel.ControlHandler;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.TunnelClose;
 import dev.mproxy.tunnel.TunnelHandler;
@@ -15,7 +15,6 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -33,7 +32,7 @@ import java.util.concurrent.TimeUnit;
  * (protocol-spec/control.md) — {@code hello} on connect, {@code add_token}, replies, {@code grant} — and the
  * device's place in the {@link DeviceRegistry} once authenticated.
  */
-final class DeviceSession extends ChannelInboundHandlerAdapter {
+final class DeviceSession extends ControlHandler {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(DeviceSession.class);
 
@@ -74,20 +73,7 @@ final class DeviceSession extends ChannelInboundHandlerAdapter {
     }
 
     @Override
-    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (!(msg instanceof MproxyMessage) || ((MproxyMessage) msg).type() != MessageType.CONTROL) {
-            ctx.fireChannelRead(msg);
-            return;
-        }
-        MproxyMessage m = (MproxyMessage) msg;
-        try {
-            onControl(m);
-        } finally {
-            m.release();
-        }
-    }
-
-    private void onControl(MproxyMessage m) {
+    protected void onControl(ChannelHandlerContext ctx, MproxyMessage m) {
         ArrayNode command = ControlMessages.parse(m);
         if (command == null) {
             ctx.writeAndFlush(ControlMessages.error(0, "E_BAD_COMMAND", "received bad command \""
