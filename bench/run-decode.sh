@@ -14,12 +14,8 @@
 #   -Dio.netty.leakDetection.level=disabled   throughput run; leaks are covered by `mvn verify` (PARANOID).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-
-# Build when the jar is missing or older than any source, so a run never measures stale code.
-if [[ ! -f target/mproxy.jar || -n "$(find src pom.xml -newer target/mproxy.jar -type f -print -quit)" ]]; then
-    echo "target/mproxy.jar missing or stale; building it (mvn -B -q package -DskipTests)" >&2
-    mvn -B -q package -DskipTests
-fi
+source bench/lib.sh
+build_jar_if_stale
 
 JAVA_OPTS=${JAVA_OPTS:-"-Xms1g -Xmx1g -XX:+AlwaysPreTouch"}
 cmd=(java $JAVA_OPTS -Dio.netty.leakDetection.level=disabled -cp target/mproxy.jar bench/DecodeThroughput.java "$@")
@@ -39,12 +35,7 @@ if [[ $# -eq 1 && "$1" == "--quick" ]]; then
 elif [[ $# -gt 0 ]]; then
     base+="-custom"
 fi
-out="$base.txt"
-n=2
-while [[ -e "$out" ]]; do
-    out="$base-$n.txt"
-    n=$((n + 1))
-done
+out=$(unique_results_file "$base")
 {
     echo "# command: ${cmd[*]}"
     echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src/main 2>/dev/null || echo ' (src/main modified)')"

@@ -25,6 +25,7 @@
 # forwarders. The absolute numbers depend on that; compare the ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 
 TIME=8          # measured seconds per iperf3 test
 OMIT=2          # seconds omitted at the start of each iperf3 test (slow start, JIT)
@@ -94,11 +95,7 @@ if [[ -n "${MPROXY_JAR:-}" ]]; then
     [[ -f "$JAR" ]] || { echo "MPROXY_JAR=$JAR: no such file" >&2; exit 1; }
 else
     JAR=target/mproxy.jar
-    # Build when the jar is missing or older than any source, so a run never measures stale code.
-    if [[ ! -f "$JAR" || -n "$(find src pom.xml -newer "$JAR" -type f -print -quit)" ]]; then
-        echo "$JAR missing or stale; building it (mvn -B -q package -DskipTests)" >&2
-        mvn -B -q package -DskipTests
-    fi
+    build_jar_if_stale
 fi
 read -r -a MPROXY_JVM <<<"${MPROXY_JAVA_OPTS:-}"
 
@@ -106,12 +103,7 @@ read -r -a MPROXY_JVM <<<"${MPROXY_JAVA_OPTS:-}"
 mkdir -p bench/results
 base="bench/results/tunnel-$(date +%Y-%m-%d)"
 [[ $MODE != full ]] && base+="-$MODE"
-out="$base.txt"
-n=2
-while [[ -e "$out" ]]; do
-    out="$base-$n.txt"
-    n=$((n + 1))
-done
+out=$(unique_results_file "$base")
 exec > >(tee "$out") 2>&1
 
 WORK=$(mktemp -d /tmp/mproxy-bench.XXXXXX)

@@ -1,11 +1,8 @@
 package dev.mproxy.connector;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import dev.mproxy.protocol.MproxyMessageDecoder;
-import dev.mproxy.protocol.MproxyMessageEncoder;
-import dev.mproxy.tunnel.Keepalive;
 import dev.mproxy.tunnel.TunnelHandler;
-import dev.mproxy.tunnel.WebSocketFrameCodec;
+import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -40,8 +37,6 @@ import java.util.function.Consumer;
 public final class Connector implements AutoCloseable {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(Connector.class);
-    private static final String TLS = "tls";
-    private static final int MAX_FRAME_PAYLOAD = 1024 * 1024 + 512;
 
     private final ConnectorConfig config;
     private final Consumer<ArrayNode> onGrant;
@@ -77,7 +72,7 @@ public final class Connector implements AutoCloseable {
                 .webSocketUri(config.gateway())
                 .version(WebSocketVersion.V13)
                 .customHeaders(headers)
-                .maxFramePayloadLength(MAX_FRAME_PAYLOAD)
+                .maxFramePayloadLength(TunnelPipeline.MAX_FRAME_PAYLOAD)
                 .handshakeTimeoutMillis(10_000)
                 .build();
         new Bootstrap().group(group).channel(NioSocketChannel.class)
@@ -86,7 +81,7 @@ public final class Connector implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
                         if (config.tls() != null) {
-                            p.addLast(TLS, config.tls().newHandler(ch.alloc(), host, port));
+                            p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc(), host, port));
                         }
                         p.addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
                                 new WebSocketClientProtocolHandler(ws), new TunnelInstaller());
@@ -131,14 +126,12 @@ public final class Connector implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                ChannelPipeline p = ctx.pipeline();
-                p.addLast(WebSocketFrameCodec.INSTANCE, new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE,
-                        TunnelHandler.device(config.limits(), targets), new DeviceControl(grant -> {
+                TunnelPipeline.install(ctx.pipeline(), TunnelHandler.device(config.limits(), targets),
+                        new DeviceControl(grant -> {
                             backoff.reset();
                             onGrant.accept(grant);
-                        }));
-                Keepalive.install(p, TLS, config.pingInterval(), config.pingTimeout());
-                p.remove(this);
+                        }), config.pingInterval(), config.pingTimeout());
+                ctx.pipeline().remove(this);
             }
             ctx.fireUserEventTriggered(evt);
         }

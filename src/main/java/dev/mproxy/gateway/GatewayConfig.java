@@ -25,9 +25,6 @@ public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerif
                             PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
                             Duration handshakeTimeout) {
 
-    /** WebSocket frames carry M-PROXY messages of at most 1 MiB of body plus a 257-byte head (rule 2.6). */
-    public static final int MAX_FRAME_PAYLOAD = 1024 * 1024 + 512;
-
     public GatewayConfig {
         Objects.requireNonNull(listen, "listen");
         Objects.requireNonNull(verifier, "verifier");

@@ -1,10 +1,7 @@
 package dev.mproxy.gateway;
 
-import dev.mproxy.protocol.MproxyMessageDecoder;
-import dev.mproxy.protocol.MproxyMessageEncoder;
-import dev.mproxy.tunnel.Keepalive;
 import dev.mproxy.tunnel.TunnelHandler;
-import dev.mproxy.tunnel.WebSocketFrameCodec;
+import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,8 +27,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GatewayServer implements AutoCloseable {
 
-    /** Pipeline name of the TLS handler, which the keepalive's idle timer follows. */
-    static final String TLS = "tls";
     /** The request head of an upgrade is small; anything larger is not a device. */
     private static final int MAX_UPGRADE_REQUEST = 16 * 1024;
 
@@ -53,7 +48,7 @@ public final class GatewayServer implements AutoCloseable {
                 .checkStartsWith(true) // "/?access_token=..." is a device too; UpgradeAuthenticator checks the path
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
-                        .maxFramePayloadLength(GatewayConfig.MAX_FRAME_PAYLOAD)
+                        .maxFramePayloadLength(TunnelPipeline.MAX_FRAME_PAYLOAD)
                         .allowExtensions(false)
                         .build())
                 .build();
@@ -63,7 +58,7 @@ public final class GatewayServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
                         if (config.tls() != null) {
-                            p.addLast(TLS, config.tls().newHandler(ch.alloc()));
+                            p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
                                 new UpgradeAuthenticator(config.verifier()), new WebSocketServerProtocolHandler(ws),
@@ -99,12 +94,10 @@ public final class GatewayServer implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
-                ChannelPipeline p = ctx.pipeline();
-                p.addLast(WebSocketFrameCodec.INSTANCE, new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE,
-                        TunnelHandler.gateway(config.limits()),
-                        new DeviceSession(registry, config.verifier(), config.handshakeTimeout()));
-                Keepalive.install(p, TLS, config.pingInterval(), config.pingTimeout());
-                p.remove(this);
+                TunnelPipeline.install(ctx.pipeline(), TunnelHandler.gateway(config.limits()),
+                        new DeviceSession(registry, config.verifier(), config.handshakeTimeout()),
+                        config.pingInterval(), config.pingTimeout());
+                ctx.pipeline().remove(this);
             }
             ctx.fireUserEventTriggered(evt);
         }

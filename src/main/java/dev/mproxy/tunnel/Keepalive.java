@@ -28,12 +28,12 @@ public final class Keepalive extends ChannelInboundHandlerAdapter {
         this.timeout = timeout;
     }
 
-    /** Adds the idle timer after the TLS handler named {@code tlsName} (or first), and this at the tail. */
-    public static void install(ChannelPipeline pipeline, String tlsName, Duration interval, Duration timeout) {
+    /** Adds the idle timer after the TLS handler (or first), and this handler at the tail. */
+    static void install(ChannelPipeline pipeline, Duration interval, Duration timeout) {
         IdleStateHandler idle = new IdleStateHandler(timeout.toMillis(), interval.toMillis(), 0,
                 TimeUnit.MILLISECONDS);
-        if (pipeline.get(tlsName) != null) {
-            pipeline.addAfter(tlsName, IDLE, idle);
+        if (pipeline.get(TunnelPipeline.TLS) != null) {
+            pipeline.addAfter(TunnelPipeline.TLS, IDLE, idle);
         } else {
             pipeline.addFirst(IDLE, idle);
         }

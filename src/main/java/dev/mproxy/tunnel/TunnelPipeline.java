@@ -1,0 +1,30 @@
+package dev.mproxy.tunnel;
+
+import dev.mproxy.protocol.MproxyMessageDecoder;
+import dev.mproxy.protocol.MproxyMessageEncoder;
+import io.netty.channel.ChannelPipeline;
+import java.time.Duration;
+
+/**
+ * A WebSocket turned into a tunnel, the same at both ends: binary frames, the M-PROXY codec, the stream
+ * table, the control channel and the keepalive, added once the WebSocket handshake is done.
+ */
+public final class TunnelPipeline {
+
+    /** Pipeline name of the TLS handler, which the keepalive's idle timer must follow. */
+    public static final String TLS = "tls";
+
+    /** WebSocket frames carry M-PROXY messages of at most 1 MiB of body plus a 257-byte head (rule 2.6). */
+    public static final int MAX_FRAME_PAYLOAD = 1024 * 1024 + 512;
+
+    private TunnelPipeline() {
+    }
+
+    /** Adds the tunnel's handlers behind the WebSocket handlers already in {@code pipeline}. */
+    public static void install(ChannelPipeline pipeline, TunnelHandler tunnel, ControlHandler control,
+                               Duration pingInterval, Duration pingTimeout) {
+        pipeline.addLast(WebSocketFrameCodec.INSTANCE, new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE,
+                tunnel, control);
+        Keepalive.install(pipeline, pingInterval, pingTimeout);
+    }
+}
