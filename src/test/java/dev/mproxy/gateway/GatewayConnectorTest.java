@@ -91,8 +91,7 @@ class GatewayConnectorTest {
 
     @Test
     void twoHundredParallelStreamsArriveIntactBothWays() throws Exception {
-        // Up to 512 KiB each (about 50 MiB each way): the issue's up-to-8-MiB run takes minutes on these two
-        // cores under the PARANOID leak detector, so it lives in bench/ (see the issue 3 notes).
+        // Up to 8 MiB each, about 800 MiB each way: 10-20 s on two cores under the PARANOID leak detector.
         int port = freePort();
         BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
         connect("pi", port, grants);
@@ -100,7 +99,7 @@ class GatewayConnectorTest {
         Random random = new Random(200);
         List<Future<?>> streams = new ArrayList<>();
         for (int i = 0; i < 200; i++) {
-            byte[] payload = new byte[1 + random.nextInt(512 * 1024)];
+            byte[] payload = new byte[1 + random.nextInt(8 * 1024 * 1024)];
             random.nextBytes(payload);
             long seed = random.nextLong();
             streams.add(clients.submit(() -> {
