@@ -5,7 +5,6 @@ import dev.mproxy.connector.Connector;
 import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.TlsContexts;
-import dev.mproxy.tunnel.TunnelLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -56,6 +55,9 @@ final class ConnectCommand implements Callable<Integer> {
     List<String> tcp;
 
     @Mixin
+    TunnelLimitOptions tunnelLimits;
+
+    @Mixin
     KeepaliveOptions keepalive;
 
     static final class TokenSource {
@@ -86,7 +88,7 @@ final class ConnectCommand implements Callable<Integer> {
         ConnectorConfig config;
         try {
             config = new ConnectorConfig(gateway, token(), clientTls(err), mappings(),
-                    TunnelLimits.DEFAULT, keepalive.interval, keepalive.timeout, Duration.ofSeconds(30));
+                    tunnelLimits.limits(spec), keepalive.interval, keepalive.timeout, Duration.ofSeconds(30));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

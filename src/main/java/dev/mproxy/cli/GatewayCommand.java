@@ -76,9 +76,8 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Public ports a token may claim (default: ${DEFAULT-VALUE}).")
     String allowPorts;
 
-    @Option(names = "--max-streams", paramLabel = "N", defaultValue = "1024",
-            description = "Streams one device may carry at once (default: ${DEFAULT-VALUE}).")
-    int maxStreams;
+    @Mixin
+    TunnelLimitOptions tunnelLimits;
 
     @Mixin
     KeepaliveOptions keepalive;
@@ -93,10 +92,10 @@ final class GatewayCommand implements Callable<Integer> {
         GatewaySecret secret = files.secret();
         GatewayCertificate certificate = noTls ? null : certificate();
         SslContext tls = certificate == null ? null : TlsContexts.server(certificate);
-        TunnelLimits defaults = TunnelLimits.DEFAULT;
+        TunnelLimits limits = tunnelLimits.limits(spec);
         GatewayConfig config = parseOrUsage(() -> new GatewayConfig(address, tls,
                 new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
-                new TunnelLimits(defaults.streamWaterMark(), defaults.pauseIgnoredLimit(), maxStreams),
+                limits,
                 keepalive.interval, keepalive.timeout, Duration.ofSeconds(10)), "--ping-timeout");
         try (GatewayServer server = new GatewayServer(config)) {
             try {

@@ -1,18 +1,25 @@
 package dev.mproxy.cli;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.io.PipedReader;
 import java.io.PipedWriter;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.Writer;
 import java.util.concurrent.CompletableFuture;
@@ -80,6 +87,56 @@ class GatewayConnectCommandTest {
                         new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
             }
             assertEquals(0, device.stop());
+            assertEquals(0, gateway.stop());
+        }
+    }
+
+    @Test
+    void killedDeviceProcessTakesItsPublicConnectionsDownWithinASecond() throws Exception {
+        try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            threads.submit(() -> serveEcho(echo));
+            int publicPort = freePort();
+            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--hostname", "localhost",
+                    "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
+            Matcher connect = gateway.awaitLine(CONNECT_LINE);
+            Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "pi",
+                    "--port", Integer.toString(publicPort));
+
+            // a real device process, so that kill -9 leaves the kernel to close its socket
+            Process device = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp", System.getProperty("java.class.path"), Main.class.getName(),
+                    "connect", "--gateway", connect.group(1), "--fingerprint", connect.group(2),
+                    "--token", token.out().trim(), "--tcp", publicPort + "=127.0.0.1:" + echo.getLocalPort())
+                    .redirectError(tmp.resolve("device.err").toFile())
+                    .start();
+            try {
+                BufferedReader out = new BufferedReader(new InputStreamReader(device.getInputStream(),
+                        StandardCharsets.UTF_8));
+                String line;
+                while ((line = out.readLine()) != null && !line.contains("serving as device pi")) {
+                    // the banner's other lines
+                }
+                assertTrue(line != null, "device serving; stderr: " + Files.readString(tmp.resolve("device.err")));
+                try (Socket client = new Socket(InetAddress.getLoopbackAddress(), publicPort)) {
+                    client.getOutputStream().write(42);
+                    client.setSoTimeout(10_000);
+                    assertEquals(42, client.getInputStream().read());
+
+                    device.destroyForcibly().onExit().get(10, TimeUnit.SECONDS);
+                    client.setSoTimeout(1_000);
+                    try {
+                        assertEquals(-1, client.getInputStream().read());
+                    } catch (SocketTimeoutException e) {
+                        throw new AssertionError("public connection still open 1 s after the device was killed");
+                    } catch (SocketException reset) {
+                        // closed with a reset: the stream did not end cleanly
+                    }
+                }
+                await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertThrows(ConnectException.class,
+                        () -> new Socket(InetAddress.getLoopbackAddress(), publicPort).close()));
+            } finally {
+                device.destroyForcibly();
+            }
             assertEquals(0, gateway.stop());
         }
     }
@@ -163,6 +220,12 @@ class GatewayConnectCommandTest {
 
     private Running start(String... args) throws IOException {
         return new Running(args);
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
     }
 
     private static Void serveEcho(ServerSocket server) throws IOException {

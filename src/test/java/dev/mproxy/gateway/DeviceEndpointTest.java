@@ -1,13 +1,18 @@
 package dev.mproxy.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.protocol.MproxyMessageDecoder;
 import dev.mproxy.protocol.MproxyMessageEncoder;
@@ -35,7 +40,13 @@ import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -65,10 +76,17 @@ class DeviceEndpointTest {
 
     @BeforeEach
     void start() throws Exception {
+        restartGateway(TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10));
+    }
+
+    private void restartGateway(TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
+                                Duration handshakeTimeout) throws Exception {
+        if (gateway != null) {
+            gateway.close();
+        }
         gateway = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0), null,
                 new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1", PortRange.UNPRIVILEGED,
-                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10)))
-                .start();
+                limits, pingInterval, pingTimeout, handshakeTimeout)).start();
     }
 
     @AfterEach
@@ -144,6 +162,88 @@ class DeviceEndpointTest {
         }
     }
 
+    @Test
+    void deviceWithoutATokenIsClosedWith1008AtTheHandshakeTimeout() throws Exception {
+        restartGateway(TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofMillis(300));
+        try (RawDevice device = new RawDevice()) {
+            device.control(); // hello, then nothing from the device
+            CloseWebSocketFrame close = device.closeFrame.get(10, TimeUnit.SECONDS);
+            assertEquals(1008, close.statusCode());
+            assertTrue(close.reasonText().contains("no valid token"), close.reasonText());
+            close.release();
+        }
+    }
+
+    @Test
+    void silentDeviceIsClosedAtThePingTimeoutAndItsPublicConnectionsAndPortWithIt() throws Exception {
+        // control 1.4: a device whose network vanished sends no FIN; only the ping timeout notices
+        restartGateway(TunnelLimits.DEFAULT, Duration.ofMillis(100), Duration.ofMillis(600), Duration.ofSeconds(10));
+        int port = freePort();
+        try (RawDevice device = new RawDevice()) {
+            device.authenticate(List.of(port));
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                client.setSoTimeout(10_000);
+                assertEquals(MessageType.CONNECTION, device.nextStreamMessage().type());
+                device.channel.config().setAutoRead(false); // reads nothing, answers no ping
+                assertClosed(client); // reset: the stream did not end, so no FIN that looks like a complete reply
+            }
+            await().atMost(10, TimeUnit.SECONDS).untilAsserted(() -> assertRefused(port));
+        }
+    }
+
+    @Test
+    void publicConnectionPastTheDevicesStreamLimitIsRefused() throws Exception {
+        TunnelLimits two = new TunnelLimits(TunnelLimits.DEFAULT.streamWaterMark(),
+                TunnelLimits.DEFAULT.pauseIgnoredLimit(), 2);
+        restartGateway(two, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10));
+        int port = freePort();
+        try (RawDevice device = new RawDevice()) {
+            device.authenticate(List.of(port));
+            try (Socket first = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                device.nextStreamMessage().release(); // connection
+                try (Socket second = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    device.nextStreamMessage().release(); // connection
+                    try (Socket third = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                        third.setSoTimeout(10_000);
+                        assertClosed(third);
+                    }
+                    first.getOutputStream().write(1);
+                    MproxyMessage next = device.nextStreamMessage();
+                    assertEquals(MessageType.DATA, next.type(), "no connection was sent for the third client");
+                    assertEquals(Integer.toString(first.getLocalPort()), next.address().port());
+                    next.release();
+                }
+            }
+        }
+    }
+
+    @Test
+    void secondLiveConnectionWithTheSameClientAddressIsRefusedNotMerged() throws Exception {
+        // streams 2.2: one client address and port reaching two public ports would share one stream id
+        int portA = freePort();
+        int portB = freePort();
+        InetSocketAddress clientAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
+        try (RawDevice device = new RawDevice(); Socket a = new Socket(); Socket b = new Socket()) {
+            device.authenticate(List.of(portA, portB));
+            a.setReuseAddress(true);
+            a.bind(clientAddress);
+            a.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), portA));
+            MproxyMessage connection = device.nextStreamMessage();
+            assertEquals(Integer.toString(clientAddress.getPort()), connection.address().port());
+            assertEquals(Integer.toString(portA), connection.servicePort());
+            b.setReuseAddress(true);
+            b.bind(clientAddress);
+            b.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), portB));
+            b.setSoTimeout(10_000);
+            assertClosed(b);
+            a.getOutputStream().write(2);
+            MproxyMessage data = device.nextStreamMessage();
+            assertEquals(MessageType.DATA, data.type(), "no connection was sent for the second client");
+            assertEquals(Integer.toString(portA), data.servicePort());
+            data.release();
+        }
+    }
+
     /** A WebSocket client that sends and reads M-PROXY messages one by one. */
     private final class RawDevice implements AutoCloseable {
         final Channel channel;
@@ -172,6 +272,29 @@ class DeviceEndpointTest {
             ByteBuf bytes = MproxyMessageEncoder.INSTANCE.encode(ByteBufAllocator.DEFAULT, m);
             m.release();
             channel.writeAndFlush(new BinaryWebSocketFrame(bytes));
+        }
+
+        /** Answers {@code hello} and authenticates in-band with a token for {@code ports}; returns after the grant. */
+        int authenticate(List<Integer> ports) throws Exception {
+            control(); // hello
+            send(ControlMessages.command(3, "add_token", new TokenSigner(secret, Clock.systemUTC())
+                    .sign(new DeviceToken("raw", ports, List.of(), null))));
+            assertEquals("[-3,null]", control().toString());
+            JsonNode grant = control();
+            assertEquals(ports.size(), grant.get(2).get("ports").size(), grant.toString());
+            return ports.get(0);
+        }
+
+        /** The next message, which must not be a control message; the caller releases it. */
+        MproxyMessage nextStreamMessage() throws InterruptedException {
+            MproxyMessage m = received.poll(10, TimeUnit.SECONDS);
+            assertNotNull(m, "a stream message within 10 s");
+            if (m.type() == MessageType.CONTROL) {
+                String json = m.content().toString(StandardCharsets.UTF_8);
+                m.release();
+                fail("expected a stream message, found control " + json);
+            }
+            return m;
         }
 
         /** The next control message's JSON. */
@@ -215,6 +338,24 @@ class DeviceEndpointTest {
                     }
                 }
             }
+        }
+    }
+
+    private static void assertClosed(Socket client) throws IOException {
+        try {
+            assertEquals(-1, client.getInputStream().read());
+        } catch (SocketException reset) {
+            // a reset is a close: what matters is that the read did not hang
+        }
+    }
+
+    private static void assertRefused(int port) {
+        assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), port).close());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
         }
     }
 

@@ -43,6 +43,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -149,17 +151,51 @@ class GatewayConnectorTest {
     }
 
     @Test
+    void stalledReaderOnOneStreamLeavesTheOtherFlowingAndTheBacklogBounded() throws Exception {
+        // A service that sends up to 256 MiB to whoever connects; the public client on it stops reading.
+        AtomicLong sent = new AtomicLong();
+        try (ServerSocket firehose = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            clients.submit(() -> {
+                try (Socket s = firehose.accept()) {
+                    byte[] chunk = new byte[64 * 1024];
+                    while (sent.get() < 256L * 1024 * 1024) {
+                        s.getOutputStream().write(chunk); // blocks once pause has reached the device
+                        sent.addAndGet(chunk.length);
+                    }
+                }
+                return null;
+            });
+            int stalledPort = freePort();
+            int echoPort = freePort();
+            String token = signer.sign(new DeviceToken("pi", List.of(stalledPort, echoPort), List.of(), null));
+            BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+            closeables.add(new Connector(connectorConfig(token, Map.of(stalledPort,
+                    new InetSocketAddress("127.0.0.1", firehose.getLocalPort()), echoPort, echo.address())),
+                    grants::add).start());
+            grants.poll(20, TimeUnit.SECONDS);
+            try (Socket stalled = new Socket(InetAddress.getLoopbackAddress(), stalledPort)) {
+                stalled.setSoTimeout(20_000);
+                stalled.getInputStream().read(); // it flows, then this client stops reading
+                byte[] payload = new byte[16 * 1024 * 1024];
+                new Random(7).nextBytes(payload);
+                assertEchoes(echoPort, payload);
+                // pause crossed the gateway and the device stopped reading the firehose: what left it is what
+                // the kernel buffers of the stalled path hold plus each side's bounded backlog (about 8 MiB
+                // measured; without pause it would be all 256 MiB, held by the gateway)
+                long backlog = sent.get();
+                assertTrue(backlog < 24L * 1024 * 1024, "firehose sent " + backlog + " bytes");
+            }
+        }
+    }
+
+    @Test
     void deviceCannotServeAPortItsTokenDoesNotGrant() throws Exception {
         int granted = freePort();
         int notGranted = freePort();
         String token = signer.sign(new DeviceToken("pi", List.of(granted), List.of(), null));
         BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
-        ConnectorConfig config = new ConnectorConfig(
-                URI.create("wss://localhost:" + gateway.deviceAddress().getPort() + "/"), token,
-                TlsContexts.clientPinned(certificate.fingerprint()),
-                Map.of(granted, echo.address(), notGranted, echo.address()),
-                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(2));
-        closeables.add(new Connector(config, grants::add).start());
+        closeables.add(new Connector(connectorConfig(token, Map.of(granted, echo.address(), notGranted,
+                echo.address())), grants::add).start());
         JsonNode grant = grants.poll(20, TimeUnit.SECONDS).get(2);
         assertEquals("[" + granted + "]", grant.get("ports").toString());
         assertEchoes(granted, "ok".getBytes(StandardCharsets.US_ASCII));
@@ -270,13 +306,16 @@ class GatewayConnectorTest {
     private Connector connect(String device, int port, BlockingQueue<ArrayNode> grants, InetSocketAddress service)
             throws Exception {
         String token = signer.sign(new DeviceToken(device, List.of(port), List.of(), null));
-        ConnectorConfig config = new ConnectorConfig(
-                URI.create("wss://localhost:" + gateway.deviceAddress().getPort() + "/"), token,
-                TlsContexts.clientPinned(certificate.fingerprint()), Map.of(port, service),
-                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(2));
-        Connector connector = new Connector(config, grants::add).start();
+        Connector connector = new Connector(connectorConfig(token, Map.of(port, service)), grants::add).start();
         closeables.add(connector);
         return connector;
+    }
+
+    private ConnectorConfig connectorConfig(String token, Map<Integer, InetSocketAddress> targets)
+            throws SSLException {
+        return new ConnectorConfig(URI.create("wss://localhost:" + gateway.deviceAddress().getPort() + "/"), token,
+                TlsContexts.clientPinned(certificate.fingerprint()), targets,
+                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(2));
     }
 
     private void assertEchoes(int port, byte[] payload) throws Exception {
