@@ -1,6 +1,7 @@
 package dev.mproxy.connector;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.Bootstrap;
@@ -90,7 +91,7 @@ public final class Connector implements AutoCloseable {
                 .connect(host, port)
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
-                        logger.warn("cannot reach gateway {}: {}", config.gateway(), f.cause().getMessage());
+                        logger.warn("cannot reach gateway {}: {}", config.gateway(), TlsFailures.describe(f.cause()));
                         reconnectLater();
                         return;
                     }
@@ -141,7 +142,7 @@ public final class Connector implements AutoCloseable {
             if (cause instanceof WebSocketClientHandshakeException) {
                 logger.warn("gateway {} refused the tunnel: {}", config.gateway(), cause.getMessage());
             } else {
-                logger.warn("tunnel to {} failed: {}", config.gateway(), cause.getMessage());
+                logger.warn("tunnel to {} failed: {}", config.gateway(), TlsFailures.describe(cause));
             }
             ctx.close();
         }
