@@ -101,6 +101,11 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         this.ctx = ctx;
     }
 
+    /** Whether this is the device's end, which opens streams when the gateway asks. */
+    boolean isDeviceSide() {
+        return opener != null;
+    }
+
     /** Live streams; for tests and metrics, call on the tunnel's event loop. */
     int streamCount() {
         return streams.size();

@@ -23,8 +23,9 @@ public final class TunnelPipeline {
     /** Adds the tunnel's handlers behind the WebSocket handlers already in {@code pipeline}. */
     public static void install(ChannelPipeline pipeline, TunnelHandler tunnel, ControlHandler control,
                                Duration pingInterval, Duration pingTimeout) {
-        pipeline.addLast(WebSocketFrameCodec.INSTANCE, new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE,
-                tunnel, control);
+        // The device is the side that dials out: the WebSocket client, whose frames are masked.
+        WebSocketFrameCodec frames = tunnel.isDeviceSide() ? WebSocketFrameCodec.CLIENT : WebSocketFrameCodec.SERVER;
+        pipeline.addLast(frames, new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE, tunnel, control);
         Keepalive.install(pipeline, pingInterval, pingTimeout);
     }
 }

@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Carries the M-PROXY byte stream in binary WebSocket frames. Frame boundaries mean nothing (rule 2.8:
@@ -22,12 +23,23 @@ import java.util.List;
 @Sharable
 public final class WebSocketFrameCodec extends MessageToMessageCodec<WebSocketFrame, Object> {
 
-    public static final WebSocketFrameCodec INSTANCE = new WebSocketFrameCodec();
+    /** The gateway's side: payloads go out unmasked, as they are, through Netty's frame encoder. */
+    public static final WebSocketFrameCodec SERVER = new WebSocketFrameCodec(false);
+
+    /**
+     * The device's side, which dials out and so must mask its frames (RFC 6455 §5.3). Binary frames are
+     * written here already encoded, by {@link MaskedFrames}, and pass Netty's frame encoder as plain bytes;
+     * Netty still masks the control frames (ping, pong, close) it writes itself.
+     */
+    public static final WebSocketFrameCodec CLIENT = new WebSocketFrameCodec(true);
 
     /** A close reason is at most 123 bytes of UTF-8 (RFC 6455 §5.5: control payload ≤ 125, 2 for the code). */
     private static final int MAX_REASON_BYTES = 123;
 
-    private WebSocketFrameCodec() {
+    private final boolean mask;
+
+    private WebSocketFrameCodec(boolean mask) {
+        this.mask = mask;
     }
 
     @Override
@@ -41,7 +53,9 @@ public final class WebSocketFrameCodec extends MessageToMessageCodec<WebSocketFr
             TunnelClose close = (TunnelClose) msg;
             out.add(new CloseWebSocketFrame(close.status(), reason(close.reason())));
         } else {
-            out.add(new BinaryWebSocketFrame(((ByteBuf) msg).retain()));
+            ByteBuf payload = (ByteBuf) msg;
+            out.add(mask ? MaskedFrames.binary(ctx.alloc(), payload, ThreadLocalRandom.current().nextInt())
+                    : new BinaryWebSocketFrame(payload.retain()));
         }
     }
 
