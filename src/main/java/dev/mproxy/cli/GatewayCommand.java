@@ -14,6 +14,7 @@ import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -72,6 +73,16 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Address public TCP ports listen on (default: ${DEFAULT-VALUE}).")
     String bind;
 
+    @Option(names = "--tls-port", paramLabel = "PORT", defaultValue = "8443",
+            description = "Public TLS port shared by all devices, routed by the server name (SNI) without "
+                + "decrypting; 443 in production, 0 for none (default: ${DEFAULT-VALUE}).")
+    int tlsPort;
+
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080",
+            description = "Public HTTP port shared by all devices, routed by the Host header; 80 in production, "
+                + "0 for none (default: ${DEFAULT-VALUE}).")
+    int httpPort;
+
     @Option(names = "--allow-ports", paramLabel = "LOW-HIGH", defaultValue = "1024-65535",
             description = "Public ports a token may claim (default: ${DEFAULT-VALUE}).")
     String allowPorts;
@@ -96,12 +107,13 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayConfig config = parseOrUsage(() -> new GatewayConfig(address, tls,
                 new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
                 limits,
-                keepalive.interval, keepalive.timeout, Duration.ofSeconds(10)), "--ping-timeout");
+                keepalive.interval, keepalive.timeout, Duration.ofSeconds(10), sharedPort(tlsPort, "--tls-port"),
+                sharedPort(httpPort, "--http-port")), "--ping-timeout");
         try (GatewayServer server = new GatewayServer(config)) {
             try {
                 server.start();
-            } catch (Exception e) {
-                throw CommandException.failure("cannot listen on " + listen + ": " + e.getMessage());
+            } catch (BindException e) {
+                throw CommandException.failure(e.getMessage());
             }
             banner(server, secret, certificate);
             Running.untilStopped();
@@ -129,6 +141,11 @@ final class GatewayCommand implements Callable<Integer> {
                 List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
         out.println("mproxy gateway: devices connect to " + scheme + "://" + server.deviceAddress().getHostString()
                 + ':' + port + "/; public TCP ports bind to " + bind);
+        if (server.tlsAddress() != null || server.httpAddress() != null) {
+            out.println("shared ports routed by name:"
+                    + (server.tlsAddress() == null ? "" : " TLS (by SNI) " + hostPort(server.tlsAddress()))
+                    + (server.httpAddress() == null ? "" : " HTTP (by Host) " + hostPort(server.httpAddress())));
+        }
         if (certificate != null) {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));
@@ -140,6 +157,19 @@ final class GatewayCommand implements Callable<Integer> {
                 + " --token " + token + " --tcp " + SAMPLE_PORT + "=127.0.0.1:22");
         out.println("more tokens: java -jar mproxy.jar token --data-dir " + files.dir() + " --device ID --port P");
         out.flush();
+    }
+
+    private static String hostPort(InetSocketAddress address) {
+        return address.getHostString() + ':' + address.getPort();
+    }
+
+    /** A shared port option: null for 0 (none), else a valid port number. */
+    private Integer sharedPort(int port, String option) {
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), option + " must be a port 1-65535, or 0 for none"
+                    + " (found: " + port + ')');
+        }
+        return port == 0 ? null : port;
     }
 
     private <T> T parseOrUsage(Supplier<T> parse, String option) {

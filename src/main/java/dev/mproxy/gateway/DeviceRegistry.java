@@ -1,6 +1,8 @@
 package dev.mproxy.gateway;
 
 import dev.mproxy.auth.DeviceToken;
+import dev.mproxy.auth.DomainMap;
+import dev.mproxy.protocol.MproxyConstants;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -11,9 +13,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The connected devices and the public ports they serve. A device that connects again takes over: its old
- * tunnel is closed. A port listens while at least one device is granted it and stops with the last.
- * Methods are synchronized: sessions live on different event loops, and nothing here blocks.
+ * The connected devices, the public ports and the names they serve. A device that connects again takes over:
+ * its old tunnel is closed. A port listens while at least one device is granted it and stops with the last.
+ * Names route connections on the gateway's shared TLS and HTTP ports (protocol-spec/routing.md).
+ * Changes are synchronized: sessions live on different event loops, and nothing here blocks. Lookups by name
+ * run on any loop without the lock.
  */
 final class DeviceRegistry {
 
@@ -22,6 +26,7 @@ final class DeviceRegistry {
     private final EventLoopGroup workers;
     private final Map<String, DeviceSession> devices = new HashMap<>();
     private final Map<Integer, PortListener> ports = new HashMap<>();
+    private final DomainMap<RoundRobin> names = new DomainMap<>();
     private boolean closed;
 
     DeviceRegistry(GatewayConfig config, EventLoopGroup boss, EventLoopGroup workers) {
@@ -30,15 +35,18 @@ final class DeviceRegistry {
         this.workers = workers;
     }
 
-    /** What registering a device gave: ports refused at once, and the binds of the ports it was granted. */
-    record Registration(List<Map<String, Object>> refused, Map<Integer, ChannelFuture> binds) {
+    /**
+     * What registering a device gave: the names it serves, what was refused at once (ports and names, each
+     * with a message), and the binds of the ports it was granted.
+     */
+    record Registration(List<String> domains, List<Map<String, Object>> refused, Map<Integer, ChannelFuture> binds) {
     }
 
     /** Registers an authenticated session, taking over from an older one of the same device. */
     synchronized Registration register(DeviceSession session) {
         if (closed) {
             session.close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "gateway is shutting down");
-            return new Registration(List.of(), Map.of());
+            return new Registration(List.of(), List.of(), Map.of());
         }
         DeviceToken token = session.token();
         DeviceSession old = devices.put(token.deviceId(), session);
@@ -59,22 +67,45 @@ final class DeviceRegistry {
                 });
                 return created;
             });
-            listener.add(session);
+            listener.sessions().add(session);
             binds.put(port, listener.bound());
         }
+        List<String> domains = new ArrayList<>();
+        for (String domain : token.domains()) {
+            if (domain.length() > MproxyConstants.MAX_ROUTED_NAME_LENGTH) {
+                refused.add(Map.of("domain", domain, "message", "name " + domain + " is " + domain.length()
+                        + " characters long; a stream header holds names of at most "
+                        + MproxyConstants.MAX_ROUTED_NAME_LENGTH + " (routing 1.3)"));
+                continue;
+            }
+            names.computeIfAbsent(domain, d -> new RoundRobin()).add(session);
+            domains.add(domain);
+        }
         if (old != null && old != session) {
-            // after the new session joined its ports, so a port both serve never closes in between
-            removeFromPorts(old);
+            // after the new session joined its ports and names, so none both serve is ever without a device
+            removeFromPortsAndNames(old);
             old.close(WebSocketCloseStatus.NORMAL_CLOSURE, "replaced by a new connection of device "
                     + token.deviceId() + " from " + session.channel().remoteAddress());
         }
-        return new Registration(refused, binds);
+        return new Registration(domains, refused, binds);
+    }
+
+    /**
+     * The device to carry a connection for {@code host} (an SNI name or Host header), by the exact name, else
+     * the longest wildcard covering it (routing 1.2); null when no connected device serves it.
+     */
+    DeviceSession route(String host) {
+        if (host.length() > MproxyConstants.MAX_ROUTED_NAME_LENGTH) {
+            return null; // no grant covers it: the stream's header could not carry it (routing 1.3)
+        }
+        RoundRobin devices = names.match(host);
+        return devices == null ? null : devices.pick();
     }
 
     synchronized void unregister(DeviceSession session) {
         if (!closed) {
             devices.remove(session.token().deviceId(), session);
-            removeFromPorts(session);
+            removeFromPortsAndNames(session);
         }
     }
 
@@ -102,14 +133,20 @@ final class DeviceRegistry {
         return devices.size();
     }
 
-    private void removeFromPorts(DeviceSession session) {
+    private void removeFromPortsAndNames(DeviceSession session) {
         ports.values().removeIf(listener -> {
-            if (!listener.sessions().contains(session) || !listener.remove(session)) {
+            if (!listener.sessions().contains(session) || !listener.sessions().remove(session)) {
                 return false;
             }
             listener.close();
             return true;
         });
+        for (String domain : session.token().domains()) {
+            RoundRobin devices = names.get(domain);
+            if (devices != null && devices.contains(session) && devices.remove(session)) {
+                names.remove(domain, devices);
+            }
+        }
     }
 
     /** A port that could not be bound is dropped, so the next device to claim it tries again. */

@@ -124,28 +124,34 @@ final class DeviceSession extends ControlHandler {
         DeviceRegistry.Registration registration = registry.register(this);
         // The grant goes out once every granted port listens (or failed to), so "granted" means "serving".
         List<Map<String, Object>> refused = new ArrayList<>(registration.refused());
+        List<Integer> ports = new ArrayList<>(registration.binds().keySet());
         int[] pending = {registration.binds().size()};
         if (pending[0] == 0) {
-            sendGrant(refused);
+            sendGrant(ports, registration.domains(), refused);
         }
         registration.binds().forEach((port, bind) -> bind.addListener(f -> ctx.executor().execute(() -> {
             if (!f.isSuccess()) {
                 String message = "cannot listen on public port " + port + ": " + f.cause().getMessage();
                 logger.warn("device {}: {}", verified.deviceId(), message);
                 refused.add(Map.of("port", port, "message", message));
+                ports.remove(port);
                 reportError("E_PORT_UNAVAILABLE", message);
             }
             if (--pending[0] == 0) {
-                sendGrant(refused);
+                sendGrant(ports, registration.domains(), refused);
             }
         })));
     }
 
-    /** {@code [2, "grant", {"device", "ports", "domains", "refused"}]}: what this tunnel now serves. */
-    private void sendGrant(List<Map<String, Object>> refused) {
+    /**
+     * {@code [2, "grant", {"device", "ports", "domains", "refused"}]}: what this tunnel now serves, and what of
+     * its token it does not, with why (control 2.4).
+     */
+    private void sendGrant(List<Integer> ports, List<String> domains, List<Map<String, Object>> refused) {
         ObjectNode grant = ControlMessages.JSON.createObjectNode().put("device", token.deviceId());
-        grant.set("ports", ControlMessages.JSON.valueToTree(token.ports()));
-        grant.set("domains", ControlMessages.JSON.valueToTree(token.domains()));
+        ports.sort(null);
+        grant.set("ports", ControlMessages.JSON.valueToTree(ports));
+        grant.set("domains", ControlMessages.JSON.valueToTree(domains));
         grant.set("refused", ControlMessages.JSON.valueToTree(refused));
         ctx.writeAndFlush(ControlMessages.command(GRANT_ID, "grant", grant));
     }

@@ -19,11 +19,23 @@ import java.util.Objects;
  * @param limits           per-tunnel limits
  * @param pingInterval     WebSocket ping after this long without sending
  * @param pingTimeout      tunnel closed after this long without receiving
- * @param handshakeTimeout WebSocket upgrade and authentication must finish within this
+ * @param handshakeTimeout WebSocket upgrade and authentication must finish within this; also how long the
+ *                         shared TLS and HTTP ports wait for a ClientHello or request head
+ * @param tlsPort          the shared TLS port routed by SNI ({@code --tls-port}) on {@code publicBindHost};
+ *                         null for none, 0 picks a free one
+ * @param httpPort         the shared HTTP port routed by Host ({@code --http-port}); null for none, 0 picks one
  */
 public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
                             PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
-                            Duration handshakeTimeout) {
+                            Duration handshakeTimeout, Integer tlsPort, Integer httpPort) {
+
+    /** Without the shared TLS and HTTP ports: public TCP ports only. */
+    public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
+                         PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
+                         Duration handshakeTimeout) {
+        this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
+                handshakeTimeout, null, null);
+    }
 
     public GatewayConfig {
         Objects.requireNonNull(listen, "listen");

@@ -4,6 +4,7 @@ import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
@@ -18,6 +19,7 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
@@ -35,14 +37,20 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final DeviceRegistry registry;
     private Channel listener;
+    private RoutedPort tlsPort;
+    private RoutedPort httpPort;
 
     public GatewayServer(GatewayConfig config) {
         this.config = config;
         this.registry = new DeviceRegistry(config, boss, workers);
     }
 
-    /** Binds the device port; throws if it cannot be bound. */
-    public GatewayServer start() throws InterruptedException {
+    /**
+     * Binds the device port and the shared TLS and HTTP ports.
+     *
+     * @throws BindException naming the address and its purpose when one cannot be bound
+     */
+    public GatewayServer start() throws InterruptedException, BindException {
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/")
                 .checkStartsWith(true) // "/?access_token=..." is a device too; UpgradeAuthenticator checks the path
@@ -52,7 +60,7 @@ public final class GatewayServer implements AutoCloseable {
                         .allowExtensions(false)
                         .build())
                 .build();
-        listener = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        ServerBootstrap devices = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -65,8 +73,42 @@ public final class GatewayServer implements AutoCloseable {
                                 new TunnelInstaller());
                     }
                 })
-                .bind(config.listen()).sync().channel();
+;
+        listener = bind(devices, config.listen(), "devices");
+        long routeTimeout = config.handshakeTimeout().toMillis();
+        if (config.tlsPort() != null) {
+            tlsPort = new RoutedPort(bind(RoutedPort.bootstrap(boss, workers,
+                    port -> new SniRouter(registry, port, routeTimeout)),
+                    new InetSocketAddress(config.publicBindHost(), config.tlsPort()), "the TLS port (--tls-port)"));
+        }
+        if (config.httpPort() != null) {
+            httpPort = new RoutedPort(bind(RoutedPort.bootstrap(boss, workers,
+                    port -> new HttpHostRouter(registry, port, routeTimeout)),
+                    new InetSocketAddress(config.publicBindHost(), config.httpPort()), "the HTTP port (--http-port)"));
+        }
         return this;
+    }
+
+    private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address, String purpose)
+            throws InterruptedException, BindException {
+        ChannelFuture bound = bootstrap.bind(address).await();
+        if (!bound.isSuccess()) {
+            BindException e = new BindException("cannot listen on " + address.getHostString() + ':'
+                    + address.getPort() + " for " + purpose + ": " + bound.cause().getMessage());
+            e.initCause(bound.cause());
+            throw e;
+        }
+        return bound.channel();
+    }
+
+    /** The shared TLS port routed by SNI, or null when there is none. */
+    public InetSocketAddress tlsAddress() {
+        return tlsPort == null ? null : tlsPort.address();
+    }
+
+    /** The shared HTTP port routed by Host, or null when there is none. */
+    public InetSocketAddress httpAddress() {
+        return httpPort == null ? null : httpPort.address();
     }
 
     /** Where devices connect. */
@@ -83,6 +125,11 @@ public final class GatewayServer implements AutoCloseable {
     public void close() {
         if (listener != null) {
             listener.close().syncUninterruptibly();
+        }
+        for (RoutedPort routed : new RoutedPort[] {tlsPort, httpPort}) {
+            if (routed != null) {
+                routed.close();
+            }
         }
         registry.close(); // tunnels and public ports first, so nothing runs on a stopped loop
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);

@@ -8,9 +8,6 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One public TCP port: while at least one device is granted it, the gateway listens, and each connection
@@ -19,8 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class PortListener {
 
     private final int port;
-    private final List<DeviceSession> sessions = new CopyOnWriteArrayList<>();
-    private final AtomicInteger next = new AtomicInteger();
+    private final RoundRobin sessions = new RoundRobin();
     private final ChannelFuture bound;
 
     PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers) {
@@ -44,7 +40,7 @@ final class PortListener {
     }
 
     private void accept(Channel ch) {
-        DeviceSession session = pick();
+        DeviceSession session = sessions.pick();
         if (session == null) {
             ch.close();
             return;
@@ -52,32 +48,8 @@ final class PortListener {
         session.tunnel().openStream(ch, "tcp", Integer.toString(port), "", null);
     }
 
-    /** The next device in turn whose tunnel is open, or null. */
-    private DeviceSession pick() {
-        for (int tries = sessions.size(); tries > 0; tries--) {
-            List<DeviceSession> now = sessions;
-            if (now.isEmpty()) {
-                return null;
-            }
-            DeviceSession s = now.get(Math.floorMod(next.getAndIncrement(), now.size()));
-            if (s.channel().isActive()) {
-                return s;
-            }
-        }
-        return null;
-    }
-
-    void add(DeviceSession session) {
-        sessions.add(session);
-    }
-
-    /** Removes the session; true when no device is left, and the port should close. */
-    boolean remove(DeviceSession session) {
-        sessions.remove(session);
-        return sessions.isEmpty();
-    }
-
-    List<DeviceSession> sessions() {
+    /** The devices granted this port. */
+    RoundRobin sessions() {
         return sessions;
     }
 

@@ -23,6 +23,14 @@ public final class MproxyConstants {
      */
     public static final int DEFAULT_MAX_BODY_LENGTH = 1024 * 1024;
 
+    /**
+     * Longest host name a stream can carry (protocol-spec/routing.md 1.3). The longest header with a name is
+     * a {@code connection} from the longest IPv6 text: {@code IPv6,} + 39 + {@code ,65535,0,connection,65535,}
+     * + name + {@code ,https} is 76 bytes plus the name, and must fit in 255 (rule 2.2). Data headers are
+     * shorter: their datalen has at most 7 digits against the 10 of {@code connection}.
+     */
+    public static final int MAX_ROUTED_NAME_LENGTH = MAX_HEADER_LENGTH - 76;
+
     /** The body proxy-packer's {@code pack()} puts on a message that has none (rule 3.2). */
     public static final byte PAD = ' ';
 

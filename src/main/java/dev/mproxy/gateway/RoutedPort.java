@@ -1,0 +1,51 @@
+package dev.mproxy.gateway;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import java.net.InetSocketAddress;
+import java.util.function.IntFunction;
+
+/**
+ * One of the gateway's shared public ports, routed by name: the TLS port by SNI, the HTTP port by Host
+ * (protocol-spec/routing.md). It listens from start to stop, whichever devices are connected; each connection
+ * gets a fresh router, made for the port's number.
+ */
+final class RoutedPort {
+
+    private final Channel channel;
+
+    RoutedPort(Channel channel) {
+        this.channel = channel;
+    }
+
+    /**
+     * A server for such a port: each connection gets a router from {@code routers}, given the port's number.
+     * The router reads (autoRead stays on) until the route is known, then hands the connection over.
+     */
+    static ServerBootstrap bootstrap(EventLoopGroup boss, EventLoopGroup workers,
+                                     IntFunction<ChannelHandler> routers) {
+        return new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(routers.apply(((InetSocketAddress) ch.localAddress()).getPort()));
+                    }
+                });
+    }
+
+    InetSocketAddress address() {
+        return (InetSocketAddress) channel.localAddress();
+    }
+
+    void close() {
+        channel.close().syncUninterruptibly();
+    }
+}

@@ -1,0 +1,64 @@
+package dev.mproxy.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.ssl.AbstractSniHandler;
+import io.netty.util.concurrent.Future;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.util.Locale;
+
+/**
+ * Routes a connection on the shared TLS port by the server name its ClientHello asks for, without
+ * terminating TLS (protocol-spec/routing.md §2). Netty's ClientHello reader waits for the whole ClientHello,
+ * over any number of TCP segments and TLS records, up to {@link #MAX_CLIENT_HELLO} bytes and the timeout.
+ */
+final class SniRouter extends AbstractSniHandler<DeviceSession> {
+
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(SniRouter.class);
+
+    /** Largest ClientHello accepted: post-quantum key shares make them 1.5-2 KB today (routing 2.2). */
+    static final int MAX_CLIENT_HELLO = 16 * 1024;
+
+    /** A fatal {@code unrecognized_name} alert (RFC 8446 §6.2), in a plaintext TLS record. */
+    private static final ByteBuf UNRECOGNIZED_NAME = Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(
+            new byte[] {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 112}).asReadOnly());
+
+    private final DeviceRegistry registry;
+    private final int servicePort;
+
+    SniRouter(DeviceRegistry registry, int servicePort, long timeoutMillis) {
+        super(MAX_CLIENT_HELLO, timeoutMillis);
+        this.registry = registry;
+        this.servicePort = servicePort;
+    }
+
+    @Override
+    protected Future<DeviceSession> lookup(ChannelHandlerContext ctx, String hostname) {
+        return ctx.executor().newSucceededFuture(hostname == null ? null : registry.route(hostname));
+    }
+
+    @Override
+    protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<DeviceSession> future) {
+        DeviceSession device = future.getNow();
+        if (device == null) {
+            logger.info("TLS connection from {} refused: {}", ctx.channel().remoteAddress(),
+                    hostname == null ? "no server name (SNI) in its ClientHello" : "no device serves " + hostname);
+            ctx.writeAndFlush(UNRECOGNIZED_NAME.duplicate()).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        StreamHandoff.toDevice(ctx, internalBuffer(), device, "https", servicePort,
+                hostname.toLowerCase(Locale.ROOT));
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        super.userEventTriggered(ctx, evt);
+        if (evt instanceof ChannelInputShutdownEvent && !ctx.isRemoved()) {
+            ctx.close(); // the client stopped sending before its ClientHello was complete
+        }
+    }
+}

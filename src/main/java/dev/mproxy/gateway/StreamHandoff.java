@@ -1,0 +1,25 @@
+package dev.mproxy.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+
+/** Where a router of the shared TLS and HTTP ports ends: the connection becomes a stream to its device. */
+final class StreamHandoff {
+
+    private StreamHandoff() {
+    }
+
+    /**
+     * Hands the connection of {@code ctx} to {@code device} as a stream of {@code service} for {@code name}.
+     * Everything the router buffered (the ClientHello or request head, and whatever followed it) is taken from
+     * {@code buffered} and sent unchanged as the stream's first data; the router leaves the pipeline, and
+     * reading stops until the tunnel has attached the stream.
+     */
+    static void toDevice(ChannelHandlerContext ctx, ByteBuf buffered, DeviceSession device, String service,
+                         int servicePort, String name) {
+        ctx.channel().config().setAutoRead(false);
+        ByteBuf first = buffered.readRetainedSlice(buffered.readableBytes());
+        ctx.pipeline().remove(ctx.handler());
+        device.tunnel().openStream(ctx.channel(), service, Integer.toString(servicePort), name, first);
+    }
+}
