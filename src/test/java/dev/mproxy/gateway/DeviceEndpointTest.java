@@ -97,7 +97,7 @@ class DeviceEndpointTest {
 
     @Test
     void telebitStyleDeviceAuthenticatesInBandAndIsGranted() throws Exception {
-        try (RawDevice device = new RawDevice()) {
+        try (RawDevice device = device()) {
             JsonNode hello = device.control();
             assertEquals("[1,\"hello\",[1],[\"add_token\"]]", hello.toString());
             device.send(ControlMessages.ok(1));
@@ -114,7 +114,7 @@ class DeviceEndpointTest {
 
     @Test
     void badInBandTokenKeepsItsMessage() throws Exception {
-        try (RawDevice device = new RawDevice()) {
+        try (RawDevice device = device()) {
             device.control(); // hello
             device.send(ControlMessages.command(9, "add_token", "not.a.jwt"));
             JsonNode reply = device.control();
@@ -126,7 +126,7 @@ class DeviceEndpointTest {
 
     @Test
     void unknownCommandAndBadCommandAreAnswered() throws Exception {
-        try (RawDevice device = new RawDevice()) {
+        try (RawDevice device = device()) {
             device.control(); // hello
             device.send(ControlMessages.command(4, "delete_token", "*"));
             assertEquals("E_UNKNOWN_COMMAND", device.control().get(1).get("code").textValue());
@@ -140,7 +140,7 @@ class DeviceEndpointTest {
 
     @Test
     void corruptMessageClosesTheTunnelWith1002AndTheRule() throws Exception {
-        try (RawDevice device = new RawDevice()) {
+        try (RawDevice device = device()) {
             device.control(); // hello
             device.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.copiedBuffer("GET / HTTP/1.1\r\n",
                     StandardCharsets.US_ASCII)));
@@ -153,7 +153,7 @@ class DeviceEndpointTest {
 
     @Test
     void textFrameClosesTheTunnelWith1003() throws Exception {
-        try (RawDevice device = new RawDevice()) {
+        try (RawDevice device = device()) {
             device.control(); // hello
             device.channel.writeAndFlush(new TextWebSocketFrame("{\"hello\":1}"));
             CloseWebSocketFrame close = device.closeFrame.get(10, TimeUnit.SECONDS);
@@ -165,7 +165,7 @@ class DeviceEndpointTest {
     @Test
     void deviceWithoutATokenIsClosedWith1008AtTheHandshakeTimeout() throws Exception {
         restartGateway(TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofMillis(300));
-        try (RawDevice device = new RawDevice()) {
+        try (RawDevice device = device()) {
             device.control(); // hello, then nothing from the device
             CloseWebSocketFrame close = device.closeFrame.get(10, TimeUnit.SECONDS);
             assertEquals(1008, close.statusCode());
@@ -179,7 +179,7 @@ class DeviceEndpointTest {
         // control 1.4: a device whose network vanished sends no FIN; only the ping timeout notices
         restartGateway(TunnelLimits.DEFAULT, Duration.ofMillis(100), Duration.ofMillis(600), Duration.ofSeconds(10));
         int port = freePort();
-        try (RawDevice device = new RawDevice()) {
+        try (RawDevice device = device()) {
             device.authenticate(List.of(port));
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 client.setSoTimeout(10_000);
@@ -197,7 +197,7 @@ class DeviceEndpointTest {
                 TunnelLimits.DEFAULT.pauseIgnoredLimit(), 2);
         restartGateway(two, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10));
         int port = freePort();
-        try (RawDevice device = new RawDevice()) {
+        try (RawDevice device = device()) {
             device.authenticate(List.of(port));
             try (Socket first = new Socket(InetAddress.getLoopbackAddress(), port)) {
                 device.nextStreamMessage().release(); // connection
@@ -223,7 +223,7 @@ class DeviceEndpointTest {
         int portA = freePort();
         int portB = freePort();
         InetSocketAddress clientAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
-        try (RawDevice device = new RawDevice(); Socket a = new Socket(); Socket b = new Socket()) {
+        try (RawDevice device = device(); Socket a = new Socket(); Socket b = new Socket()) {
             device.authenticate(List.of(portA, portB));
             a.setReuseAddress(true);
             a.bind(clientAddress);
@@ -244,101 +244,8 @@ class DeviceEndpointTest {
         }
     }
 
-    /** A WebSocket client that sends and reads M-PROXY messages one by one. */
-    private final class RawDevice implements AutoCloseable {
-        final Channel channel;
-        final BlockingQueue<MproxyMessage> received = new LinkedBlockingQueue<>();
-        final CompletableFuture<CloseWebSocketFrame> closeFrame = new CompletableFuture<>();
-        private final EmbeddedChannel decoder = new EmbeddedChannel(new MproxyMessageDecoder());
-        private final CompletableFuture<Void> upgraded = new CompletableFuture<>();
-
-        RawDevice() throws Exception {
-            WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
-                    .webSocketUri(URI.create("ws://127.0.0.1:" + gateway.deviceAddress().getPort() + "/"))
-                    .handleCloseFrames(false)
-                    .build();
-            channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                    .handler(new ChannelInitializer<SocketChannel>() {
-                        @Override
-                        protected void initChannel(SocketChannel ch) {
-                            ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(65536),
-                                    new WebSocketClientProtocolHandler(ws), new Frames());
-                        }
-                    }).connect(gateway.deviceAddress()).sync().channel();
-            upgraded.get(10, TimeUnit.SECONDS);
-        }
-
-        void send(MproxyMessage m) {
-            ByteBuf bytes = MproxyMessageEncoder.INSTANCE.encode(ByteBufAllocator.DEFAULT, m);
-            m.release();
-            channel.writeAndFlush(new BinaryWebSocketFrame(bytes));
-        }
-
-        /** Answers {@code hello} and authenticates in-band with a token for {@code ports}; returns after the grant. */
-        int authenticate(List<Integer> ports) throws Exception {
-            control(); // hello
-            send(ControlMessages.command(3, "add_token", new TokenSigner(secret, Clock.systemUTC())
-                    .sign(new DeviceToken("raw", ports, List.of(), null))));
-            assertEquals("[-3,null]", control().toString());
-            JsonNode grant = control();
-            assertEquals(ports.size(), grant.get(2).get("ports").size(), grant.toString());
-            return ports.get(0);
-        }
-
-        /** The next message, which must not be a control message; the caller releases it. */
-        MproxyMessage nextStreamMessage() throws InterruptedException {
-            MproxyMessage m = received.poll(10, TimeUnit.SECONDS);
-            assertNotNull(m, "a stream message within 10 s");
-            if (m.type() == MessageType.CONTROL) {
-                String json = m.content().toString(StandardCharsets.UTF_8);
-                m.release();
-                fail("expected a stream message, found control " + json);
-            }
-            return m;
-        }
-
-        /** The next control message's JSON. */
-        JsonNode control() throws Exception {
-            MproxyMessage m = received.poll(10, TimeUnit.SECONDS);
-            try {
-                return ControlMessages.JSON.readTree(m.content().toString(StandardCharsets.UTF_8));
-            } finally {
-                m.release();
-            }
-        }
-
-        @Override
-        public void close() {
-            channel.close().syncUninterruptibly();
-            decoder.finishAndReleaseAll();
-            MproxyMessage m;
-            while ((m = received.poll()) != null) {
-                m.release();
-            }
-        }
-
-        private final class Frames extends SimpleChannelInboundHandler<WebSocketFrame> {
-            @Override
-            public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
-                if (evt == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                    upgraded.complete(null);
-                }
-                ctx.fireUserEventTriggered(evt);
-            }
-
-            @Override
-            protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
-                if (frame instanceof CloseWebSocketFrame) {
-                    closeFrame.complete(((CloseWebSocketFrame) frame).retain());
-                } else if (frame instanceof BinaryWebSocketFrame) {
-                    decoder.writeInbound(frame.content().retain());
-                    MproxyMessage m;
-                    while ((m = decoder.readInbound()) != null) {
-                        received.add(m);
-                    }
-                }
-            }
-        }
+    private RawDevice device() throws Exception {
+        return new RawDevice(group, gateway.deviceAddress(), secret);
     }
 
     private static void assertClosed(Socket client) throws IOException {
