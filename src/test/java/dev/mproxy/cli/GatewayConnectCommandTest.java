@@ -66,7 +66,8 @@ class GatewayConnectCommandTest {
             int publicPort = free.getLocalPort();
             free.close();
 
-            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0", "--hostname", "localhost",
+            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0",
+                    "--hostname", "localhost",
                     "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
             assertTrue(Files600.ownerOnly(dataDir.resolve("gateway.key")), "key is 0600");
@@ -96,7 +97,8 @@ class GatewayConnectCommandTest {
         try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             threads.submit(() -> serveEcho(echo));
             int publicPort = freePort();
-            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0", "--hostname", "localhost",
+            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0",
+                    "--hostname", "localhost",
                     "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
             Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "pi",

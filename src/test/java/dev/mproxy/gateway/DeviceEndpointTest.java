@@ -2,10 +2,8 @@ package dev.mproxy.gateway;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mproxy.auth.DeviceToken;
@@ -14,32 +12,16 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
-import dev.mproxy.protocol.MproxyMessageDecoder;
-import dev.mproxy.protocol.MproxyMessageEncoder;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.TunnelLimits;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
+import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
-import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
@@ -47,15 +29,11 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -158,6 +136,18 @@ class DeviceEndpointTest {
             device.channel.writeAndFlush(new TextWebSocketFrame("{\"hello\":1}"));
             CloseWebSocketFrame close = device.closeFrame.get(10, TimeUnit.SECONDS);
             assertEquals(1003, close.statusCode());
+            close.release();
+        }
+    }
+
+    @Test
+    void frameOverTheMaximumClosesTheTunnelWith1009() throws Exception {
+        try (RawDevice device = device()) {
+            device.control(); // hello
+            device.channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(
+                    new byte[TunnelPipeline.MAX_FRAME_PAYLOAD + 1])));
+            CloseWebSocketFrame close = device.closeFrame.get(10, TimeUnit.SECONDS);
+            assertEquals(1009, close.statusCode(), close.reasonText());
             close.release();
         }
     }

@@ -16,6 +16,7 @@ import dev.mproxy.tunnel.ControlMessages;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -31,6 +32,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -102,12 +104,12 @@ final class RawDevice implements AutoCloseable {
 
     /** The bodies of the next data messages, {@code length} bytes in all. */
     byte[] readData(int length) throws InterruptedException {
-        java.io.ByteArrayOutputStream data = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream data = new ByteArrayOutputStream();
         while (data.size() < length) {
             MproxyMessage m = nextStreamMessage();
             try {
                 assertEquals(MessageType.DATA, m.type(), "data until " + length + " bytes (got " + data.size() + ')');
-                data.writeBytes(io.netty.buffer.ByteBufUtil.getBytes(m.content()));
+                data.writeBytes(ByteBufUtil.getBytes(m.content()));
             } finally {
                 m.release();
             }
