@@ -43,7 +43,7 @@ public final class Connector implements AutoCloseable {
     private final Consumer<ArrayNode> onGrant;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final Backoff backoff;
-    private final TcpTargets targets;
+    private final LocalTargets targets;
     private volatile boolean closed;
     private volatile Channel channel;
 
@@ -52,7 +52,7 @@ public final class Connector implements AutoCloseable {
         this.config = config;
         this.onGrant = onGrant;
         this.backoff = new Backoff(config.maxBackoff());
-        this.targets = new TcpTargets(config.tcp(), 10_000);
+        this.targets = new LocalTargets(config.mappings(), 10_000);
     }
 
     /** Starts dialing; returns at once. */

@@ -10,24 +10,24 @@ import java.util.Objects;
 
 /**
  * What a {@link Connector} needs: the gateway's URI ({@code wss://HOST:PORT/} or {@code ws://} when it runs
- * behind another TLS terminator), the token, how to trust the gateway, and the local services by public port.
+ * behind another TLS terminator), the token, how to trust the gateway, and the local services it maps.
  *
  * @param gateway      the gateway's WebSocket URI
  * @param token        the device token (sent as {@code Authorization: Bearer})
  * @param tls          how to trust a {@code wss} gateway; null for {@code ws}
- * @param tcp          public port → local service ({@code --tcp})
+ * @param mappings     the local services by public port and by name ({@code --tcp}, {@code --https}, {@code --http})
  * @param limits       tunnel limits
  * @param pingInterval WebSocket ping after this long without sending
  * @param pingTimeout  reconnect after this long without receiving
  * @param maxBackoff   the longest wait between reconnects
  */
-public record ConnectorConfig(URI gateway, String token, ClientTls tls, Map<Integer, InetSocketAddress> tcp,
+public record ConnectorConfig(URI gateway, String token, ClientTls tls, Mappings mappings,
                               TunnelLimits limits, Duration pingInterval, Duration pingTimeout, Duration maxBackoff) {
 
     public ConnectorConfig {
         Objects.requireNonNull(gateway, "gateway");
         Objects.requireNonNull(token, "token");
-        tcp = Map.copyOf(tcp);
+        Objects.requireNonNull(mappings, "mappings");
         boolean secure = "wss".equalsIgnoreCase(gateway.getScheme());
         if (!secure && !"ws".equalsIgnoreCase(gateway.getScheme())) {
             throw new IllegalArgumentException("gateway " + gateway + " (expected: wss://HOST:PORT or ws://HOST:PORT)");
@@ -35,6 +35,12 @@ public record ConnectorConfig(URI gateway, String token, ClientTls tls, Map<Inte
         if (secure && tls == null) {
             throw new IllegalArgumentException("a wss gateway needs a TLS trust setting");
         }
+    }
+
+    /** Only {@code tcp} mappings: public port → local service, without PROXY headers. */
+    public ConnectorConfig(URI gateway, String token, ClientTls tls, Map<Integer, InetSocketAddress> tcp,
+                           TunnelLimits limits, Duration pingInterval, Duration pingTimeout, Duration maxBackoff) {
+        this(gateway, token, tls, Mappings.tcp(tcp), limits, pingInterval, pingTimeout, maxBackoff);
     }
 
     /** The port in the URI, or the scheme's default. */

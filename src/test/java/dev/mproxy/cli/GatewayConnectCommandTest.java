@@ -93,6 +93,43 @@ class GatewayConnectCommandTest {
     }
 
     @Test
+    void connectSendsTheLocalServiceAProxyHeaderWhenItsMappingAsks() throws Exception {
+        // mappings 1.4, 4.1, 4.5 end to end: the connect command behind a real gateway, the header read byte for byte
+        try (ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            CompletableFuture<String> received = CompletableFuture.supplyAsync(() -> {
+                try (Socket s = local.accept()) {
+                    return new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, threads);
+            int publicPort = freePort();
+            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--hostname", "localhost",
+                    "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
+            Matcher connect = gateway.awaitLine(CONNECT_LINE);
+            Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop",
+                    "--port", Integer.toString(publicPort), "--domain", "app.example.com");
+            assertEquals(0, token.exitCode(), token.err());
+
+            Running device = start("connect", "--gateway", connect.group(1), "--fingerprint", connect.group(2),
+                    "--token", token.out().trim(),
+                    "--tcp", publicPort + "=127.0.0.1:" + local.getLocalPort() + ",proxy=v1",
+                    "--https", "app.example.com=127.0.0.1:8443");
+            device.awaitLine(Pattern.compile("serving as device laptop, ports \\[" + publicPort
+                    + "], domains \\[\"app.example.com\"]"));
+
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(), publicPort)) {
+                client.getOutputStream().write("through the gateway".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                assertEquals("PROXY TCP4 127.0.0.1 0.0.0.0 " + client.getLocalPort() + ' ' + publicPort
+                        + "\r\nthrough the gateway", received.get(20, TimeUnit.SECONDS));
+            }
+            assertEquals(0, device.stop());
+            assertEquals(0, gateway.stop());
+        }
+    }
+
+    @Test
     void killedDeviceProcessTakesItsPublicConnectionsDownWithinASecond() throws Exception {
         try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             threads.submit(() -> serveEcho(echo));

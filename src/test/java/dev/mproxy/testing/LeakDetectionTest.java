@@ -5,6 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.PooledByteBufAllocator;
+import io.netty.handler.codec.haproxy.HAProxyCommand;
+import io.netty.handler.codec.haproxy.HAProxyMessage;
+import io.netty.handler.codec.haproxy.HAProxyProtocolVersion;
+import io.netty.handler.codec.haproxy.HAProxyProxiedProtocol;
 import org.junit.jupiter.api.Test;
 
 /** The leak check itself must be able to fail, or every "no leak" in this suite means nothing. */
@@ -24,6 +28,22 @@ class LeakDetectionTest {
         released.writeLong(1);
         released.release();
         assertFalse(LeakReports.collect().stream().anyMatch(r -> r.contains("LEAK")));
+    }
+
+    @Test
+    void leakedObjectOfAnotherTrackedTypeIsReportedToo() {
+        LeakReports.collect();
+        leakProxyHeader();
+        boolean reported = false;
+        for (int attempt = 0; attempt < 20 && !reported; attempt++) {
+            reported = LeakReports.collect().stream().anyMatch(r -> r.contains("HAProxyMessage"));
+        }
+        assertTrue(reported, "an unreleased PROXY protocol header must be reported");
+    }
+
+    private static void leakProxyHeader() {
+        new HAProxyMessage(HAProxyProtocolVersion.V2, HAProxyCommand.PROXY, HAProxyProxiedProtocol.TCP4,
+                "192.0.2.1", "0.0.0.0", 1234, 443); // dropped without release on purpose
     }
 
     private static void leak() {

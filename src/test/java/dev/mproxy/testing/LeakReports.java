@@ -5,6 +5,7 @@ import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.ResourceLeakDetectorFactory;
+import io.netty.util.ResourceLeakTracker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -16,6 +17,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 public final class LeakReports {
 
     private static final ConcurrentLinkedQueue<String> REPORTS = new ConcurrentLinkedQueue<>();
+    /** One detector per tracked type: buffers, and others such as {@code HAProxyMessage}. */
+    private static final ConcurrentLinkedQueue<RecordingDetector<?>> DETECTORS = new ConcurrentLinkedQueue<>();
 
     private LeakReports() {
     }
@@ -32,8 +35,9 @@ public final class LeakReports {
     }
 
     /**
-     * Makes unreachable leaked buffers visible: collect garbage, then allocate, because a detector reports
-     * what the collector found only when it tracks the next object. Returns and clears the reports.
+     * Makes unreachable leaked buffers and other tracked objects visible: collect garbage, then allocate and
+     * probe every detector, because a detector reports what the collector found only when it tracks the next
+     * object. Returns and clears the reports.
      */
     public static List<String> collect() {
         for (int round = 0; round < 3; round++) {
@@ -46,6 +50,9 @@ public final class LeakReports {
                 pooled.release();
                 heap.release();
                 direct.release();
+            }
+            for (RecordingDetector<?> detector : DETECTORS) {
+                detector.probe();
             }
         }
         List<String> reports = new ArrayList<>();
@@ -60,6 +67,17 @@ public final class LeakReports {
 
         RecordingDetector(Class<T> resourceType, int samplingInterval) {
             super(resourceType, samplingInterval);
+            DETECTORS.add(this);
+        }
+
+        /** Tracks and closes a stand-in, which makes this detector report what the collector found. */
+        @SuppressWarnings("unchecked")
+        void probe() {
+            T standIn = (T) new Object(); // never used as a T: the detector only holds a weak reference to it
+            ResourceLeakTracker<T> tracker = track(standIn);
+            if (tracker != null) {
+                tracker.close(standIn);
+            }
         }
 
         @Override

@@ -1,6 +1,7 @@
 package dev.mproxy.tunnel;
 
-import dev.mproxy.connector.TcpTargets;
+import dev.mproxy.connector.LocalTargets;
+import dev.mproxy.connector.Mappings;
 import dev.mproxy.protocol.MproxyMessageDecoder;
 import dev.mproxy.protocol.MproxyMessageEncoder;
 import io.netty.bootstrap.Bootstrap;
@@ -24,7 +25,11 @@ import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -42,6 +47,8 @@ final class TunnelFixture implements AutoCloseable {
     final TunnelLimits limits;
     /** Public port → local service address, the connector's {@code --tcp} mapping. */
     final Map<Integer, InetSocketAddress> targets = new ConcurrentHashMap<>();
+    /** The device's mappings when a test needs names or PROXY headers; null: {@link #targets} alone. */
+    volatile Mappings mappings;
     final Channel deviceListener;
     final Channel gatewayTunnel;
     TunnelHandler gatewayHandler;
@@ -71,6 +78,16 @@ final class TunnelFixture implements AutoCloseable {
 
     /** Listens like the gateway's TCP port for a device: every connection becomes a stream to {@code target}. */
     InetSocketAddress publicPort(InetSocketAddress target) throws InterruptedException {
+        InetSocketAddress address = publicPort("tcp", "");
+        targets.put(address.getPort(), target);
+        return address;
+    }
+
+    /**
+     * Listens like a public port of the gateway: every connection becomes a {@code service} stream for
+     * {@code name}, with this port as its service port. The device opens it by {@link #mappings}.
+     */
+    InetSocketAddress publicPort(String service, String name) throws InterruptedException {
         Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -78,18 +95,17 @@ final class TunnelFixture implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         String port = Integer.toString(ch.localAddress().getPort());
-                        gatewayHandler.openStream(ch, "tcp", port, "", null);
+                        gatewayHandler.openStream(ch, service, port, name, null);
                     }
                 }).bind(LOOPBACK).sync().channel();
-        InetSocketAddress address = (InetSocketAddress) listener.localAddress();
-        targets.put(address.getPort(), target);
-        return address;
+        return (InetSocketAddress) listener.localAddress();
     }
 
     private ChannelFuture openLocal(StreamRequest request, EventLoop loop) {
         CompletableFuture<Void> gate = connectGate;
         if (gate.isDone()) {
-            return new TcpTargets(targets, 5000).open(request, loop);
+            Mappings m = mappings;
+            return new LocalTargets(m != null ? m : Mappings.tcp(targets), 5000).open(request, loop);
         }
         // Register the local channel now, connect it when the gate opens: the stream stays "connecting".
         Channel local = new Bootstrap().group(loop).channel(NioSocketChannel.class)
@@ -115,7 +131,19 @@ final class TunnelFixture implements AutoCloseable {
 
     /** A local service that echoes, and half-closes its output after its input ended. */
     InetSocketAddress echoService() throws InterruptedException {
+        return echoService("");
+    }
+
+    /** A local service that sends {@code greeting} first, then echoes like {@link #echoService()}. */
+    InetSocketAddress echoService(String greeting) throws InterruptedException {
         return service(() -> new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelActive(ChannelHandlerContext ctx) {
+                if (!greeting.isEmpty()) {
+                    ctx.writeAndFlush(ascii(greeting));
+                }
+            }
+
             @Override
             public void channelRead(ChannelHandlerContext ctx, Object msg) {
                 ctx.writeAndFlush(msg);
@@ -150,6 +178,20 @@ final class TunnelFixture implements AutoCloseable {
                     }
                 }).bind(LOOPBACK).sync().channel();
         return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** A blocking client socket that gives up reading after 30 s. */
+    static Socket connect(InetSocketAddress address) throws IOException {
+        Socket socket = new Socket(address.getAddress(), address.getPort());
+        socket.setSoTimeout(30_000);
+        return socket;
+    }
+
+    /** A loopback port nothing listens on. */
+    static InetSocketAddress closedPort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return new InetSocketAddress("127.0.0.1", s.getLocalPort());
+        }
     }
 
     static ByteBuf ascii(String s) {

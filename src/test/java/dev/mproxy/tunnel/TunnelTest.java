@@ -1,5 +1,7 @@
 package dev.mproxy.tunnel;
 
+import static dev.mproxy.tunnel.TunnelFixture.closedPort;
+import static dev.mproxy.tunnel.TunnelFixture.connect;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,24 +10,16 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
-import dev.mproxy.protocol.MproxyMessageDecoder;
-import dev.mproxy.protocol.MproxyMessageEncoder;
-import dev.mproxy.protocol.MproxyProtocolException;
 import dev.mproxy.protocol.StreamAddress;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -329,18 +323,6 @@ class TunnelTest {
 
     // ---- helpers ----------------------------------------------------------------------------------------
 
-    private static Socket connect(InetSocketAddress address) throws IOException {
-        Socket socket = new Socket(address.getAddress(), address.getPort());
-        socket.setSoTimeout(30_000);
-        return socket;
-    }
-
-    private static InetSocketAddress closedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return new InetSocketAddress("127.0.0.1", s.getLocalPort());
-        }
-    }
-
     private static void writeInRandomChunks(OutputStream out, byte[] payload, Random random) throws IOException {
         for (int at = 0; at < payload.length; ) {
             int n = Math.min(payload.length - at, 1 + random.nextInt(128 * 1024));
@@ -352,49 +334,5 @@ class TunnelTest {
 
     private static byte[] sha256(byte[] bytes) throws NoSuchAlgorithmException {
         return MessageDigest.getInstance("SHA-256").digest(bytes);
-    }
-
-    /** A peer speaking M-PROXY over a plain blocking socket, to drive one tunnel end message by message. */
-    private static final class RawPeer implements AutoCloseable {
-        private final Socket socket;
-        private final EmbeddedChannel decoder = new EmbeddedChannel(new MproxyMessageDecoder());
-
-        RawPeer(InetSocketAddress address) throws IOException {
-            socket = connect(address);
-        }
-
-        void send(MproxyMessage m) throws IOException {
-            ByteBuf bytes = MproxyMessageEncoder.INSTANCE.encode(ByteBufAllocator.DEFAULT, m);
-            try {
-                socket.getOutputStream().write(ByteBufUtil.getBytes(bytes));
-            } finally {
-                bytes.release();
-                m.release();
-            }
-        }
-
-        MproxyMessage receive() throws IOException {
-            InputStream in = socket.getInputStream();
-            byte[] chunk = new byte[4096];
-            MproxyMessage m;
-            while ((m = decoder.readInbound()) == null) {
-                int n = in.read(chunk);
-                if (n < 0) {
-                    throw new IOException("closed before a message arrived");
-                }
-                decoder.writeInbound(Unpooled.copiedBuffer(chunk, 0, n));
-            }
-            return m;
-        }
-
-        @Override
-        public void close() throws IOException {
-            try {
-                decoder.finishAndReleaseAll();
-            } catch (MproxyProtocolException cutShort) {
-                // we hang up while the tunnel may still be sending: a cut-off last message is expected here
-            }
-            socket.close();
-        }
     }
 }

@@ -1,0 +1,138 @@
+package dev.mproxy.connector;
+
+import dev.mproxy.auth.DomainMap;
+import dev.mproxy.auth.DomainNames;
+import dev.mproxy.tunnel.StreamErrors;
+import dev.mproxy.tunnel.StreamException;
+import dev.mproxy.tunnel.StreamRequest;
+import java.net.InetSocketAddress;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * The device's local services (protocol-spec/device-mappings.md): {@code tcp} streams by the gateway's public
+ * port, {@code https} and {@code http} streams by the name the client asked for, the exact name first, then the
+ * longest wildcard. Immutable; built once with {@link Builder}.
+ */
+public final class Mappings {
+
+    private final Map<Integer, LocalService> tcp;
+    private final DomainMap<LocalService> https;
+    private final DomainMap<LocalService> http;
+
+    private Mappings(Builder b) {
+        tcp = Map.copyOf(b.tcp);
+        https = domainMap(b.https);
+        http = domainMap(b.http);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Only {@code tcp} mappings, public port → local service, without PROXY headers. */
+    public static Mappings tcp(Map<Integer, InetSocketAddress> byPublicPort) {
+        Builder b = builder();
+        byPublicPort.forEach((port, address) -> b.tcp(port, new LocalService(address, ProxyProtocol.NONE)));
+        return b.build();
+    }
+
+    /**
+     * The local service for {@code request}: a {@code tcp} stream by its service port, {@code https} and
+     * {@code http} by name (mappings 2.2).
+     *
+     * @throws StreamException {@code E_NO_TARGET} naming what was asked for, when nothing is mapped (mappings 3.1)
+     */
+    LocalService find(StreamRequest request) throws StreamException {
+        LocalService found;
+        String asked;
+        switch (request.service()) {
+            case "tcp":
+                found = tcp.get(portOf(request.servicePort()));
+                asked = "tcp port " + request.servicePort();
+                break;
+            case "https":
+                found = https.match(request.name());
+                asked = "https name " + nameOf(request);
+                break;
+            case "http":
+                found = http.match(request.name());
+                asked = "http name " + nameOf(request);
+                break;
+            default:
+                found = null;
+                asked = "service '" + request.service() + '\'';
+        }
+        if (found == null) {
+            throw new StreamException(StreamErrors.NO_TARGET, "no local service is mapped to " + asked);
+        }
+        return found;
+    }
+
+    private static DomainMap<LocalService> domainMap(Map<String, LocalService> byPattern) {
+        DomainMap<LocalService> map = new DomainMap<>();
+        byPattern.forEach(map::put);
+        return map;
+    }
+
+    private static int portOf(String servicePort) {
+        try {
+            return Integer.parseInt(servicePort);
+        } catch (NumberFormatException e) {
+            return -1; // no mapping has it
+        }
+    }
+
+    private static String nameOf(StreamRequest request) {
+        return request.name().isEmpty() ? "(none)" : request.name();
+    }
+
+    /** Collects mappings; each public port, and each name per service, may be mapped once (mappings 1.3). */
+    public static final class Builder {
+
+        private final Map<Integer, LocalService> tcp = new HashMap<>();
+        /** Name or wildcard, normalised, → local service: duplicates are found here, lookups use a DomainMap. */
+        private final Map<String, LocalService> https = new HashMap<>();
+        private final Map<String, LocalService> http = new HashMap<>();
+
+        private Builder() {
+        }
+
+        /** @throws IllegalArgumentException if the port is out of range or already mapped */
+        public Builder tcp(int publicPort, LocalService service) {
+            if (publicPort < 1 || publicPort > 65535) {
+                throw new IllegalArgumentException("public port " + publicPort + " (expected: 1 to 65535)");
+            }
+            putOnce(tcp, publicPort, service, "public port " + publicPort);
+            return this;
+        }
+
+        /** @throws IllegalArgumentException if the name or wildcard is not valid, or is already mapped */
+        public Builder https(String pattern, LocalService service) {
+            return name(https, "https", pattern, service);
+        }
+
+        /** @throws IllegalArgumentException if the name or wildcard is not valid, or is already mapped */
+        public Builder http(String pattern, LocalService service) {
+            return name(http, "http", pattern, service);
+        }
+
+        public Mappings build() {
+            return new Mappings(this);
+        }
+
+        private Builder name(Map<String, LocalService> table, String service, String pattern, LocalService target) {
+            String p = DomainNames.normalizePattern(pattern);
+            putOnce(table, p, target, service + " name " + p);
+            return this;
+        }
+
+        private static <K> void putOnce(Map<K, LocalService> table, K key, LocalService service, String what) {
+            Objects.requireNonNull(service, "service");
+            if (table.putIfAbsent(key, service) != null) {
+                throw new IllegalArgumentException(what + " is mapped twice");
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.mproxy.connector;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import dev.mproxy.protocol.StreamAddress;
+import dev.mproxy.tunnel.StreamErrors;
+import dev.mproxy.tunnel.StreamException;
+import dev.mproxy.tunnel.StreamRequest;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The PROXY protocol header a mapping asks for, byte for byte (protocol-spec/device-mappings.md §4). */
+class ProxyProtocolTest {
+
+    private static final StreamRequest REQUEST = new StreamRequest(
+            new StreamAddress("IPv4", "203.0.113.9", "50010"), "https", "443", "app.example.com");
+
+    @Test
+    void v1IsTheSpecsExampleLine() throws StreamException {
+        // mappings 4.3, 4.4, 4.5
+        assertEquals("PROXY TCP4 203.0.113.9 0.0.0.0 50010 443\r\n",
+                new String(encode(ProxyProtocol.V1, REQUEST), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void v2IsTheSpecsExampleBytes() throws StreamException {
+        // mappings 4.2 to 4.5
+        String expected = "0d0a0d0a000d0a515549540a" // signature
+                + "21"                                 // version 2, command PROXY
+                + "11"                                 // TCP over IPv4
+                + "000c"                               // 12 bytes of addresses
+                + "cb007109"                           // source 203.0.113.9
+                + "00000000"                           // destination 0.0.0.0
+                + "c35a"                               // source port 50010
+                + "01bb";                              // destination port 443
+        assertEquals(expected, ByteBufUtil.hexDump(encode(ProxyProtocol.V2, REQUEST)));
+    }
+
+    @Test
+    void ipv6ClientGetsTheUnspecifiedIpv6Destination() throws StreamException {
+        StreamRequest request = new StreamRequest(new StreamAddress("IPv6", "2001:db8:0:0:0:0:0:7", "50011"),
+                "http", "80", "app.example.com");
+        assertEquals("PROXY TCP6 2001:db8:0:0:0:0:0:7 :: 50011 80\r\n",
+                new String(encode(ProxyProtocol.V1, request), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void noneWritesNothing() throws StreamException {
+        assertNull(ProxyProtocol.NONE.header(REQUEST));
+    }
+
+    @Test
+    void streamIdsNoHeaderCanDescribeAreProtocolErrors() {
+        // mappings 4.6
+        assertProtocolError(new StreamAddress("IPv5", "203.0.113.9", "50010"), "443",
+                "family 'IPv5' (expected: IPv4 or IPv6)");
+        assertProtocolError(new StreamAddress("IPv6", "203.0.113.9", "50010"), "443",
+                "invalid IPv6 address: 203.0.113.9");
+        assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "70000"), "443",
+                "invalid port: 70000 (expected: 0 ~ 65535)");
+        assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "50010"), "https",
+                "For input string: \"https\"");
+    }
+
+    private static void assertProtocolError(StreamAddress client, String servicePort, String why) {
+        StreamRequest request = new StreamRequest(client, "tcp", servicePort, "");
+        StreamException e = assertThrows(StreamException.class, () -> ProxyProtocol.V2.header(request));
+        assertEquals(StreamErrors.PROTOCOL, e.code());
+        assertEquals("cannot write a PROXY v2 header for " + request + ": " + why, e.getMessage());
+    }
+
+    /** The header as Netty's encoder writes it. */
+    private static byte[] encode(ProxyProtocol version, StreamRequest request) throws StreamException {
+        EmbeddedChannel ch = new EmbeddedChannel(HAProxyMessageEncoder.INSTANCE);
+        ch.writeOutbound(version.header(request));
+        ByteBuf encoded = ch.readOutbound();
+        try {
+            return ByteBufUtil.getBytes(encoded);
+        } finally {
+            encoded.release();
+            assertFalse(ch.finish());
+        }
+    }
+}
