@@ -13,6 +13,9 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.connector.Connector;
 import dev.mproxy.connector.ConnectorConfig;
+import dev.mproxy.connector.LocalService;
+import dev.mproxy.connector.Mappings;
+import dev.mproxy.connector.ProxyProtocol;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
@@ -28,6 +31,7 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.KeyStore;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -44,7 +48,13 @@ import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -184,6 +194,65 @@ class GatewayConnectorTest {
                 // measured; without pause it would be all 256 MiB, held by the gateway)
                 long backlog = sent.get();
                 assertTrue(backlog < 24L * 1024 * 1024, "firehose sent " + backlog + " bytes");
+            }
+        }
+    }
+
+    @Test
+    void tlsThroughTheSharedPortIsPassedThroughToTheDevicesOwnTlsServer() throws Exception {
+        // routing 2.1: the client completes its handshake with the device's certificate, not the gateway's
+        GatewayCertificate deviceCertificate = SelfSignedCertificateGenerator.generate(List.of("pi.example.com"));
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("device", deviceCertificate.privateKey(), new char[0], deviceCertificate.chain());
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, new char[0]);
+        SSLContext serverTls = SSLContext.getInstance("TLS");
+        serverTls.init(kmf.getKeyManagers(), null, null);
+        try (ServerSocket tlsServer = serverTls.getServerSocketFactory().createServerSocket(0, 5,
+                InetAddress.getLoopbackAddress())) {
+            clients.submit(() -> {
+                try (Socket s = tlsServer.accept()) {
+                    s.getOutputStream().write(("hello from the device to "
+                            + (char) s.getInputStream().read()).getBytes(StandardCharsets.US_ASCII));
+                }
+                return null;
+            });
+            try (GatewayServer shared = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
+                    TlsContexts.server(certificate), new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1",
+                    PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45),
+                    Duration.ofSeconds(10), 0, 0)).start()) {
+                String token = signer.sign(new DeviceToken("pi", List.of(), List.of("pi.example.com"), null));
+                Mappings mappings = Mappings.builder().https("pi.example.com", new LocalService(
+                        new InetSocketAddress("127.0.0.1", tlsServer.getLocalPort()), ProxyProtocol.NONE)).build();
+                BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+                closeables.add(new Connector(new ConnectorConfig(URI.create("wss://localhost:"
+                        + shared.deviceAddress().getPort() + "/"), token, TlsContexts.clientPinned(
+                        certificate.fingerprint()), mappings, TunnelLimits.DEFAULT, Duration.ofSeconds(15),
+                        Duration.ofSeconds(45), Duration.ofSeconds(2)), grants::add).start());
+                grants.poll(20, TimeUnit.SECONDS);
+
+                SSLContext trustDevice = SSLContext.getInstance("TLS");
+                TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                KeyStore trusted = KeyStore.getInstance("PKCS12");
+                trusted.load(null, null);
+                trusted.setCertificateEntry("device", deviceCertificate.certificate());
+                tmf.init(trusted);
+                trustDevice.init(null, tmf.getTrustManagers(), null);
+                try (SSLSocket client = (SSLSocket) trustDevice.getSocketFactory().createSocket(
+                        InetAddress.getLoopbackAddress(), shared.tlsAddress().getPort())) {
+                    client.setSoTimeout(20_000);
+                    SSLParameters parameters = client.getSSLParameters();
+                    parameters.setServerNames(List.of(new SNIHostName("pi.example.com")));
+                    parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                    client.setSSLParameters(parameters);
+                    client.startHandshake();
+                    assertEquals(deviceCertificate.certificate(), client.getSession().getPeerCertificates()[0]);
+                    client.getOutputStream().write('X');
+                    client.getOutputStream().flush();
+                    assertEquals("hello from the device to X", new String(client.getInputStream().readAllBytes(),
+                            StandardCharsets.US_ASCII));
+                }
             }
         }
     }
