@@ -5,7 +5,7 @@
 #   direct         wrk -> nginx                                                           (1 TCP connection)
 #   haproxy        wrk -> haproxy -> nginx: one reverse proxy, what you would run without a tunnel (2 connections)
 #   haproxy x2     wrk -> haproxy -> haproxy -> nginx: two processes, as in run-tunnel.sh  (3 connections)
-#   mproxy TLS     wrk -> gateway HTTP port =(wss tunnel)=> connector -> nginx (3 connections, the tunnel shared)
+#   mproxy TLS     wrk -> gateway HTTP port =(wss tunnel)=> connector -> nginx  (2 connections + the shared tunnel)
 #   mproxy no-TLS  the same over ws:// (gateway --no-tls), only with --with-no-tls
 #
 # Both haproxy baselines are measured because neither alone is "the same work" as mproxy. The chain has mproxy's
@@ -418,7 +418,7 @@ run_mproxy() {
     local gwflags=(--listen "127.0.0.1:$gw" --data-dir "$dir" --bind 127.0.0.1 --hostname localhost
                    --http-port "$http" --tls-port 0)
     [[ $tls == notls ]] && gwflags+=(--no-tls)
-    echo "  \$ java -jar $JAR gateway ${gwflags[*]}"
+    show_cmd java -jar "$JAR" gateway "${gwflags[@]}"
     java "${MPROXY_JVM[@]}" -jar "$JAR" gateway "${gwflags[@]}" >"$WORK/gateway-$config.log" 2>&1 &
     gwpid=$!
     PIDS+=("$gwpid")
@@ -431,11 +431,13 @@ run_mproxy() {
     else
         scheme=ws
     fi
-    token=$(java -jar "$JAR" token --data-dir "$dir" --device bench --domain "$HOST" --ttl 1h)
-    echo "  \$ java -jar $JAR connect --gateway $scheme://localhost:$gw ${trust[*]} --token <token --domain $HOST>" \
-         "--http $HOST=127.0.0.1:$NGINX_PORT"
-    java "${MPROXY_JVM[@]}" -jar "$JAR" connect --gateway "$scheme://localhost:$gw" "${trust[@]}" --token "$token" \
-        --http "$HOST=127.0.0.1:$NGINX_PORT" >"$WORK/connect-$config.log" 2>&1 &
+    local tokflags=(--data-dir "$dir" --device bench --domain "$HOST" --ttl 1h)
+    show_cmd java -jar "$JAR" token "${tokflags[@]}"
+    token=$(java -jar "$JAR" token "${tokflags[@]}")
+    local conflags=(--gateway "$scheme://localhost:$gw" "${trust[@]}") mapping=(--http "$HOST=127.0.0.1:$NGINX_PORT")
+    show_cmd java -jar "$JAR" connect "${conflags[@]}" --token TOKEN "${mapping[@]}"
+    java "${MPROXY_JVM[@]}" -jar "$JAR" connect "${conflags[@]}" --token "$token" "${mapping[@]}" \
+        >"$WORK/connect-$config.log" 2>&1 &
     conpid=$!
     PIDS+=("$conpid")
     wait_for "$WORK/connect-$config.log" "serving as device" "$conpid"
