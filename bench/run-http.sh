@@ -30,8 +30,9 @@
 # for the rest; nginx runs one worker for the same reason. 16 requests in flight keep every hop of the proxied
 # paths busy; more only adds queueing latency, fewer leaves hops idle while others work.
 #
-#   bench/run-http.sh             full run: 5 s warm-up per mode and configuration, then 10 s per test; ~4 min
-#   bench/run-http.sh --quick     smoke run: 2 s warm-up, 3 s per test; about 1 minute
+#   bench/run-http.sh             full run: 5 s warm-up per mode and configuration, then 10 s per test; ~3.5 min
+#   bench/run-http.sh --quick     smoke run: 3 s per test, same 5 s warm-up (less leaves the JVMs half-compiled:
+#                                 2 s gave mproxy 0.55x its warmed-up rate); about 1.5 minutes
 #   bench/run-http.sh --help      all options
 #
 # Output also goes to bench/results/http-<date>.txt (-quick / -custom for other runs; never overwritten, -2, -3,
@@ -65,7 +66,7 @@ usage: bench/run-http.sh [options]
   --sizes LIST       file sizes, comma-separated, k = 1024 bytes (default $SIZES)
   --with-no-tls      also measure the tunnel without TLS (gateway --no-tls, connect ws://)
   --haproxy-mode M   tcp (default) or http (routes by Host, parses every request)
-  --quick            smoke run: --duration 3 --warmup 2
+  --quick            smoke run: --duration 3 (the warm-up stays 5 s: the JIT needs it)
 Environment: MPROXY_JAR (jar to measure, no build), MPROXY_JAVA_OPTS (gateway/connector JVM flags).
 Results: bench/results/http-<date>[-quick|-custom][-N].txt
 EOF
@@ -81,7 +82,7 @@ while [[ $# -gt 0 ]]; do
         --sizes) SIZES=$2; MODE=custom; shift 2 ;;
         --with-no-tls) WITH_NOTLS=1; MODE=custom; shift ;;
         --haproxy-mode) HAPROXY_MODE=$2; MODE=custom; shift 2 ;;
-        --quick) DURATION=3; WARMUP=2; MODE=quick; shift ;;
+        --quick) DURATION=3; MODE=quick; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
