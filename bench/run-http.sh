@@ -463,7 +463,7 @@ other_cpu=$(python3 - "$RUN_T0" "$(date +%s.%N)" "$RUN_BUSY0" "$(machine_busy_ti
     "$(own_cpu_ticks)" "$CLK_TCK" "$(nproc)" <<'EOF'
 import sys
 t0, t1, b0, b1, o0, o1, hz, cores = map(float, sys.argv[1:])
-other = ((b1 - b0) - (o1 - o0)) / hz
+other = max(0.0, ((b1 - b0) - (o1 - o0)) / hz)   # tick sampling can make it slightly negative on an idle machine
 share = 100 * other / ((t1 - t0) * cores)
 print(f"{other:.1f} CPU-s, {share:.0f} % of the {cores:.0f} cores over the {t1 - t0:.0f} s of the run"
       + (" -- WARNING: something else was running; the figures include that contention" if share > 10 else ""))
