@@ -17,3 +17,112 @@ unique_results_file() {
     done
     printf '%s\n' "$out"
 }
+
+# ---------------------------------------------------------------------------------------------------------------
+# Helpers for the scripts that start servers and forwarders (run-http.sh; run-tunnel.sh still has its own copies,
+# identical, defined after sourcing this file). They need python3, and `stop` the caller's PIDS array.
+
+log() { echo "[$(date +%H:%M:%S)] $*"; }
+die() { echo "ERROR: $*"; exit 1; }
+
+# install_missing TOOL[:DEBIAN_PACKAGE]...: installs the packages of the tools not on PATH with apt-get when
+# running as root (apt-get update first); otherwise says what to install and exits 1.
+install_missing() {
+    local spec tool pkg need=()
+    for spec in "$@"; do
+        tool=${spec%%:*}
+        pkg=${spec#*:}
+        command -v "$tool" >/dev/null 2>&1 || need+=("$pkg")
+    done
+    [[ ${#need[@]} -eq 0 ]] && return 0
+    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing ${need[*]} (apt-get)" >&2
+        apt-get update -qq >&2
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >&2
+    else
+        echo "missing: ${need[*]}; install them, e.g. sudo apt-get install ${need[*]}" >&2
+        exit 1
+    fi
+}
+
+# stop PID...: ends processes this script started (listed in the caller's PIDS array), and forgets them.
+stop() {
+    local pid keep=() p
+    for pid in "$@"; do
+        kill "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    for p in "${PIDS[@]}"; do
+        [[ " $* " == *" $p "* ]] || keep+=("$p")
+    done
+    PIDS=("${keep[@]}")
+}
+
+# free_ports N: N distinct loopback ports that are free right now.
+free_ports() {
+    python3 - "$1" <<'PY'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+PY
+}
+
+# wait_for FILE PATTERN PID [SECONDS]: until FILE has a line matching PATTERN; fails if PID dies first.
+wait_for() {
+    local file=$1 pattern=$2 pid=$3 limit=$((${4:-30} * 10)) i
+    for ((i = 0; i < limit; i++)); do
+        grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+        kill -0 "$pid" 2>/dev/null || { cat "$file"; die "process $pid exited before printing '$pattern'"; }
+        sleep 0.1
+    done
+    cat "$file"
+    die "timed out waiting for '$pattern' in $file"
+}
+
+# wait_port PORT: until something accepts on 127.0.0.1:PORT (30 s at most).
+wait_port() {
+    python3 - "$1" <<'PY'
+import socket, sys, time
+for _ in range(300):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close(); sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+}
+
+# cpu_ticks PID...: user+system clock ticks used so far by these processes (all threads; not their children).
+cpu_ticks() {
+    local total=0 pid t
+    for pid in "$@"; do
+        t=$(awk '{print $14 + $15}' "/proc/$pid/stat")
+        total=$((total + t))
+    done
+    echo "$total"
+}
+
+# cpu_idle_percent SECONDS: how idle the whole machine was over the next SECONDS (all cores, /proc/stat; idle +
+# iowait). A benchmark that shares the cores with a build measures the build too; this says so in the output.
+cpu_idle_percent() {
+    local a b
+    a=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+    sleep "$1"
+    b=$(awk '/^cpu / {print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat)
+    awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " ");
+        printf "%.0f\n", (y[1] > x[1]) ? 100 * (y[2] - x[2]) / (y[1] - x[1]) : 100 }'
+}
+
+# machine_busy_ticks: clock ticks (CLK_TCK) all cores have spent busy since boot (/proc/stat: not idle, not iowait).
+machine_busy_ticks() {
+    awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
+}
+
+# own_cpu_ticks: clock ticks used by this shell and every child it has waited for (their own waited-for children
+# included): with machine_busy_ticks, what the rest of the machine used during a run. From /proc/$$/stat, not
+# `times`, which reports a subshell's own figures when called in $(...) or a pipe.
+own_cpu_ticks() {
+    awk '{print $14 + $15 + $16 + $17}' "/proc/$$/stat"
+}
