@@ -121,68 +121,7 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log() { echo "[$(date +%H:%M:%S)] $*"; }
-die() { echo "ERROR: $*"; exit 1; }
-
-# stop PID...: ends processes this script started, and forgets them.
-stop() {
-    local pid keep=() p
-    for pid in "$@"; do
-        kill "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    for p in "${PIDS[@]}"; do
-        [[ " $* " == *" $p "* ]] || keep+=("$p")
-    done
-    PIDS=("${keep[@]}")
-}
-
-# free_ports N: N distinct loopback ports that are free right now.
-free_ports() {
-    python3 - "$1" <<'EOF'
-import socket, sys
-socks = []
-for _ in range(int(sys.argv[1])):
-    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
-print(" ".join(str(s.getsockname()[1]) for s in socks))
-EOF
-}
-
-# wait_for FILE PATTERN PID [SECONDS]: until FILE has a line matching PATTERN; fails if PID dies first.
-wait_for() {
-    local file=$1 pattern=$2 pid=$3 limit=$((${4:-30} * 10)) i
-    for ((i = 0; i < limit; i++)); do
-        grep -q -- "$pattern" "$file" 2>/dev/null && return 0
-        kill -0 "$pid" 2>/dev/null || { cat "$file"; die "process $pid exited before printing '$pattern'"; }
-        sleep 0.1
-    done
-    cat "$file"
-    die "timed out waiting for '$pattern' in $file"
-}
-
-# wait_port PORT: until something accepts on 127.0.0.1:PORT.
-wait_port() {
-    python3 - "$1" <<'EOF'
-import socket, sys, time
-for _ in range(300):
-    try:
-        socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close(); sys.exit(0)
-    except OSError:
-        time.sleep(0.1)
-sys.exit(1)
-EOF
-}
-
 CLK_TCK=$(getconf CLK_TCK)
-# cpu_ticks PID...: user+system clock ticks used so far by these processes (all threads).
-cpu_ticks() {
-    local total=0 pid t
-    for pid in "$@"; do
-        t=$(awk '{print $14 + $15}' "/proc/$pid/stat")
-        total=$((total + t))
-    done
-    echo "$total"
-}
 
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
