@@ -1,0 +1,81 @@
+package dev.mproxy.record;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Set;
+
+/** MeshCentral's {@code .mcrec} blocks (protocol-spec/recording.md §3): constants and the block header. */
+final class Mcrec {
+
+    /** type u16, flags u16, size u32 (signed), time 8 bytes, all big-endian (rule 3.1). */
+    static final int HEADER_SIZE = 16;
+
+    static final int TYPE_METADATA = 1;
+    static final int TYPE_DATA = 2;
+    static final int TYPE_END = 3;
+    static final int TYPE_EXTRA = 4;
+
+    /** The payload is a binary WebSocket frame, not a string. */
+    static final int FLAG_BINARY = 1;
+    /** The payload came from the {@code browser=1} side: our client (rule 3.3). */
+    static final int FLAG_USER = 2;
+
+    static final String METADATA_MAGIC = "MeshCentralRelaySession";
+    static final String END_MAGIC = "MeshCentralMCREC";
+    /** The end magic of a file MeshCentral's {@code mcrec.js} has indexed (rule 4.7). */
+    static final String INDEXED_END_MAGIC = "MeshCentralMCNDX";
+    static final int END_SIZE = 16;
+
+    /** The largest size field: it is signed (rule 3.1). */
+    static final int MAX_SIZE = Integer.MAX_VALUE;
+
+    /**
+     * The most data one block carries when we write: the largest array the JVM allocates
+     * ({@code Integer.MAX_VALUE - 8}, as the JDK's own growth limit) less the header, since each block is one
+     * array and one write (rules 1.2, 3.3).
+     */
+    static final int MAX_WRITTEN_DATA = Integer.MAX_VALUE - 8 - HEADER_SIZE;
+
+    /** A larger metadata block is refused rather than read whole (rule 4.2). */
+    static final int MAX_METADATA_SIZE = 1 << 20;
+
+    /** Type-4 blocks up to this size are parsed for an event; larger ones (indexes) are skipped (rule 4.7). */
+    static final int MAX_EVENT_BLOCK_SIZE = 4096;
+
+    /** The metadata fields we write ourselves; labels cannot use them (rule 3.2). */
+    static final Set<String> RESERVED = Set.of("magic", "ver", "sessionid", "userid", "ipaddr1", "port1", "ipaddr2",
+            "port2", "time", "protocol");
+
+    /** The words of event blocks (rule 3.4): netrecord's. */
+    static final String OPENED = "con";
+    static final String ENDED = "hup";
+    static final String FAILED = "err";
+
+    /**
+     * Kept here rather than reusing {@code ControlMessages.JSON}: this package is a leaf and must not depend on
+     * the tunnel (and through it on Netty). A default {@code ObjectMapper} is thread-safe once configured.
+     */
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private Mcrec() {
+    }
+
+    /** One whole block, header and payload, in one array so it takes one write. */
+    static byte[] block(int type, int flags, long timeMillis, byte[] payload, int offset, int length) {
+        byte[] block = new byte[HEADER_SIZE + length];
+        ByteBuffer.wrap(block).putShort((short) type).putShort((short) flags).putInt(length).putLong(timeMillis);
+        System.arraycopy(payload, offset, block, HEADER_SIZE, length);
+        return block;
+    }
+
+    /** The 32-byte end block (rule 3.5). */
+    static byte[] endBlock(long timeMillis) {
+        byte[] magic = END_MAGIC.getBytes(StandardCharsets.US_ASCII);
+        return block(TYPE_END, 0, timeMillis, magic, 0, magic.length);
+    }
+
+    static String side(Direction side) {
+        return side == Direction.FROM_CLIENT ? "client" : "server";
+    }
+}

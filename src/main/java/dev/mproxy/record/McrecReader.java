@@ -1,0 +1,354 @@
+package dev.mproxy.record;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.EOFException;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads MeshCentral's {@code .mcrec} block by block (protocol-spec/recording.md §3, §4). */
+final class McrecReader implements RecordingReader {
+
+    private static final Pattern IPV4 = Pattern.compile("([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})");
+    /** Only text like this goes to {@code InetAddress.getByName}, which then parses it and never looks it up. */
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(%[0-9A-Za-z_.-]+)?");
+
+    private final FileInput in;
+    private final SessionInfo session;
+    /** The metadata block's time: event times count from it (rule 4.6). */
+    private final long baseMillis;
+    /** Repair reads only the framing: data is skipped, not returned. */
+    private final boolean framingOnly;
+    private final byte[] header = new byte[Mcrec.HEADER_SIZE];
+    private boolean done;
+    private boolean ended;
+    private String truncation;
+    private long completeLength;
+    private long lastMillis;
+
+    private McrecReader(FileInput in, SessionInfo session, long baseMillis, boolean framingOnly) {
+        this.in = in;
+        this.session = session;
+        this.baseMillis = baseMillis;
+        this.framingOnly = framingOnly;
+        this.completeLength = in.position();
+        this.lastMillis = baseMillis;
+    }
+
+    /**
+     * Reads the metadata block (rule 3.2). A file cut inside it has nothing to read and is an
+     * {@link EOFException}; one whose first block is not MeshCentral's metadata a {@link RecordingFormatException}.
+     */
+    static McrecReader open(FileInput in, String name, boolean framingOnly) throws IOException {
+        byte[] h = new byte[Mcrec.HEADER_SIZE];
+        int n = in.readFully(h, 0, h.length);
+        if (n < h.length) {
+            throw new EOFException("truncated at byte 0: metadata block header has " + n + " of 16 bytes");
+        }
+        ByteBuffer header = ByteBuffer.wrap(h);
+        int type = header.getShort(0) & 0xffff;
+        int flags = header.getShort(2) & 0xffff;
+        int size = header.getInt(4);
+        long millis = header.getLong(8);
+        if (type != Mcrec.TYPE_METADATA || flags > Mcrec.FLAG_USER) {
+            throw new RecordingFormatException("a first block of type " + type + " with flags " + flags,
+                    "type 1, flags 0 to 2", 0, "3.2");
+        }
+        if (size < 1 || size > Mcrec.MAX_METADATA_SIZE) {
+            throw new RecordingFormatException("a metadata block of " + (size & 0xffffffffL) + " bytes",
+                    "1 to " + Mcrec.MAX_METADATA_SIZE + " bytes", 0, "4.2");
+        }
+        byte[] json = new byte[(int) Math.min(size, in.remaining())];
+        n = in.readFully(json, 0, json.length);
+        if (n < size) {
+            throw new EOFException("truncated at byte 0: metadata block of " + size + " bytes has " + n);
+        }
+        JsonNode m;
+        try {
+            m = Mcrec.JSON.readTree(json);
+        } catch (JsonProcessingException e) {
+            m = null;
+        }
+        if (m == null || !m.isObject() || !Mcrec.METADATA_MAGIC.equals(m.path("magic").asText(null))
+                || m.path("ver").asInt(0) != 1 || !m.path("ver").isNumber()) {
+            throw new RecordingFormatException("metadata '" + preview(json) + "'",
+                    "a JSON object with \"magic\":\"" + Mcrec.METADATA_MAGIC + "\" and \"ver\":1", 0, "3.2");
+        }
+        return new McrecReader(in, session(m, name, millis), millis, framingOnly);
+    }
+
+    private static SessionInfo session(JsonNode m, String name, long millis) {
+        Instant start = Instant.ofEpochMilli(millis);
+        // Our own ISO-8601 time keeps the start's sub-millisecond part; any other text is MeshCentral's locale.
+        String time = text(m, "time");
+        if (time != null) {
+            try {
+                Instant parsed = Instant.parse(time);
+                if (parsed.toEpochMilli() == millis) {
+                    start = parsed;
+                }
+            } catch (DateTimeParseException | ArithmeticException e) {
+                // Not ours: keep the block time.
+            }
+        }
+        String sessionId = text(m, "sessionid");
+        Map<String, String> labels = new HashMap<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = it.next();
+            JsonNode value = field.getValue();
+            if (!Mcrec.RESERVED.contains(field.getKey()) && !value.isNull()) {
+                labels.put(field.getKey(), value.isTextual() ? value.asText() : value.toString());
+            }
+        }
+        return new SessionInfo(start, sessionId != null ? sessionId : name, text(m, "userid"),
+                address(text(m, "ipaddr1"), m.path("port1").asInt(0)),
+                address(text(m, "ipaddr2"), m.path("port2").asInt(0)), text(m, "protocol"), labels);
+    }
+
+    private static String text(JsonNode m, String field) {
+        JsonNode value = m.get(field);
+        return value == null || value.isNull() || value.isContainerNode() ? null : value.asText();
+    }
+
+    /** An IP literal as an address, anything else unresolved; never a DNS lookup. */
+    static InetSocketAddress address(String text, int port) {
+        if (text == null) {
+            return null;
+        }
+        int p = port >= 0 && port <= 0xffff ? port : 0;
+        try {
+            Matcher v4 = IPV4.matcher(text);
+            if (v4.matches()) {
+                byte[] ip = new byte[4];
+                for (int i = 0; i < 4; i++) {
+                    int octet = Integer.parseInt(v4.group(i + 1));
+                    if (octet > 255) {
+                        return InetSocketAddress.createUnresolved(text, p);
+                    }
+                    ip[i] = (byte) octet;
+                }
+                return new InetSocketAddress(InetAddress.getByAddress(ip), p);
+            }
+            if (IPV6.matcher(text).matches()) {
+                return new InetSocketAddress(InetAddress.getByName(text), p);
+            }
+        } catch (UnknownHostException e) {
+            // Not a literal after all.
+        }
+        return InetSocketAddress.createUnresolved(text, p);
+    }
+
+    @Override
+    public RecordingFormat format() {
+        return RecordingFormat.MCREC;
+    }
+
+    @Override
+    public SessionInfo session() {
+        return session;
+    }
+
+    @Override
+    public RecordedEvent next() throws IOException {
+        while (!done) {
+            long offset = in.position();
+            int n = in.readFully(header, 0, header.length);
+            if (n == 0) {
+                done = true;
+                if (!ended) {
+                    truncation = "truncated at byte " + offset + ": no end block after the last complete block";
+                }
+                return null;
+            }
+            if (ended) {
+                throw new RecordingFormatException(n + "+ bytes after the end block", "the end of the file", offset,
+                        "3.5");
+            }
+            if (n < header.length) {
+                return truncate(offset, "block header has " + n + " of 16 bytes");
+            }
+            ByteBuffer h = ByteBuffer.wrap(header);
+            int type = h.getShort(0) & 0xffff;
+            int flags = h.getShort(2) & 0xffff;
+            int size = h.getInt(4);
+            long millis = h.getLong(8);
+            if (type == Mcrec.TYPE_METADATA) {
+                throw new RecordingFormatException("a second metadata block", "data, end or extra blocks (2 to 4)",
+                        offset, "3.1");
+            }
+            if (type < Mcrec.TYPE_DATA || type > Mcrec.TYPE_EXTRA) {
+                throw new RecordingFormatException("a block of type " + type, "2 to 4", offset, "3.1");
+            }
+            if ((flags & ~(Mcrec.FLAG_BINARY | Mcrec.FLAG_USER)) != 0) {
+                throw new RecordingFormatException("flags 0x" + Integer.toHexString(flags), "0 to 3", offset, "3.1");
+            }
+            if (size < 0) {
+                throw new RecordingFormatException("a size of " + (size & 0xffffffffL),
+                        "at most " + Mcrec.MAX_SIZE + " (the size is signed)", offset, "3.1");
+            }
+            long available = in.remaining();
+            if (size > available) {
+                // Never allocate more than the file holds (rule 4.2).
+                return truncate(offset, kind(type) + " block of " + size + " bytes has " + available);
+            }
+            RecordedEvent event = block(offset, type, flags, size, millis);
+            completeLength = in.position();
+            lastMillis = millis;
+            if (event != null) {
+                return event;
+            }
+        }
+        return null;
+    }
+
+    /** The event a complete block holds, or null for one that holds none. */
+    private RecordedEvent block(long offset, int type, int flags, int size, long millis) throws IOException {
+        switch (type) {
+            case Mcrec.TYPE_DATA:
+                if (size == 0 || framingOnly) {
+                    in.skip(size);
+                    return null;
+                }
+                byte[] bytes = new byte[size];
+                in.readFully(bytes, 0, size);
+                Direction from = (flags & Mcrec.FLAG_USER) != 0 ? Direction.FROM_CLIENT : Direction.FROM_SERVER;
+                return RecordedEvent.data(from, micros(millis), bytes);
+            case Mcrec.TYPE_END:
+                if (size != Mcrec.END_SIZE) {
+                    in.skip(size); // MeshCentral's AMT KVM screenshots (rule 4.7)
+                    return null;
+                }
+                byte[] magic = new byte[size];
+                in.readFully(magic, 0, size);
+                String text = new String(magic, StandardCharsets.ISO_8859_1);
+                if (!text.equals(Mcrec.END_MAGIC) && !text.equals(Mcrec.INDEXED_END_MAGIC)) {
+                    throw new RecordingFormatException("an end block with magic '" + preview(magic) + "'",
+                            Mcrec.END_MAGIC + " or " + Mcrec.INDEXED_END_MAGIC, offset, "3.5");
+                }
+                ended = true;
+                return null;
+            default:
+                if (size > Mcrec.MAX_EVENT_BLOCK_SIZE) {
+                    in.skip(size); // MeshCentral's index (rule 4.7)
+                    return null;
+                }
+                byte[] json = new byte[size];
+                in.readFully(json, 0, size);
+                return event(offset, json, millis);
+        }
+    }
+
+    /** The event of a type-4 block (rule 3.4), or null for extra metadata that is not one (rule 4.7). */
+    private RecordedEvent event(long offset, byte[] json, long millis) throws RecordingFormatException {
+        JsonNode node;
+        try {
+            node = Mcrec.JSON.readTree(json);
+        } catch (IOException e) {
+            return null;
+        }
+        if (node == null || !node.isObject() || !node.has("event")) {
+            return null;
+        }
+        String word = node.path("event").asText("");
+        String side = node.path("side").asText("");
+        Direction direction = side.equals("client") ? Direction.FROM_CLIENT
+                : side.equals("server") ? Direction.FROM_SERVER : null;
+        if (direction != null) {
+            if (word.equals(Mcrec.OPENED) && direction == Direction.FROM_CLIENT) {
+                return RecordedEvent.opened(micros(millis));
+            }
+            if (word.equals(Mcrec.ENDED)) {
+                return RecordedEvent.ended(direction, micros(millis));
+            }
+            if (word.equals(Mcrec.FAILED)) {
+                return RecordedEvent.failed(direction, micros(millis));
+            }
+        }
+        throw new RecordingFormatException("an event block '" + preview(json) + "'",
+                "{\"event\":\"con\",\"side\":\"client\"} or {\"event\":\"hup|err\",\"side\":\"client|server\"}", offset,
+                "3.4");
+    }
+
+    /**
+     * Microseconds since the metadata block, clamped to 0 and to {@code Long.MAX_VALUE}: MeshCentral's browser
+     * recorder writes times that are not epoch milliseconds, and only their order is worth keeping (rule 4.6).
+     */
+    private long micros(long millis) {
+        long delta = millis - baseMillis;
+        if (((millis ^ baseMillis) & (millis ^ delta)) < 0) {
+            delta = millis < 0 ? Long.MIN_VALUE : Long.MAX_VALUE; // the subtraction overflowed
+        }
+        if (delta <= 0) {
+            return 0;
+        }
+        return delta > Long.MAX_VALUE / 1000 ? Long.MAX_VALUE : delta * 1000;
+    }
+
+    private static String kind(int type) {
+        switch (type) {
+            case Mcrec.TYPE_DATA:
+                return "data";
+            case Mcrec.TYPE_END:
+                return "end";
+            default:
+                return "extra";
+        }
+    }
+
+    private RecordedEvent truncate(long offset, String why) {
+        done = true;
+        truncation = "truncated at byte " + offset + ": " + why;
+        return null;
+    }
+
+    private static String preview(byte[] bytes) {
+        String s = new String(bytes, 0, Math.min(bytes.length, 80), StandardCharsets.UTF_8);
+        return bytes.length > 80 ? s + "..." : s;
+    }
+
+    /** Where the last complete block ends: the file's length less any partial trailing block. */
+    long completeLength() {
+        return completeLength;
+    }
+
+    /** The time field of the last complete block (the metadata block's if there is no other). */
+    long lastMillis() {
+        return lastMillis;
+    }
+
+    /** Whether the end block was read. */
+    boolean ended() {
+        return ended;
+    }
+
+    @Override
+    public boolean truncated() {
+        return truncation != null;
+    }
+
+    @Override
+    public String truncation() {
+        return truncation;
+    }
+
+    @Override
+    public void close() throws IOException {
+        in.close();
+    }
+
+    @Override
+    public String toString() {
+        return "McrecReader(" + session.sessionId() + ')';
+    }
+}
