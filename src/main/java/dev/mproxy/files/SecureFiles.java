@@ -3,7 +3,9 @@ package dev.mproxy.files;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -141,6 +143,32 @@ public final class SecureFiles {
             return true;
         } finally {
             Files.deleteIfExists(temp);
+        }
+    }
+
+    /**
+     * Opens a new {@code file} for writing, readable and writable by its owner only from its creation, and
+     * returns an unbuffered stream on it: each {@code write} goes to the file before it returns.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException if {@code file} exists: nothing is ever overwritten
+     */
+    public static OutputStream createPrivateOutput(Path file) throws IOException {
+        requireNonNull(file, "file");
+        boolean posix = isPosix(file.toAbsolutePath().getParent());
+        FileAttribute<?>[] attributes = posix
+                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)}
+                : new FileAttribute<?>[0];
+        FileChannel channel = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), attributes);
+        try {
+            // The umask can only have removed bits; give the owner back what it took.
+            if (posix && !Files.getPosixFilePermissions(file).equals(OWNER_ONLY_FILE)) {
+                Files.setPosixFilePermissions(file, OWNER_ONLY_FILE);
+            }
+            return Channels.newOutputStream(channel);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
     }
 

@@ -1,0 +1,96 @@
+package dev.mproxy.cli;
+
+import dev.mproxy.record.RecordingFormat;
+import dev.mproxy.relay.RecordProxy;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.Callable;
+import java.util.function.Supplier;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code mproxy record}: netrecord's recording proxy, with netrecord's usage. */
+@Command(name = "record", mixinStandardHelpOptions = true,
+        description = {
+            "Record TCP connections: listen on PROXY_PORT, forward each connection to SERVER_HOST:SERVER_PORT, "
+                + "and record it to LOG_ROOT_1, LOG_ROOT_2, ... in accept order (netrecord's usage and format).",
+            "",
+            "Each recording holds both directions with timestamps counted from the proxy's start, each side's "
+                + "end (hup) or failure (err), and is written as the bytes go through: a crash loses at most the "
+                + "last record. Bytes are forwarded only once recorded; a recording that cannot be written closes "
+                + "its connection. Read recordings with 'mproxy inspect'.",
+            ""
+        })
+final class RecordCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "SERVER_HOST", description = "Host to forward connections to.")
+    String serverHost;
+
+    @Parameters(index = "1", paramLabel = "SERVER_PORT", description = "Port to forward connections to.")
+    String serverPort;
+
+    @Parameters(index = "2", paramLabel = "PROXY_PORT", description = "Port to listen on.")
+    String proxyPort;
+
+    @Parameters(index = "3", paramLabel = "LOG_ROOT",
+            description = "Recordings go to LOG_ROOT_n (mcrec: LOG_ROOT_n.mcrec); LOG_ROOT_1 must not exist yet.")
+    String logRoot;
+
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "netrecord",
+            description = "netrecord (text records, as netrecord writes them) or mcrec (MeshCentral's recording "
+                + "format) (default: ${DEFAULT-VALUE}).")
+    String format;
+
+    @Option(names = "--bind", paramLabel = "HOST", defaultValue = "0.0.0.0",
+            description = "Address to listen on; netrecord listens on all of them (default: ${DEFAULT-VALUE}).")
+    String bind;
+
+    @Override
+    public Integer call() throws Exception {
+        RecordingFormat recordingFormat = usage(() -> RecordingFormat.ofWord(format));
+        int listenPort = usage(() -> HostPorts.port(proxyPort, "PROXY_PORT " + proxyPort));
+        int port = usage(() -> HostPorts.port(serverPort, "SERVER_PORT " + serverPort));
+        InetSocketAddress server;
+        try {
+            server = new InetSocketAddress(InetAddress.getByName(serverHost), port);
+        } catch (UnknownHostException e) {
+            throw CommandException.failure("cannot resolve SERVER_HOST " + serverHost + ": " + e.getMessage());
+        }
+        try (RecordProxy proxy = new RecordProxy(new InetSocketAddress(bind, listenPort), server, logRoot,
+                recordingFormat)) {
+            try {
+                proxy.start();
+            } catch (BindException e) {
+                throw CommandException.failure(e.getMessage());
+            } catch (IOException e) {
+                throw CommandException.failure(e.getMessage());
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("mproxy record: " + bind + ':' + proxy.address().getPort() + " -> "
+                    + server.getHostString() + ':' + port + ", recording to " + logRoot + "_N ("
+                    + recordingFormat.word() + ')');
+            out.flush();
+            Running.untilStopped();
+        }
+        return ExitCodes.OK;
+    }
+
+    private <T> T usage(Supplier<T> parse) {
+        try {
+            return parse.get();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,181 @@
+package dev.mproxy.relay;
+
+import dev.mproxy.files.SecureFiles;
+import dev.mproxy.record.Direction;
+import dev.mproxy.record.RecordingFormat;
+import dev.mproxy.record.SessionInfo;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * netrecord's recording proxy: forwards each connection accepted on {@code listen} to {@code server} and records
+ * it to {@code LOG_ROOT_n} (n counting from 1 in accept order; {@code .mcrec} files add their extension), event times counting from the proxy's start
+ * (protocol-spec/recording.md §4). Connections run in parallel; each is one {@link Relay} with a
+ * {@link RecordingTap}.
+ */
+public final class RecordProxy implements AutoCloseable {
+
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(RecordProxy.class);
+
+    private final InetSocketAddress listen;
+    private final InetSocketAddress server;
+    private final String logRoot;
+    private final RecordingFormat format;
+    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventExecutorGroup writers = new DefaultEventExecutorGroup(2,
+            new DefaultThreadFactory("mproxy-recorder", true));
+    private final AtomicInteger accepted = new AtomicInteger();
+    private final Instant start = Instant.now();
+    private final long startNanos = System.nanoTime();
+    private Channel listener;
+    private boolean closed;
+
+    /**
+     * @param listen where clients connect
+     * @param server where each connection is forwarded; resolved once, here
+     * @param logRoot recordings go to {@code logRoot + "_" + n}, plus the format's extension
+     */
+    public RecordProxy(InetSocketAddress listen, InetSocketAddress server, String logRoot, RecordingFormat format) {
+        this.listen = listen;
+        this.server = server;
+        this.logRoot = logRoot;
+        this.format = format;
+    }
+
+    /**
+     * Checks that recordings have somewhere new to go, then listens.
+     *
+     * @throws IOException if the first recording's file exists (nothing is overwritten) or its directory is not
+     *     there; a {@link BindException} naming the address if it cannot listen
+     */
+    public RecordProxy start() throws IOException, InterruptedException {
+        Path first = file(1);
+        Path dir = first.toAbsolutePath().getParent();
+        if (!Files.isDirectory(dir)) {
+            throw new IOException(dir + ": no such directory (expected: the directory of LOG_ROOT " + logRoot + ')');
+        }
+        if (Files.exists(first)) {
+            throw new IOException(first + " exists: recordings are never overwritten (expected: a LOG_ROOT "
+                    + "with no recordings yet)");
+        }
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.AUTO_READ, false)
+                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel client) {
+                        accept(client);
+                    }
+                });
+        try {
+            listener = bootstrap.bind(listen).sync().channel();
+        } catch (Exception e) {
+            close();
+            BindException bind = new BindException("cannot listen on " + listen.getHostString() + ':'
+                    + listen.getPort() + ": " + e.getMessage());
+            bind.initCause(e);
+            throw bind;
+        }
+        return this;
+    }
+
+    public InetSocketAddress address() {
+        return (InetSocketAddress) listener.localAddress();
+    }
+
+    /** Connections accepted so far: the number of the last recording. */
+    public int accepted() {
+        return accepted.get();
+    }
+
+    /** netrecord's own names for its format, so scripts written for it find their files; others add their extension. */
+    private Path file(int n) {
+        return Path.of(logRoot + '_' + n + (format == RecordingFormat.NETRECORD ? "" : format.fileExtension()));
+    }
+
+    private void accept(SocketChannel client) {
+        int n = accepted.incrementAndGet();
+        Path file = file(n);
+        SessionInfo session = new SessionInfo(start, Integer.toString(n), null, client.remoteAddress(), server,
+                null, Map.of("proxy", client.localAddress().getHostString() + ':' + client.localAddress().getPort()));
+        RecordingTap tap = new RecordingTap(file.toString(), client.eventLoop(), writers.next(),
+                () -> format.open(SecureFiles.createPrivateOutput(file), session), startNanos);
+        tap.listener(new RecordingTap.Listener() {
+            @Override
+            public void recorded() {
+            }
+
+            @Override
+            public void failed(IOException cause) {
+                client.close(); // not connected yet: nothing to forward unrecorded
+            }
+        });
+        tap.opened();
+        ChannelEnd clientEnd = ChannelEnd.of(client);
+        new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
+                .option(ChannelOption.AUTO_READ, false)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        // the relay's endpoint handler is added once connected
+                    }
+                })
+                .connect(server).addListener((ChannelFutureListener) f -> {
+                    if (f.isSuccess()) {
+                        Relay.join(clientEnd, ChannelEnd.of(f.channel()), tap, relay -> finished(n, client, relay));
+                    } else {
+                        logger.info("connection {} from {}: cannot connect to {}: {}", n, client.remoteAddress(),
+                                server, f.cause().getMessage());
+                        tap.failed(Direction.FROM_SERVER);
+                        tap.close();
+                        client.close();
+                    }
+                });
+    }
+
+    private static void finished(int n, Channel client, Relay relay) {
+        logger.info("connection {} from {} finished in {} ms: {} bytes from the client ({}), {} from the server ({})"
+                + "{}", n, client.remoteAddress(), TimeUnit.NANOSECONDS.toMillis(relay.durationNanos()),
+                relay.bytesFrom(Direction.FROM_CLIENT), relay.ending(Direction.FROM_CLIENT),
+                relay.bytesFrom(Direction.FROM_SERVER), relay.ending(Direction.FROM_SERVER),
+                relay.failure() == null ? "" : "; " + relay.failure());
+    }
+
+    /** Stops listening, closes every connection, and waits until every recording is finished. */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        writers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,33 @@
+package dev.mproxy.relay;
+
+/**
+ * One endpoint of a {@link Relay}: something that reads messages ({@link io.netty.buffer.ByteBuf}s, or
+ * holders of them such as WebSocket frames) and writes the other endpoint's. Every method is called on the
+ * relay's event loop, and the endpoint reports what happens to it through {@link Relay.Side}, on that loop too.
+ */
+public interface RelayEnd {
+
+    /** Starts reporting to {@code side}; called once, before anything else. */
+    void bind(Relay.Side side);
+
+    /** Queues a message read by the other endpoint; takes ownership of it. */
+    void write(Object message);
+
+    /** Sends what {@link #write} queued. */
+    void flush();
+
+    /** Whether the endpoint can take more without its backlog passing the high water mark. */
+    boolean isWritable();
+
+    /** Starts or stops reading; a stopped endpoint reports no messages until started again. */
+    void setReading(boolean reading);
+
+    /** Ends the endpoint's output once everything written so far is sent (a FIN); reading goes on. */
+    void shutdownOutput();
+
+    /** Closes once everything written so far is sent. */
+    void close();
+
+    /** Closes at once, dropping what was not sent (a reset where the transport has one). */
+    void abort();
+}
