@@ -52,6 +52,11 @@ final class RecordCommand implements Callable<Integer> {
                 + "format) (default: ${DEFAULT-VALUE}).")
     String format;
 
+    @Option(names = "--no-record",
+            description = "Forward only, recording nothing: the same relay without its recording, to measure "
+                + "what recording costs.")
+    boolean noRecord;
+
     @Option(names = "--bind", paramLabel = "HOST", defaultValue = "0.0.0.0",
             description = "Address to listen on; netrecord listens on all of them (default: ${DEFAULT-VALUE}).")
     String bind;
@@ -68,7 +73,7 @@ final class RecordCommand implements Callable<Integer> {
             throw CommandException.failure("cannot resolve SERVER_HOST " + serverHost + ": " + e.getMessage());
         }
         try (RecordProxy proxy = new RecordProxy(new InetSocketAddress(bind, listenPort), server, logRoot,
-                recordingFormat)) {
+                noRecord ? null : recordingFormat)) {
             try {
                 proxy.start();
             } catch (BindException e) {
@@ -78,8 +83,8 @@ final class RecordCommand implements Callable<Integer> {
             }
             PrintWriter out = spec.commandLine().getOut();
             out.println("mproxy record: " + bind + ':' + proxy.address().getPort() + " -> "
-                    + server.getHostString() + ':' + port + ", recording to " + logRoot + "_N ("
-                    + recordingFormat.word() + ')');
+                    + server.getHostString() + ':' + port + (noRecord ? ", not recording"
+                    : ", recording to " + logRoot + "_N (" + recordingFormat.word() + ')'));
             out.flush();
             Running.untilStopped();
         }

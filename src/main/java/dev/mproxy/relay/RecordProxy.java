@@ -58,6 +58,7 @@ public final class RecordProxy implements AutoCloseable {
      * @param listen where clients connect
      * @param server where each connection is forwarded; resolved once, here
      * @param logRoot recordings go to {@code logRoot + "_" + n}, plus the format's extension
+     * @param format how to record; null to forward only
      */
     public RecordProxy(InetSocketAddress listen, InetSocketAddress server, String logRoot, RecordingFormat format) {
         this.listen = listen;
@@ -67,12 +68,21 @@ public final class RecordProxy implements AutoCloseable {
     }
 
     /**
-     * Checks that recordings have somewhere new to go, then listens.
+     * Checks that recordings have somewhere new to go, then listens. With no format, it only forwards: the
+     * same relay without its tap, to measure what recording costs.
      *
      * @throws IOException if the first recording's file exists (nothing is overwritten) or its directory is not
      *     there; a {@link BindException} naming the address if it cannot listen
      */
     public RecordProxy start() throws IOException, InterruptedException {
+        if (format != null) {
+            requireNewRecordings();
+        }
+        listen();
+        return this;
+    }
+
+    private void requireNewRecordings() throws IOException {
         Path first = file(1);
         Path dir = first.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) {
@@ -82,6 +92,9 @@ public final class RecordProxy implements AutoCloseable {
             throw new IOException(first + " exists: recordings are never overwritten (expected: a LOG_ROOT "
                     + "with no recordings yet)");
         }
+    }
+
+    private void listen() throws BindException {
         ServerBootstrap bootstrap = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -100,7 +113,6 @@ public final class RecordProxy implements AutoCloseable {
             bind.initCause(e);
             throw bind;
         }
-        return this;
     }
 
     public InetSocketAddress address() {
@@ -119,6 +131,10 @@ public final class RecordProxy implements AutoCloseable {
 
     private void accept(SocketChannel client) {
         int n = accepted.incrementAndGet();
+        if (format == null) {
+            connect(n, client, ChannelEnd.of(client), null);
+            return;
+        }
         Path file = file(n);
         SessionInfo session = new SessionInfo(start, Integer.toString(n), null, client.remoteAddress(), server,
                 null, Map.of("proxy", client.localAddress().getHostString() + ':' + client.localAddress().getPort()));
@@ -135,7 +151,10 @@ public final class RecordProxy implements AutoCloseable {
             }
         });
         tap.opened();
-        ChannelEnd clientEnd = ChannelEnd.of(client);
+        connect(n, client, ChannelEnd.of(client), tap);
+    }
+
+    private void connect(int n, SocketChannel client, ChannelEnd clientEnd, RecordingTap tap) {
         new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<SocketChannel>() {
@@ -150,8 +169,10 @@ public final class RecordProxy implements AutoCloseable {
                     } else {
                         logger.info("connection {} from {}: cannot connect to {}: {}", n, client.remoteAddress(),
                                 server, f.cause().getMessage());
-                        tap.failed(Direction.FROM_SERVER);
-                        tap.close();
+                        if (tap != null) {
+                            tap.failed(Direction.FROM_SERVER);
+                            tap.close();
+                        }
                         client.close();
                     }
                 });
