@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -104,8 +103,7 @@ final class McrecReader implements RecordingReader {
         }
         String sessionId = text(m, "sessionid");
         Map<String, String> labels = new HashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = m.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : m.properties()) {
             JsonNode value = field.getValue();
             if (!Mcrec.RESERVED.contains(field.getKey()) && !value.isNull()) {
                 labels.put(field.getKey(), value.isTextual() ? value.asText() : value.toString());
@@ -203,6 +201,9 @@ final class McrecReader implements RecordingReader {
                 return truncate(offset, kind(type) + " block of " + size + " bytes has " + available);
             }
             RecordedEvent event = block(offset, type, flags, size, millis);
+            if (done) {
+                return null;
+            }
             completeLength = in.position();
             lastMillis = millis;
             if (event != null) {
@@ -221,7 +222,10 @@ final class McrecReader implements RecordingReader {
                     return null;
                 }
                 byte[] bytes = new byte[size];
-                in.readFully(bytes, 0, size);
+                int n = in.readFully(bytes, 0, size);
+                if (n < size) { // the file shrank since the size check
+                    return truncate(offset, "data block of " + size + " bytes has " + n);
+                }
                 Direction from = (flags & Mcrec.FLAG_USER) != 0 ? Direction.FROM_CLIENT : Direction.FROM_SERVER;
                 return RecordedEvent.data(from, micros(millis), bytes);
             case Mcrec.TYPE_END:

@@ -14,7 +14,7 @@ final class Netrecord {
 
     /**
      * A header line without its newline (rule 2.1). The fraction is six digits, or netrecord's
-     * {@code 1000000} (rule 4.6).
+     * {@code 1000000} (rule 2.6).
      */
     static final Pattern HEADER =
             Pattern.compile("([cs]) ([0-9]{1,19})\\.([0-9]{6}|1000000) (con|hup|err|[0-9]{1,19})");

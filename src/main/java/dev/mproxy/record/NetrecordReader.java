@@ -142,7 +142,7 @@ final class NetrecordReader implements RecordingReader {
             throw garbage(offset, length);
         }
         Direction side = Direction.ofLetter(m.group(1).charAt(0));
-        // netrecord's borrow bug writes a whole second as .1000000 (rule 4.6).
+        // netrecord's borrow bug writes a whole second as .1000000 (rule 2.6).
         long fraction = Long.parseLong(m.group(3));
         long seconds = digits(m.group(2));
         if (seconds < 0 || seconds > (Long.MAX_VALUE - fraction) / 1_000_000) {

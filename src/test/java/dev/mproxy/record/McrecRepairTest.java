@@ -59,8 +59,8 @@ class McrecRepairTest {
 
         byte[] repaired = Files.readAllBytes(cut);
         assertEquals(length - dropped + 32, repaired.length);
-        assertArrayEquals(Arrays.copyOf(whole, (int) (length - dropped)), Arrays.copyOf(repaired, (int) (length - dropped)),
-                "nothing before the cut point changes");
+        int kept = (int) (length - dropped);
+        assertArrayEquals(Arrays.copyOf(whole, kept), Arrays.copyOf(repaired, kept), "nothing before the cut changes");
         ByteBuffer tail = ByteBuffer.wrap(repaired, repaired.length - 32, 32);
         assertEquals(3, tail.getShort());
         assertEquals(0, tail.getShort());

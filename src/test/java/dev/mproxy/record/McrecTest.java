@@ -81,12 +81,12 @@ class McrecTest {
         assertEquals("2222", m.get("gatewayPort").asText());
         assertEquals(12, m.size());
         // OPENED, ENDED and FAILED are type-4 blocks, flags 0 (rule 3.4).
-        assertEquals("{\"event\":\"con\",\"side\":\"client\"}", new String(payload(file, 4, 0, START_MS), StandardCharsets.US_ASCII));
+        assertEquals("{\"event\":\"con\",\"side\":\"client\"}", text(payload(file, 4, 0, START_MS)));
         // Data: type 2, flags 1 | 2 from the client, 1 from the server; time = start ms + micros / 1000 (rule 3.3).
         assertArrayEquals(ascii("GET"), payload(file, 2, 3, START_MS + 1));
         assertArrayEquals(big, payload(file, 2, 1, START_MS + 2000));
-        assertEquals("{\"event\":\"hup\",\"side\":\"client\"}", new String(payload(file, 4, 0, START_MS + 3000), StandardCharsets.US_ASCII));
-        assertEquals("{\"event\":\"err\",\"side\":\"server\"}", new String(payload(file, 4, 0, START_MS + 3000), StandardCharsets.US_ASCII));
+        assertEquals("{\"event\":\"hup\",\"side\":\"client\"}", text(payload(file, 4, 0, START_MS + 3000)));
+        assertEquals("{\"event\":\"err\",\"side\":\"server\"}", text(payload(file, 4, 0, START_MS + 3000)));
         // The end block: exactly the last 32 bytes, timed at the last event (rule 3.5).
         assertEquals(32, file.remaining());
         assertArrayEquals(ascii("MeshCentralMCREC"), payload(file, 3, 0, START_MS + 3000));
@@ -219,7 +219,8 @@ class McrecTest {
         long t = 1_700_000_000_000L;
         ByteArrayOutputStream file = new ByteArrayOutputStream();
         block(file, 1, 0, t, "{\"magic\":\"MeshCentralRelaySession\",\"ver\":1,\"userid\":\"user//admin\","
-                + "\"username\":\"admin\",\"sessionid\":\"abc\",\"ipaddr1\":\"::ffff:10.0.0.1\",\"ipaddr2\":\"10.0.0.2\","
+                + "\"username\":\"admin\",\"sessionid\":\"abc\",\"ipaddr1\":\"::ffff:10.0.0.1\","
+                + "\"ipaddr2\":\"10.0.0.2\","
                 + "\"time\":\"11/14/2023, 10:13:20 PM\",\"protocol\":2,\"nodeid\":\"node//xyz\"}");
         block(file, 2, 2, t + 5, "{\"type\":\"options\"}"); // a string from the browser: flags 2 without 1
         block(file, 2, 1, t + 7, "\u0000\u0007\u0000\u0008abcd");
@@ -386,6 +387,10 @@ class McrecTest {
             }
         }
         return out;
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.US_ASCII);
     }
 
     private static byte[] ascii(String s) {

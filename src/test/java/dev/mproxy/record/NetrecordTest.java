@@ -45,7 +45,7 @@ class NetrecordTest {
         assertEquals(0, out.writes.size(), "netrecord writes nothing at open (rule 2.3)");
 
         writer.write(RecordedEvent.opened(0));
-        writer.write(RecordedEvent.data(Direction.FROM_CLIENT, 999_999, "a\nb\0c".getBytes(StandardCharsets.ISO_8859_1)));
+        writer.write(RecordedEvent.data(Direction.FROM_CLIENT, 999_999, ascii("a\nb\0c")));
         writer.write(RecordedEvent.data(Direction.FROM_SERVER, 1_000_000, new byte[] {0, '\n', (byte) 0xff}));
         writer.write(RecordedEvent.ended(Direction.FROM_CLIENT, 12_000_005));
         writer.write(RecordedEvent.failed(Direction.FROM_SERVER, 3_600_123_456L));
@@ -107,8 +107,9 @@ class NetrecordTest {
     /** Rule 2.5: without a given start, the start is the file's last-modified time less the last record's time. */
     @Test
     void startIsLastModifiedLessLastRecordTime() throws IOException {
-        List<RecordedEvent> events = List.of(RecordedEvent.opened(5), RecordedEvent.data(Direction.FROM_CLIENT, 1_500_000,
-                ascii("hi")), RecordedEvent.ended(Direction.FROM_CLIENT, 2_250_000));
+        List<RecordedEvent> events = List.of(RecordedEvent.opened(5),
+                RecordedEvent.data(Direction.FROM_CLIENT, 1_500_000, ascii("hi")),
+                RecordedEvent.ended(Direction.FROM_CLIENT, 2_250_000));
         Path file = write(dir.resolve("mtime"), RecordingFormat.NETRECORD, session(), events);
         Files.setLastModifiedTime(file, FileTime.from(START));
         try (RecordingReader reader = RecordingReader.open(file)) {
@@ -206,13 +207,13 @@ class NetrecordTest {
         }
     }
 
-    /** Rule 4.6: netrecord's borrow bug wrote a whole second as .1000000; it reads as the next second. */
+    /** Rule 2.6: netrecord's borrow bug wrote a whole second as .1000000; it reads as the next second. */
     @Test
     void readsNetrecordsBorrowBugAsNextSecond() throws IOException {
         Path file = Files.write(dir.resolve("borrow"), ascii("c 4.1000000 con\nc 4.1000000 hup\n"));
         try (RecordingReader reader = RecordingReader.open(file, START)) {
-            assertEquals(List.of(RecordedEvent.opened(5_000_000), RecordedEvent.ended(Direction.FROM_CLIENT, 5_000_000)),
-                    readAll(reader));
+            assertEquals(List.of(RecordedEvent.opened(5_000_000),
+                    RecordedEvent.ended(Direction.FROM_CLIENT, 5_000_000)), readAll(reader));
         }
     }
 
