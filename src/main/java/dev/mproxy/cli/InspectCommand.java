@@ -74,8 +74,9 @@ final class InspectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         try {
             if (repair) {
-                long end = McrecRepair.repair(file);
-                out.println("repaired " + file + ": end block written at byte " + end);
+                long cut = McrecRepair.repair(file);
+                out.println("repaired " + file + ": end block appended" + (cut == 0 ? ""
+                        : " after cutting off a partial block of " + cut + " bytes"));
             }
             Summary summary = read(out, netrecordStart);
             summary.print(out);

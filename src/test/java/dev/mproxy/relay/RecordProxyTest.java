@@ -66,7 +66,7 @@ class RecordProxyTest {
     @ParameterizedTest
     @EnumSource(RecordingFormat.class)
     void manyConcurrentConnectionsAreRecordedExactlyAsForwardedBothWays(RecordingFormat format) throws Exception {
-        // recording 1.1: the bytes recorded for a direction are the bytes forwarded, in order, for each connection
+        // recording 6.1: the bytes recorded for a direction are the bytes forwarded, in order, for each connection
         int connections = 24;
         TalkingServer server = new TalkingServer(7);
         RecordProxy proxy = start(server.address(), format);
@@ -102,7 +102,7 @@ class RecordProxyTest {
 
     @Test
     void halfCloseCarriesOnTheOtherDirectionAndEachEndIsRecorded() throws Exception {
-        // recording 1.4: a side's hup ends the other side's output only; data that follows is still recorded
+        // recording 6.5: a side's hup ends the other side's output only; data that follows is still recorded
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             Future<String> served = threads.submit(() -> {
                 try (Socket s = server.accept()) {
@@ -129,7 +129,7 @@ class RecordProxyTest {
 
     @Test
     void serverThatRefusesLeavesTheConnectionRecordedAndTheServerSideFailed() throws Exception {
-        // recording 4.3 (netrecord's "con" then nothing): we also say the server side failed
+        // recording 7.3: netrecord leaves "con" and nothing more; we also say the server side failed
         int closedPort;
         try (ServerSocket gone = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             closedPort = gone.getLocalPort();
@@ -174,7 +174,7 @@ class RecordProxyTest {
 
     @Test
     void connectionWhoseRecordingCannotBeWrittenIsClosedAndForwardsNothing() throws Exception {
-        // recording 1.2: a recording that fails closes its connection; not one byte goes across unrecorded
+        // recording 6.4: a recording that fails closes its connection; not one byte goes across unrecorded
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
             BlockingQueue<Integer> serverGot = new LinkedBlockingQueue<>();
             threads.submit(() -> {
@@ -216,7 +216,7 @@ class RecordProxyTest {
 
     @Test
     void firstRecordingThatExistsAlreadyStopsTheProxyFromStarting() throws Exception {
-        // recording 4.2: nothing is overwritten
+        // recording 7.2: nothing is overwritten
         String root = dir.resolve("rec").toString();
         Files.writeString(Path.of(root + "_1"), "an older recording");
         IOException refused = assertThrows(IOException.class, () -> new RecordProxy(
