@@ -31,8 +31,8 @@ import java.util.TreeMap;
  *       1 GiB) never runs full.</li>
  *   <li>Each DATA event becomes segments of at most {@value #MAX_SEGMENT} bytes, PSH on its last one, so
  *       event boundaries stay visible. Every packet acknowledges all the other side has sent so far; when a
- *       side has sent {@value #ACK_EVERY} bytes the other has not acknowledged, the other side sends a pure
- *       ACK (Wireshark's sequence analysis wants them well inside the window and 2^31).</li>
+ *       side has sent 2^29 bytes (512 MiB) the other has not acknowledged, the other side sends a pure ACK,
+ *       keeping Wireshark's sequence analysis well inside the window and 2^31.</li>
  *   <li>ENDED sends FIN/ACK from that side; after both FINs the first to close sends the last ACK. FAILED
  *       sends RST/ACK from that side; later ENDED and FAILED events are then ignored.</li>
  *   <li>A side that is still open at {@link #close()} stays open: the recording was cut short.</li>

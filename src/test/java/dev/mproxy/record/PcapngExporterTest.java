@@ -261,7 +261,8 @@ class PcapngExporterTest {
             }
         }
         Capture c = decode(file);
-        assertArrayEquals(PcapngTraffic.sent(events, Direction.FROM_SERVER), c.connection.stream(Direction.FROM_SERVER));
+        assertArrayEquals(PcapngTraffic.sent(events, Direction.FROM_SERVER),
+                c.connection.stream(Direction.FROM_SERVER));
         long unacked = 0;
         int pureAcks = 0;
         for (PcapngTcp.Segment s : c.connection.segments) {
@@ -277,7 +278,8 @@ class PcapngExporterTest {
 
         // at the default pace a recording this small needs none beyond the handshake's and the last one
         c = exportAndCheck(session(null, null), events);
-        assertEquals(2, c.connection.segments.stream().filter(s -> s.flags() == ACK && s.payload().length == 0).count());
+        assertEquals(2, c.connection.segments.stream()
+                .filter(s -> s.flags() == ACK && s.payload().length == 0).count());
     }
 
     @Test
