@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by the bench scripts; sourced from the repository's root.
 
 # Builds target/mproxy.jar when it is missing or older than any source, so a run never measures stale code.
@@ -19,8 +20,8 @@ unique_results_file() {
 }
 
 # ---------------------------------------------------------------------------------------------------------------
-# Helpers for the scripts that start servers and forwarders (run-http.sh; run-tunnel.sh still has its own copies,
-# identical, defined after sourcing this file). They need python3, and `stop` the caller's PIDS array.
+# Helpers for the scripts that start servers and forwarders (run-tunnel.sh, run-http.sh, run-record.sh). They
+# need python3, and `stop` the caller's PIDS array.
 
 log() { echo "[$(date +%H:%M:%S)] $*"; }
 die() { echo "ERROR: $*"; exit 1; }
@@ -90,6 +91,27 @@ for _ in range(300):
         socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close(); sys.exit(0)
     except OSError:
         time.sleep(0.1)
+sys.exit(1)
+PY
+}
+
+# wait_listening PORT: until something listens on 127.0.0.1:PORT (30 s at most), read from /proc/net/tcp without
+# connecting. For forwarders: wait_port's probe would be forwarded, and a server that takes the empty connection
+# for a failed client may reset the next one (iperf3's server closes and reopens its listening socket then).
+wait_listening() {
+    python3 - "$1" <<'PY'
+import sys, time
+port = ":%04X" % int(sys.argv[1])
+for _ in range(300):
+    for path in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(path) as f:
+                rows = [line.split() for line in f.readlines()[1:]]
+        except OSError:
+            continue
+        if any(r[1].endswith(port) and r[3] == "0A" for r in rows):   # local address, state LISTEN
+            sys.exit(0)
+    time.sleep(0.1)
 sys.exit(1)
 PY
 }
