@@ -148,3 +148,51 @@ machine_busy_ticks() {
 own_cpu_ticks() {
     awk '{print $14 + $15 + $16 + $17}' "/proc/$$/stat"
 }
+
+# start_work NAME: sets WORK to a new directory (absolute, no symlinks) under $TMPDIR or /tmp and PIDS to an
+# empty list, and arranges that on exit every process in PIDS is stopped and WORK is removed.
+start_work() {
+    WORK=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/mproxy-bench-$1.XXXXXX")")
+    PIDS=()
+    trap cleanup_work EXIT
+    trap 'exit 130' INT TERM
+}
+
+cleanup_work() {
+    local pid
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    rm -rf "$WORK"
+}
+
+# use_jar: sets JAR to $MPROXY_JAR, or to target/mproxy.jar built when missing or stale (installing maven to build
+# it when needed), and MPROXY_JVM to the words of $MPROXY_JAVA_OPTS.
+use_jar() {
+    if [[ -n "${MPROXY_JAR:-}" ]]; then
+        JAR=$MPROXY_JAR
+        [[ -f "$JAR" ]] || { echo "MPROXY_JAR=$JAR: no such file" >&2; exit 1; }
+    else
+        JAR=target/mproxy.jar
+        if [[ ! -f $JAR || -n "$(find src pom.xml -newer "$JAR" -type f -print -quit)" ]]; then
+            install_missing mvn:maven
+        fi
+        build_jar_if_stale
+    fi
+    # shellcheck disable=SC2034  # read by the scripts that source this file
+    read -r -a MPROXY_JVM <<<"${MPROXY_JAVA_OPTS:-}"
+}
+
+# results_to NAME: from here on, output goes to the terminal and to out=bench/results/NAME-<date>[-$MODE].txt
+# ($MODE unless it is "full"; never overwritten, see unique_results_file).
+results_to() {
+    local base
+    mkdir -p bench/results
+    base="bench/results/$1-$(date +%Y-%m-%d)"
+    [[ $MODE != full ]] && base+="-$MODE"
+    out=$(unique_results_file "$base")
+    exec > >(tee "$out") 2>&1
+}

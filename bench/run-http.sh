@@ -106,20 +106,9 @@ done
 # Installing nginx does not start anything used here (on a machine with systemd it starts the system service on
 # port 80, which this script never touches): the nginx measured is started below with its own config.
 install_missing wrk nginx haproxy python3 java:openjdk-17-jdk-headless
-if [[ -z "${MPROXY_JAR:-}" ]] && ! command -v mvn >/dev/null 2>&1 \
-        && [[ ! -f target/mproxy.jar || -n "$(find src pom.xml -newer target/mproxy.jar -type f -print -quit)" ]]; then
-    install_missing mvn:maven
-fi
 
 # ---------------------------------------------------------------------------------------------- the jar
-if [[ -n "${MPROXY_JAR:-}" ]]; then
-    JAR=$MPROXY_JAR
-    [[ -f "$JAR" ]] || { echo "MPROXY_JAR=$JAR: no such file" >&2; exit 1; }
-else
-    JAR=target/mproxy.jar
-    build_jar_if_stale
-fi
-read -r -a MPROXY_JVM <<<"${MPROXY_JAVA_OPTS:-}"
+use_jar
 
 # The Host-routed port is new: a jar without it gets n/a mproxy rows instead of a failed run, so the baselines
 # can be measured (and this script checked) before the feature lands. Help output is captured, not piped into
@@ -134,26 +123,9 @@ elif ! grep -qE -- '--http[= ]' <<<"$connect_help"; then
 fi
 
 # ---------------------------------------------------------------------------------------------- output file
-mkdir -p bench/results
-base="bench/results/http-$(date +%Y-%m-%d)"
-[[ $MODE != full ]] && base+="-$MODE"
-out=$(unique_results_file "$base")
-exec > >(tee "$out") 2>&1
+results_to http
 
-WORK=$(mktemp -d /tmp/mproxy-bench-http.XXXXXX)
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_work http
 
 CLK_TCK=$(getconf CLK_TCK)
 RESULTS=$WORK/results.tsv   # CONFIG \t TEST \t METRIC \t VALUE, read by the summary

@@ -69,46 +69,18 @@ done
 
 # ---------------------------------------------------------------------------------------------- dependencies
 install_missing iperf3 haproxy python3 java:openjdk-17-jdk-headless
-if [[ -z "${MPROXY_JAR:-}" ]] && ! command -v mvn >/dev/null 2>&1 \
-        && [[ ! -f target/mproxy.jar || -n "$(find src pom.xml -newer target/mproxy.jar -type f -print -quit)" ]]; then
-    install_missing mvn:maven
-fi
 
 # ---------------------------------------------------------------------------------------------- the jar
-if [[ -n "${MPROXY_JAR:-}" ]]; then
-    JAR=$MPROXY_JAR
-    [[ -f "$JAR" ]] || { echo "MPROXY_JAR=$JAR: no such file" >&2; exit 1; }
-else
-    JAR=target/mproxy.jar
-    build_jar_if_stale
-fi
-read -r -a MPROXY_JVM <<<"${MPROXY_JAVA_OPTS:-}"
+use_jar
 # Captured, not piped into grep -q (an early grep exit would fail the pipe under pipefail).
 record_help=$(java -jar "$JAR" record --help 2>&1 || true)
 [[ $record_help == *--no-record* ]] || { echo "$JAR: its 'record' command has no --no-record" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------------- output file
-mkdir -p bench/results
-base="bench/results/record-$(date +%Y-%m-%d)"
-[[ $MODE != full ]] && base+="-$MODE"
-out=$(unique_results_file "$base")
-exec > >(tee "$out") 2>&1
+results_to record
 
-# Absolute and without symlinks: recordings_closed compares it with the targets of /proc/PID/fd.
-WORK=$(realpath "$(mktemp -d "${TMPDIR:-/tmp}/mproxy-bench-record.XXXXXX")")
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+# start_work makes WORK absolute, without symlinks: recordings_closed compares it with /proc/PID/fd targets.
+start_work record
 
 CLK_TCK=$(getconf CLK_TCK)
 RESULTS=$WORK/results.tsv   # CONFIG \t METRIC \t VALUE, read by the summary

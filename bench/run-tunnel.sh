@@ -65,61 +65,15 @@ done
 [[ ${#args[@]} -gt 1 && $MODE == quick ]] && MODE=custom
 
 # ---------------------------------------------------------------------------------------------- dependencies
-need_packages=()
-for tool in iperf3 haproxy python3 java; do
-    if ! command -v "$tool" >/dev/null 2>&1; then
-        case "$tool" in
-            java) need_packages+=(openjdk-17-jdk-headless) ;;
-            *) need_packages+=("$tool") ;;
-        esac
-    fi
-done
-if [[ -z "${MPROXY_JAR:-}" ]] && ! command -v mvn >/dev/null 2>&1 \
-        && [[ ! -f target/mproxy.jar || -n "$(find src pom.xml -newer target/mproxy.jar -type f -print -quit)" ]]; then
-    need_packages+=(maven)
-fi
-if [[ ${#need_packages[@]} -gt 0 ]]; then
-    if [[ $(id -u) -eq 0 ]] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing ${need_packages[*]} (apt-get)" >&2
-        apt-get update -qq >&2
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_packages[@]}" >&2
-    else
-        echo "missing: ${need_packages[*]}; install them, e.g. sudo apt-get install ${need_packages[*]}" >&2
-        exit 1
-    fi
-fi
+install_missing iperf3 haproxy python3 java:openjdk-17-jdk-headless
 
 # ---------------------------------------------------------------------------------------------- the jar
-if [[ -n "${MPROXY_JAR:-}" ]]; then
-    JAR=$MPROXY_JAR
-    [[ -f "$JAR" ]] || { echo "MPROXY_JAR=$JAR: no such file" >&2; exit 1; }
-else
-    JAR=target/mproxy.jar
-    build_jar_if_stale
-fi
-read -r -a MPROXY_JVM <<<"${MPROXY_JAVA_OPTS:-}"
+use_jar
 
 # ---------------------------------------------------------------------------------------------- output file
-mkdir -p bench/results
-base="bench/results/tunnel-$(date +%Y-%m-%d)"
-[[ $MODE != full ]] && base+="-$MODE"
-out=$(unique_results_file "$base")
-exec > >(tee "$out") 2>&1
+results_to tunnel
 
-WORK=$(mktemp -d /tmp/mproxy-bench.XXXXXX)
-PIDS=()
-cleanup() {
-    local pid
-    for pid in "${PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+start_work tunnel
 
 CLK_TCK=$(getconf CLK_TCK)
 

@@ -155,16 +155,10 @@ public final class SecureFiles {
     public static OutputStream createPrivateOutput(Path file) throws IOException {
         requireNonNull(file, "file");
         boolean posix = isPosix(file.toAbsolutePath().getParent());
-        FileAttribute<?>[] attributes = posix
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)}
-                : new FileAttribute<?>[0];
         FileChannel channel = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE), attributes);
+                StandardOpenOption.WRITE), ownerOnlyFile(posix));
         try {
-            // The umask can only have removed bits; give the owner back what it took.
-            if (posix && !Files.getPosixFilePermissions(file).equals(OWNER_ONLY_FILE)) {
-                Files.setPosixFilePermissions(file, OWNER_ONLY_FILE);
-            }
+            restoreOwnerOnly(file, posix);
             return Channels.newOutputStream(channel);
         } catch (IOException | RuntimeException e) {
             channel.close();
@@ -244,15 +238,9 @@ public final class SecureFiles {
     private static Path writeTemporaryFile(Path target, byte[] content) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         boolean posix = isPosix(dir);
-        FileAttribute<?>[] attributes = posix
-                ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)}
-                : new FileAttribute<?>[0];
-        Path temp = Files.createTempFile(dir, "." + target.getFileName() + '.', ".tmp", attributes);
+        Path temp = Files.createTempFile(dir, "." + target.getFileName() + '.', ".tmp", ownerOnlyFile(posix));
         try {
-            // The umask can only have removed bits; give the owner back what it took.
-            if (posix && !Files.getPosixFilePermissions(temp).equals(OWNER_ONLY_FILE)) {
-                Files.setPosixFilePermissions(temp, OWNER_ONLY_FILE);
-            }
+            restoreOwnerOnly(temp, posix);
             try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
                 ByteBuffer buffer = ByteBuffer.wrap(content);
                 while (buffer.hasRemaining()) {
@@ -268,6 +256,19 @@ public final class SecureFiles {
                 e.addSuppressed(suppressed);
             }
             throw e;
+        }
+    }
+
+    /** Creates a file with permissions {@code 0600} where the file system has POSIX permissions. */
+    private static FileAttribute<?>[] ownerOnlyFile(boolean posix) {
+        return posix ? new FileAttribute<?>[] {PosixFilePermissions.asFileAttribute(OWNER_ONLY_FILE)}
+                : new FileAttribute<?>[0];
+    }
+
+    /** The umask can only have removed bits from a new file's {@code 0600}; gives the owner back what it took. */
+    private static void restoreOwnerOnly(Path file, boolean posix) throws IOException {
+        if (posix && !Files.getPosixFilePermissions(file).equals(OWNER_ONLY_FILE)) {
+            Files.setPosixFilePermissions(file, OWNER_ONLY_FILE);
         }
     }
 

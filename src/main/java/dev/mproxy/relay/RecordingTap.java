@@ -60,8 +60,9 @@ public final class RecordingTap {
     private long sequence;
     private boolean closed;
 
-    // writer thread only
+    /** Touched on the writer thread only. */
     private RecordingWriter writer;
+    /** Set on the writer thread; read anywhere. */
     private volatile IOException failure;
 
     /**
