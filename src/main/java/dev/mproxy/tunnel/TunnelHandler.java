@@ -4,15 +4,16 @@ import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.protocol.MproxyProtocolException;
 import dev.mproxy.protocol.StreamAddress;
+import dev.mproxy.record.Direction;
+import dev.mproxy.relay.ChannelEnd;
+import dev.mproxy.relay.EventLoops;
+import dev.mproxy.relay.Relay;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.ReferenceCountUtil;
@@ -27,20 +28,21 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One end of a tunnel: the table of its streams and their flow control (protocol-spec/streams.md). It sits
- * on the tunnel channel above the M-PROXY codec and runs every stream's state on that channel's event loop;
- * events from stream sockets on other loops are handed over to it.
+ * on the tunnel channel above the M-PROXY codec. Each stream is joined to its socket by a {@link Relay}, the one
+ * that joins every pair of endpoints, on the tunnel's event loop: the device connects its local sockets there,
+ * and the gateway moves each public connection there before the stream opens.
  *
  * <p>Flow control, per stream: data from the peer goes to the stream's socket; when that socket's write
- * buffer passes its high water mark we send {@code pause}, and {@code resume} once it drains. A {@code pause}
- * from the peer turns {@code autoRead} off on that one socket. Per tunnel: while the tunnel channel is not
- * writable, no stream socket is read. A peer that keeps sending past {@link TunnelLimits#pauseIgnoredLimit()}
- * loses that stream with {@code error}; nothing else is affected.
+ * buffer passes its high water mark the relay stops reading the stream, which sends {@code pause}, and
+ * {@code resume} once it drains. A {@code pause} from the peer, or the tunnel channel not being writable, stops
+ * the relay reading the socket. A peer that keeps sending past {@link TunnelLimits#pauseIgnoredLimit()} after
+ * {@code pause} loses that stream with {@code error}; nothing else is affected.
  *
  * <p>The gateway side opens streams with {@link #openStream}; the device side is given a {@link StreamOpener}
  * and opens them when a {@code connection} arrives. {@code control} messages are passed on up the pipeline.
@@ -51,18 +53,6 @@ public final class TunnelHandler extends ChannelDuplexHandler {
 
     /** How many closed stream ids are remembered; a stream's stragglers arrive within one round trip. */
     private static final int RECENTLY_CLOSED = 1024;
-
-    /** Bytes in hand-over to this loop past which stream sockets stop reading (see {@link #handedOver}). */
-    static final long HANDOVER_LIMIT = 256 * 1024;
-
-    /**
-     * Bytes read from stream sockets on other event loops and handed to this one, not yet written to the
-     * tunnel. Those sockets stop themselves past {@link #HANDOVER_LIMIT}: a stop sent from this loop would
-     * come too late when this loop is the bottleneck, and the hand-over queue would grow without bound.
-     */
-    private final AtomicLong handedOver = new AtomicLong();
-    /** Set when a socket stopped itself on the hand-over limit; cleared when this loop has caught up. */
-    private volatile boolean handoverThrottled;
 
     private final TunnelLimits limits;
     private final StreamOpener opener;
@@ -79,6 +69,8 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             return size() > RECENTLY_CLOSED;
         }
     });
+    /** Streams that got data in the current read burst from the peer. */
+    private final List<TunnelStream> burst = new ArrayList<>();
     private ChannelHandlerContext ctx;
 
     /** The gateway side: streams are opened by {@link #openStream}; a {@code connection} from the peer is refused. */
@@ -114,10 +106,11 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     // ---- gateway side ----------------------------------------------------------------------------------
 
     /**
-     * Carries a public connection as a new stream: sends {@code connection}, then relays both ways. Callable
-     * from any thread. {@code endpoint} must have {@code autoRead} off and allow half-closure; it is closed
-     * if the stream cannot be opened. {@code firstBytes}, if not null, is sent as the stream's first data
-     * (a peeked ClientHello or request head) and is released by this call.
+     * Carries a public connection as a new stream: sends {@code connection}, moves the connection to this
+     * tunnel's event loop, then relays both ways. Callable from any thread. {@code endpoint} must have
+     * {@code autoRead} off and allow half-closure; it is closed if the stream cannot be opened. {@code firstBytes},
+     * if not null, is the stream's first data from the client (a peeked ClientHello or request head), relayed
+     * (and recorded) before anything read after it; it is released by this call.
      */
     public void openStream(Channel endpoint, String service, String servicePort, String name, ByteBuf firstBytes) {
         ChannelHandlerContext ctx = this.ctx;
@@ -134,14 +127,19 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                 return;
             }
             TunnelStream stream = add(request);
-            ctx.write(MproxyMessage.connection(request.client(), service, servicePort, name));
-            if (firstBytes != null && firstBytes.isReadable()) {
-                ctx.write(data(stream, firstBytes));
-            } else {
-                ReferenceCountUtil.release(firstBytes);
-            }
-            ctx.flush();
-            attach(stream, endpoint);
+            ctx.writeAndFlush(MproxyMessage.connection(request.client(), service, servicePort, name));
+            EventLoops.move(endpoint, ctx.channel().eventLoop()).addListener(f -> {
+                if (!f.isSuccess() || stream.closed) {
+                    ReferenceCountUtil.release(firstBytes);
+                    endpoint.close();
+                    if (!stream.closed) {
+                        logger.debug("{}: cannot move the public connection to the tunnel's loop", stream, f.cause());
+                        fail(stream, StreamErrors.CONNECTION_RESET, "the public connection could not be served");
+                    }
+                    return;
+                }
+                join(stream, endpoint, firstBytes);
+            });
         });
     }
 
@@ -169,26 +167,23 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                     break;
                 case END:
                     if (stream != null) {
-                        onEnd(stream);
+                        stream.peerEnded();
                     }
                     break;
                 case ERROR:
                     if (stream != null) {
-                        logger.debug("{} failed at the peer: {}", stream, m.content().toString(
-                                StandardCharsets.UTF_8));
-                        close(stream, true);
+                        String why = m.content().toString(StandardCharsets.UTF_8);
+                        logger.debug("{} failed at the peer: {}", stream, why);
+                        remove(stream);
+                        stream.failed(new StreamException(StreamErrors.CONNECTION_RESET, "the peer failed the stream: "
+                                + why));
                     }
                     break;
                 case PAUSE:
-                    if (stream != null) {
-                        stream.pausedByPeer = true;
-                        updateReading(stream);
-                    }
-                    break;
                 case RESUME:
                     if (stream != null) {
-                        stream.pausedByPeer = false;
-                        updateReading(stream);
+                        stream.pausedByPeer = m.type() == MessageType.PAUSE;
+                        stream.writabilityChanged();
                     }
                     break;
                 default:
@@ -199,6 +194,16 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         }
     }
 
+    /** The end of a read burst from the peer: each stream that got data flushes its socket once. */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        for (TunnelStream stream : burst) {
+            stream.burstComplete();
+        }
+        burst.clear();
+        ctx.fireChannelReadComplete();
+    }
+
     private void onConnection(MproxyMessage m, TunnelStream existing) {
         StreamRequest request = new StreamRequest(m.address(), m.service(), m.servicePort(), m.name());
         if (opener == null) {
@@ -206,8 +211,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             return;
         }
         if (existing != null) {
-            sendError(request, StreamErrors.PROTOCOL, "connection for a live stream id " + m.address());
-            close(existing, true);
+            fail(existing, StreamErrors.PROTOCOL, "connection for a live stream id " + m.address());
             return;
         }
         if (streams.size() >= limits.maxStreams()) {
@@ -226,11 +230,12 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             if (stream.closed) {
                 f.channel().close();
             } else if (f.isSuccess()) {
-                attach(stream, f.channel());
+                join(stream, f.channel(), null);
             } else {
                 Throwable cause = f.cause();
                 logger.debug("{}: local connection failed", stream, cause);
                 remove(stream);
+                stream.releasePending();
                 sendError(request, StreamErrors.codeOf(cause), describe(cause));
             }
         });
@@ -244,122 +249,42 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             }
             return;
         }
-        ByteBuf body = m.content();
-        int length = body.readableBytes();
         if (stream.peerEnded) {
             fail(stream, StreamErrors.PROTOCOL, "data after end");
             return;
         }
+        ByteBuf body = m.content();
+        int length = body.readableBytes();
         stream.received += length;
-        if (stream.endpoint == null) {
-            stream.pending.add(body.retain());
-            stream.pendingBytes += length;
-            checkBacklog(stream, stream.pendingBytes);
-            return;
-        }
-        stream.endpoint.writeAndFlush(body.retain(), stream.endpoint.voidPromise());
-        checkBacklog(stream, buffered(stream.endpoint));
-    }
-
-    /** Pauses the peer over the high water mark; past the hard cap the peer ignored pause: fail the stream. */
-    private void checkBacklog(TunnelStream stream, long buffered) {
-        if (buffered > limits.pauseIgnoredLimit()) {
-            fail(stream, StreamErrors.PAUSE_IGNORED, "peer kept sending after pause: " + buffered
-                    + " bytes buffered (limit: " + limits.pauseIgnoredLimit() + ')');
-        } else if (!stream.pausedPeer && buffered > limits.streamWaterMark().high()) {
-            stream.pausedPeer = true;
-            ctx.writeAndFlush(MproxyMessage.pause(stream.id(), stream.request.servicePort(), stream.request.name(),
-                    stream.received));
-        }
-    }
-
-    private void onEnd(TunnelStream stream) {
-        stream.peerEnded = true;
-        if (stream.endpoint != null) {
-            shutdownOutputAfterWrites(stream.endpoint);
-            finishIfDone(stream);
-        }
-    }
-
-    // ---- events from stream sockets (handed to the tunnel's loop) -----------------------------------------
-
-    /**
-     * Called on a stream socket's own loop before it hands {@code length} bytes over: true when the socket
-     * must stop reading now, because the tunnel is over its high water mark or this loop is behind.
-     */
-    boolean handOver(int length) {
-        boolean stop = handedOver.addAndGet(length) > HANDOVER_LIMIT || !ctx.channel().isWritable();
-        if (stop) {
-            handoverThrottled = true;
-        }
-        return stop;
-    }
-
-    void endpointRead(TunnelStream stream, ByteBuf buf, int length) {
-        long queued = handedOver.addAndGet(-length);
-        if (stream.closed || !buf.isReadable()) {
-            buf.release();
-        } else {
-            ctx.write(data(stream, buf));
-            if (!ctx.channel().isWritable()) {
-                stream.endpoint.config().setAutoRead(false); // the others follow in channelWritabilityChanged
+        if (stream.pausedPeer) {
+            stream.receivedWhilePaused += length;
+            if (stream.receivedWhilePaused > limits.pauseIgnoredLimit()) {
+                fail(stream, StreamErrors.PAUSE_IGNORED, "peer kept sending after pause: "
+                        + stream.receivedWhilePaused + " bytes since (limit: " + limits.pauseIgnoredLimit() + ')');
+                return;
             }
         }
-        if (handoverThrottled && queued < HANDOVER_LIMIT / 2 && ctx.channel().isWritable()) {
-            resumeReading();
+        if (!stream.readInBurst) {
+            burst.add(stream);
         }
-    }
-
-    /**
-     * Lets every stream socket read again, but for those the peer paused. Every stop on the hand-over limit
-     * is followed by a hand-over processed here, so one of them, or the tunnel turning writable, gets here.
-     */
-    private void resumeReading() {
-        if (handedOver.get() < HANDOVER_LIMIT / 2) {
-            handoverThrottled = false;
+        stream.received(body.retain());
+        if (stream.pendingBytes() > limits.streamWaterMark().high()) {
+            stream.setReading(false); // still connecting: the peer waits, as it would for a slow socket
         }
-        for (TunnelStream stream : streams.values()) {
-            updateReading(stream);
-        }
-    }
-
-    void endpointReadComplete() {
-        ctx.flush();
-    }
-
-    void endpointInputEnded(TunnelStream stream) {
-        if (stream.closed || stream.endpointEnded) {
-            return;
-        }
-        stream.endpointEnded = true;
-        ctx.writeAndFlush(MproxyMessage.end(stream.id(), stream.request.servicePort(), stream.request.name()));
-        finishIfDone(stream);
-    }
-
-    void endpointWritable(TunnelStream stream) {
-        if (!stream.closed && stream.pausedPeer && stream.endpoint.isWritable()) {
-            stream.pausedPeer = false;
-            ctx.writeAndFlush(MproxyMessage.resume(stream.id(), stream.request.servicePort(),
-                    stream.request.name(), stream.received));
-        }
-    }
-
-    void endpointClosed(TunnelStream stream) {
-        if (stream.closed) {
-            return;
-        }
-        // Closed before both directions ended: a reset, not a clean finish.
-        remove(stream);
-        sendError(stream.request, StreamErrors.CONNECTION_RESET, "connection closed before the stream ended");
     }
 
     // ---- tunnel channel ----------------------------------------------------------------------------------
 
+    /** The tunnel's writability gates every stream's socket (streams 4.3). */
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        resumeReading(); // or stop it: updateReading follows the tunnel's writability either way
+        for (TunnelStream stream : streams.values()) {
+            stream.writabilityChanged();
+        }
         ctx.fireChannelWritabilityChanged();
     }
+
+    // ---- tunnel channel ----------------------------------------------------------------------------------
 
     /**
      * A corrupt frame or a failed tunnel socket ends this tunnel only; its streams close with it. On a
@@ -390,113 +315,76 @@ public final class TunnelHandler extends ChannelDuplexHandler {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        // The tunnel is gone: every stream's socket closes now (telebit left them hanging).
+        // The tunnel is gone: every stream's socket is reset now (telebit left them hanging).
         for (TunnelStream stream : new ArrayList<>(streams.values())) {
-            close(stream, true);
+            remove(stream);
+            stream.failed(new StreamException(StreamErrors.CONNECTION_RESET, "the tunnel closed"));
         }
         ctx.fireChannelInactive();
     }
 
-    // ---- helpers ----------------------------------------------------------------------------------------
+    // ---- streams ----------------------------------------------------------------------------------------
 
-    private void attach(TunnelStream stream, Channel endpoint) {
-        stream.endpoint = endpoint;
-        endpoint.config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+    /** Joins the stream to its socket, now on this loop; {@code firstBytes} go first from the public client. */
+    private void join(TunnelStream stream, Channel endpoint, ByteBuf firstBytes) {
         endpoint.config().setWriteBufferWaterMark(limits.streamWaterMark());
-        endpoint.closeFuture().addListener(f -> inLoop(() -> endpointClosed(stream)));
-        endpoint.pipeline().addLast(new StreamEndpointHandler(this, stream));
-        ByteBuf buf;
-        while ((buf = stream.pending.poll()) != null) {
-            endpoint.write(buf, endpoint.voidPromise());
+        ChannelEnd socket = ChannelEnd.of(endpoint);
+        Relay.Listener finished = relay -> logger.debug("{} finished in {} µs: {} bytes from the client, {} from the "
+                + "server{}", stream, relay.durationNanos() / 1000, relay.bytesFrom(Direction.FROM_CLIENT),
+                relay.bytesFrom(Direction.FROM_SERVER), relay.failure() == null ? "" : "; " + relay.failure());
+        stream.relay = isDeviceSide() ? Relay.join(stream, socket, null, finished)
+                : Relay.join(socket, stream, null, finished);
+        if (firstBytes != null) {
+            // through the socket's pipeline, so the relay takes them as the client's first read
+            endpoint.pipeline().fireChannelRead(firstBytes).fireChannelReadComplete();
         }
-        stream.pendingBytes = 0;
-        endpoint.flush();
-        if (stream.peerEnded) {
-            shutdownOutputAfterWrites(endpoint);
-        }
-        updateReading(stream);
+        stream.relayJoined();
     }
 
-    private void updateReading(TunnelStream stream) {
-        Channel endpoint = stream.endpoint;
-        if (endpoint != null && !stream.closed) {
-            endpoint.config().setAutoRead(!stream.pausedByPeer && !stream.endpointEnded
-                    && ctx.channel().isWritable() && !handoverThrottled);
-        }
-    }
-
-    private void finishIfDone(TunnelStream stream) {
-        if (stream.peerEnded && stream.endpointEnded && !stream.closed) {
-            remove(stream);
-            Channel endpoint = stream.endpoint;
-            endpoint.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-        }
-    }
-
-    /** Sends {@code error} for the stream and closes its socket at once. */
+    /** Sends {@code error} for the stream and resets its socket. */
     private void fail(TunnelStream stream, String code, String message) {
         logger.info("{}: {} ({})", stream, message, code);
         sendError(stream.request, code, message);
-        close(stream, true);
-    }
-
-    /** Removes the stream and closes its socket; {@code reset} drops unsent bytes with an RST. */
-    private void close(TunnelStream stream, boolean reset) {
         remove(stream);
-        Channel endpoint = stream.endpoint;
-        if (endpoint != null) {
-            if (reset) {
-                endpoint.config().setOption(ChannelOption.SO_LINGER, 0);
-            }
-            endpoint.close();
-        }
+        stream.failed(new StreamException(code, message));
     }
 
     private TunnelStream add(StreamRequest request) {
-        TunnelStream stream = new TunnelStream(request);
+        TunnelStream stream = new TunnelStream(request, this);
         streams.put(request.client(), stream);
         recentlyClosed.remove(request.client());
         return stream;
     }
 
-    private void remove(TunnelStream stream) {
+    /** Takes the stream out of the table; its stragglers from the peer are dropped quietly from now on. */
+    void remove(TunnelStream stream) {
         if (!stream.closed) {
             stream.closed = true;
             streams.remove(stream.id(), stream);
             recentlyClosed.add(stream.id());
-            stream.releasePending();
         }
     }
 
-    private void sendError(StreamRequest request, String code, String message) {
-        ctx.writeAndFlush(MproxyMessage.error(request.client(), request.servicePort(), request.name(), message,
-                code));
+    // ---- what streams send --------------------------------------------------------------------------------
+
+    void write(MproxyMessage message) {
+        ctx.write(message, ctx.voidPromise());
     }
 
-    private static MproxyMessage data(TunnelStream stream, ByteBuf body) {
-        StreamRequest r = stream.request;
-        return MproxyMessage.data(r.client(), r.service(), r.servicePort(), r.name(), body);
+    void flush() {
+        ctx.flush();
     }
 
-    private static void shutdownOutputAfterWrites(Channel endpoint) {
-        endpoint.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
-            if (endpoint instanceof DuplexChannel && endpoint.isActive()) {
-                ((DuplexChannel) endpoint).shutdownOutput();
-            }
-        });
+    void writeAndFlush(MproxyMessage message) {
+        ctx.writeAndFlush(message, ctx.voidPromise());
     }
 
-    /** Bytes waiting in a socket's write buffer: zero while writable, else at least the high water mark. */
-    private long buffered(Channel endpoint) {
-        return endpoint.isWritable() ? 0 : endpoint.bytesBeforeWritable() + limits.streamWaterMark().low();
+    boolean isWritable() {
+        return ctx.channel().isWritable();
     }
 
-    void inLoop(Runnable task) {
-        if (ctx.executor().inEventLoop()) {
-            task.run();
-        } else {
-            ctx.executor().execute(task);
-        }
+    void sendError(StreamRequest request, String code, String message) {
+        writeAndFlush(MproxyMessage.error(request.client(), request.servicePort(), request.name(), message, code));
     }
 
     static StreamAddress addressOf(Channel endpoint) {
