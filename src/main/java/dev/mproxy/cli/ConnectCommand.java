@@ -103,6 +103,9 @@ final class ConnectCommand implements Callable<Integer> {
         boolean insecure;
     }
 
+    @Mixin
+    StreamRecordOptions record;
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
@@ -111,7 +114,8 @@ final class ConnectCommand implements Callable<Integer> {
         ConnectorConfig config;
         try {
             config = new ConnectorConfig(gateway, token(), clientTls(err), mappings,
-                    tunnelLimits.limits(spec), keepalive.interval, keepalive.timeout, Duration.ofSeconds(30));
+                    tunnelLimits.limits(spec), keepalive.interval, keepalive.timeout, Duration.ofSeconds(30),
+                    record.open(spec));
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }

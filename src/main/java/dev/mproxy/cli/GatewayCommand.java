@@ -5,6 +5,7 @@ import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.gateway.GatewayConfig;
+import dev.mproxy.relay.Recorder;
 import dev.mproxy.gateway.GatewayServer;
 import dev.mproxy.gateway.PortRange;
 import dev.mproxy.tls.GatewayCertificate;
@@ -93,6 +94,9 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     KeepaliveOptions keepalive;
 
+    @Mixin
+    StreamRecordOptions record;
+
     @Override
     public Integer call() throws Exception {
         InetSocketAddress address = parseOrUsage(() -> HostPorts.parseListen(listen), "--listen");
@@ -104,11 +108,12 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayCertificate certificate = noTls ? null : certificate();
         SslContext tls = certificate == null ? null : TlsContexts.server(certificate);
         TunnelLimits limits = tunnelLimits.limits(spec);
+        Recorder recorder = record.open(spec);
         GatewayConfig config = parseOrUsage(() -> new GatewayConfig(address, tls,
                 new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
                 limits,
                 keepalive.interval, keepalive.timeout, Duration.ofSeconds(10), sharedPort(tlsPort, "--tls-port"),
-                sharedPort(httpPort, "--http-port")), "--ping-timeout");
+                sharedPort(httpPort, "--http-port"), recorder), "--ping-timeout");
         try (GatewayServer server = new GatewayServer(config)) {
             try {
                 server.start();
@@ -145,6 +150,10 @@ final class GatewayCommand implements Callable<Integer> {
             out.println("shared ports routed by name:"
                     + (server.tlsAddress() == null ? "" : " TLS (by SNI) " + hostPort(server.tlsAddress()))
                     + (server.httpAddress() == null ? "" : " HTTP (by Host) " + hostPort(server.httpAddress())));
+        }
+        if (server.recorder() != null) {
+            out.println("recording every stream to " + server.recorder().directory() + " ("
+                    + server.recorder().format().word() + ')');
         }
         if (certificate != null) {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()

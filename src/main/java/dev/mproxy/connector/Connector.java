@@ -1,5 +1,7 @@
 package dev.mproxy.connector;
 
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.tunnel.TunnelHandler;
@@ -44,6 +46,8 @@ public final class Connector implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final Backoff backoff;
     private final LocalTargets targets;
+    /** Names this device in recordings: the token's subject, read without checking (the gateway checks it). */
+    private final String device;
     private volatile boolean closed;
     private volatile Channel channel;
 
@@ -53,6 +57,7 @@ public final class Connector implements AutoCloseable {
         this.onGrant = onGrant;
         this.backoff = new Backoff(config.maxBackoff());
         this.targets = new LocalTargets(config.mappings(), 10_000);
+        this.device = subjectOf(config.token());
     }
 
     /** Starts dialing; returns at once. */
@@ -120,6 +125,18 @@ public final class Connector implements AutoCloseable {
             ch.close().syncUninterruptibly();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (config.recorder() != null) {
+            config.recorder().close(); // after the tunnel: its streams' recordings are finished by now
+        }
+    }
+
+    private static String subjectOf(String token) {
+        try {
+            String subject = JWT.decode(token).getSubject();
+            return subject == null ? "device" : subject;
+        } catch (JWTDecodeException e) {
+            return "device";
+        }
     }
 
     /** Becomes a tunnel once the handshake is done; reports a refused handshake with the gateway's reason. */
@@ -127,7 +144,11 @@ public final class Connector implements AutoCloseable {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                TunnelPipeline.install(ctx.pipeline(), TunnelHandler.device(config.limits(), targets),
+                TunnelHandler tunnel = TunnelHandler.device(config.limits(), targets);
+                if (config.recorder() != null) {
+                    tunnel.record(config.recorder(), device);
+                }
+                TunnelPipeline.install(ctx.pipeline(), tunnel,
                         new DeviceControl(grant -> {
                             backoff.reset();
                             onGrant.accept(grant);

@@ -1,5 +1,6 @@
 package dev.mproxy.connector;
 
+import dev.mproxy.relay.Recorder;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tunnel.TunnelLimits;
 import java.net.InetSocketAddress;
@@ -20,9 +21,11 @@ import java.util.Objects;
  * @param pingInterval WebSocket ping after this long without sending
  * @param pingTimeout  reconnect after this long without receiving
  * @param maxBackoff   the longest wait between reconnects
+ * @param recorder     records every stream ({@code --record}); null for none. The connector closes it when closed
  */
 public record ConnectorConfig(URI gateway, String token, ClientTls tls, Mappings mappings,
-                              TunnelLimits limits, Duration pingInterval, Duration pingTimeout, Duration maxBackoff) {
+                              TunnelLimits limits, Duration pingInterval, Duration pingTimeout, Duration maxBackoff,
+                              Recorder recorder) {
 
     public ConnectorConfig {
         Objects.requireNonNull(gateway, "gateway");
@@ -37,10 +40,16 @@ public record ConnectorConfig(URI gateway, String token, ClientTls tls, Mappings
         }
     }
 
+    /** Recording nothing. */
+    public ConnectorConfig(URI gateway, String token, ClientTls tls, Mappings mappings,
+                           TunnelLimits limits, Duration pingInterval, Duration pingTimeout, Duration maxBackoff) {
+        this(gateway, token, tls, mappings, limits, pingInterval, pingTimeout, maxBackoff, null);
+    }
+
     /** Only {@code tcp} mappings: public port → local service, without PROXY headers. */
     public ConnectorConfig(URI gateway, String token, ClientTls tls, Map<Integer, InetSocketAddress> tcp,
                            TunnelLimits limits, Duration pingInterval, Duration pingTimeout, Duration maxBackoff) {
-        this(gateway, token, tls, Mappings.tcp(tcp), limits, pingInterval, pingTimeout, maxBackoff);
+        this(gateway, token, tls, Mappings.tcp(tcp), limits, pingInterval, pingTimeout, maxBackoff, null);
     }
 
     /** The port in the URI, or the scheme's default. */

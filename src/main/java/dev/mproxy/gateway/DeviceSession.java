@@ -10,6 +10,7 @@ import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.tunnel.ControlHandler;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.TunnelClose;
+import dev.mproxy.relay.Recorder;
 import dev.mproxy.tunnel.TunnelHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -46,15 +47,17 @@ final class DeviceSession extends ControlHandler {
     private final DeviceRegistry registry;
     private final TokenVerifier verifier;
     private final Duration authTimeout;
+    private final Recorder recorder;
     private ChannelHandlerContext ctx;
     private TunnelHandler tunnel;
     private ScheduledFuture<?> authTimer;
     private volatile DeviceToken token;
 
-    DeviceSession(DeviceRegistry registry, TokenVerifier verifier, Duration authTimeout) {
+    DeviceSession(DeviceRegistry registry, TokenVerifier verifier, Duration authTimeout, Recorder recorder) {
         this.registry = registry;
         this.verifier = verifier;
         this.authTimeout = authTimeout;
+        this.recorder = recorder;
     }
 
     @Override
@@ -121,6 +124,9 @@ final class DeviceSession extends ControlHandler {
         token = verified;
         logger.info("device {} connected from {}: ports {}, domains {}", verified.deviceId(),
                 ctx.channel().remoteAddress(), verified.ports(), verified.domains());
+        if (recorder != null) {
+            tunnel.record(recorder, verified.deviceId()); // before registering: no stream goes unrecorded
+        }
         DeviceRegistry.Registration registration = registry.register(this);
         // The grant goes out once every granted port listens (or failed to), so "granted" means "serving".
         List<Map<String, Object>> refused = new ArrayList<>(registration.refused());

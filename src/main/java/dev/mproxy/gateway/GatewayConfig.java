@@ -1,6 +1,7 @@
 package dev.mproxy.gateway;
 
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.relay.Recorder;
 import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
@@ -24,17 +25,27 @@ import java.util.Objects;
  * @param tlsPort          the shared TLS port routed by SNI ({@code --tls-port}) on {@code publicBindHost};
  *                         null for none, 0 picks a free one
  * @param httpPort         the shared HTTP port routed by Host ({@code --http-port}); null for none, 0 picks one
+ * @param recorder         records every stream ({@code --record}); null for none. The server closes it when it
+ *                         stops, after its tunnels, so every recording is finished
  */
 public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
                             PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
-                            Duration handshakeTimeout, Integer tlsPort, Integer httpPort) {
+                            Duration handshakeTimeout, Integer tlsPort, Integer httpPort, Recorder recorder) {
+
+    /** Recording nothing. */
+    public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
+                         PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
+                         Duration handshakeTimeout, Integer tlsPort, Integer httpPort) {
+        this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
+                handshakeTimeout, tlsPort, httpPort, null);
+    }
 
     /** Without the shared TLS and HTTP ports: public TCP ports only. */
     public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
                          PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
                          Duration handshakeTimeout) {
         this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
-                handshakeTimeout, null, null);
+                handshakeTimeout, null, null, null);
     }
 
     public GatewayConfig {

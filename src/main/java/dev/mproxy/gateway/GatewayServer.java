@@ -1,5 +1,6 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.relay.Recorder;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.ServerBootstrap;
@@ -116,6 +117,11 @@ public final class GatewayServer implements AutoCloseable {
         return (InetSocketAddress) listener.localAddress();
     }
 
+    /** Where streams are recorded, or null. */
+    public Recorder recorder() {
+        return config.recorder();
+    }
+
     /** Connected devices. */
     public int deviceCount() {
         return registry.deviceCount();
@@ -134,6 +140,9 @@ public final class GatewayServer implements AutoCloseable {
         registry.close(); // tunnels and public ports first, so nothing runs on a stopped loop
         boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        if (config.recorder() != null) {
+            config.recorder().close(); // after the tunnels: their streams' recordings are finished by now
+        }
     }
 
     /** Turns the upgraded connection into a tunnel once the WebSocket handshake is complete. */
@@ -142,7 +151,7 @@ public final class GatewayServer implements AutoCloseable {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
                 TunnelPipeline.install(ctx.pipeline(), TunnelHandler.gateway(config.limits()),
-                        new DeviceSession(registry, config.verifier(), config.handshakeTimeout()),
+                        new DeviceSession(registry, config.verifier(), config.handshakeTimeout(), config.recorder()),
                         config.pingInterval(), config.pingTimeout());
                 ctx.pipeline().remove(this);
             }

@@ -1,6 +1,5 @@
 package dev.mproxy.relay;
 
-import dev.mproxy.files.SecureFiles;
 import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.record.SessionInfo;
@@ -16,9 +15,6 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.DefaultThreadFactory;
-import io.netty.util.concurrent.EventExecutorGroup;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
@@ -46,8 +42,7 @@ public final class RecordProxy implements AutoCloseable {
     private final String logRoot;
     private final RecordingFormat format;
     private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-    private final EventExecutorGroup writers = new DefaultEventExecutorGroup(2,
-            new DefaultThreadFactory("mproxy-recorder", true));
+    private final Recorder recorder;
     private final AtomicInteger accepted = new AtomicInteger();
     private final Instant start = Instant.now();
     private final long startNanos = System.nanoTime();
@@ -65,6 +60,7 @@ public final class RecordProxy implements AutoCloseable {
         this.server = server;
         this.logRoot = logRoot;
         this.format = format;
+        this.recorder = format == null ? null : Recorder.of(format);
     }
 
     /**
@@ -138,8 +134,7 @@ public final class RecordProxy implements AutoCloseable {
         Path file = file(n);
         SessionInfo session = new SessionInfo(start, Integer.toString(n), null, client.remoteAddress(), server,
                 null, Map.of("proxy", client.localAddress().getHostString() + ':' + client.localAddress().getPort()));
-        RecordingTap tap = new RecordingTap(file.toString(), client.eventLoop(), writers.next(),
-                () -> format.open(SecureFiles.createPrivateOutput(file), session), startNanos);
+        RecordingTap tap = recorder.tap(file, client.eventLoop(), session, startNanos);
         tap.listener(new RecordingTap.Listener() {
             @Override
             public void recorded() {
@@ -197,6 +192,8 @@ public final class RecordProxy implements AutoCloseable {
             listener.close().syncUninterruptibly();
         }
         loops.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
-        writers.shutdownGracefully(0, 10, TimeUnit.SECONDS).syncUninterruptibly();
+        if (recorder != null) {
+            recorder.close();
+        }
     }
 }

@@ -7,6 +7,8 @@ import dev.mproxy.protocol.StreamAddress;
 import dev.mproxy.record.Direction;
 import dev.mproxy.relay.ChannelEnd;
 import dev.mproxy.relay.EventLoops;
+import dev.mproxy.relay.Recorder;
+import dev.mproxy.relay.RecordingTap;
 import dev.mproxy.relay.Relay;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -16,13 +18,16 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -72,6 +77,9 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     /** Streams that got data in the current read burst from the peer. */
     private final List<TunnelStream> burst = new ArrayList<>();
     private ChannelHandlerContext ctx;
+    /** Records each stream when set; with the device's name for the files. */
+    private Recorder recorder;
+    private String device;
 
     /** The gateway side: streams are opened by {@link #openStream}; a {@code connection} from the peer is refused. */
     public static TunnelHandler gateway(TunnelLimits limits) {
@@ -91,6 +99,16 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+    }
+
+    /**
+     * Records every stream joined from now on (recording.md §6.7), its files named for {@code device}: the
+     * authenticated device on the gateway, the token's subject on the device. Call on the tunnel's event loop
+     * before streams open.
+     */
+    public void record(Recorder recorder, String device) {
+        this.recorder = recorder;
+        this.device = device;
     }
 
     /** Whether this is the device's end, which opens streams when the gateway asks. */
@@ -332,13 +350,52 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         Relay.Listener finished = relay -> logger.debug("{} finished in {} µs: {} bytes from the client, {} from the "
                 + "server{}", stream, relay.durationNanos() / 1000, relay.bytesFrom(Direction.FROM_CLIENT),
                 relay.bytesFrom(Direction.FROM_SERVER), relay.failure() == null ? "" : "; " + relay.failure());
-        stream.relay = isDeviceSide() ? Relay.join(stream, socket, null, finished)
-                : Relay.join(socket, stream, null, finished);
+        RecordingTap tap = recorder == null ? null : tap(stream, endpoint);
+        stream.relay = isDeviceSide() ? Relay.join(stream, socket, tap, finished)
+                : Relay.join(socket, stream, tap, finished);
         if (firstBytes != null) {
             // through the socket's pipeline, so the relay takes them as the client's first read
             endpoint.pipeline().fireChannelRead(firstBytes).fireChannelReadComplete();
         }
         stream.relayJoined();
+    }
+
+    /**
+     * The stream's recording, opened now. The client is the public one, known to the device from the stream's
+     * header; the server is the local service on the device, and the device's tunnel address on the gateway.
+     */
+    private RecordingTap tap(TunnelStream stream, Channel endpoint) {
+        StreamRequest r = stream.request;
+        InetSocketAddress client = isDeviceSide() ? socketAddress(r.client())
+                : (InetSocketAddress) endpoint.remoteAddress();
+        InetSocketAddress server = (InetSocketAddress) (isDeviceSide() ? endpoint.remoteAddress()
+                : ctx.channel().remoteAddress());
+        RecordingTap tap = recorder.streamTap(ctx.executor(), device,
+                r.service() + '-' + (r.name().isEmpty() ? r.servicePort() : r.name()), client, server, r.service(),
+                Map.of("servicePort", r.servicePort(), "name", r.name(), "recordedBy",
+                        isDeviceSide() ? "device" : "gateway"));
+        tap.opened();
+        return tap;
+    }
+
+    /** A stream header's client as a socket address; never a name lookup, which would block this loop. */
+    private static InetSocketAddress socketAddress(StreamAddress client) {
+        int port;
+        try {
+            port = Integer.parseInt(client.port());
+        } catch (NumberFormatException e) {
+            port = 0;
+        }
+        port = port < 0 || port > 65535 ? 0 : port;
+        byte[] ip = NetUtil.createByteArrayFromIpAddressString(client.address());
+        if (ip == null) {
+            return InetSocketAddress.createUnresolved(client.address(), port);
+        }
+        try {
+            return new InetSocketAddress(InetAddress.getByAddress(ip), port);
+        } catch (UnknownHostException e) {
+            throw new Error("Shouldn't reach here: 4 or 16 bytes", e);
+        }
     }
 
     /** Sends {@code error} for the stream and resets its socket. */

@@ -10,7 +10,7 @@ import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordedEvent;
 import dev.mproxy.record.RecordedEvent.Kind;
 import dev.mproxy.record.RecordingFormat;
-import dev.mproxy.record.RecordingReader;
+import dev.mproxy.testing.RecordingContents;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,7 +84,7 @@ class RecordProxyTest {
 
         for (int i = 1; i <= connections; i++) {
             int n = i;
-            Recording r = read(recordingOf(n, format));
+            RecordingContents r = RecordingContents.read(recordingOf(n, format));
             assertFalse(r.truncated, "recording " + n + " complete");
             assertEquals(Kind.OPENED, r.events.get(0).kind());
             // each connection's recording must match one client, byte for byte, and the server it reached
@@ -121,7 +121,7 @@ class RecordProxyTest {
             }
             assertEquals("question", served.get(20, TimeUnit.SECONDS));
             proxy.close();
-            List<RecordedEvent> events = read(recordingOf(1, RecordingFormat.NETRECORD)).events;
+            List<RecordedEvent> events = RecordingContents.read(recordingOf(1, RecordingFormat.NETRECORD)).events;
             assertEquals(List.of("OPENED c", "DATA c question", "ENDED c", "DATA s answer to question", "ENDED s"),
                     describe(events));
         }
@@ -139,7 +139,8 @@ class RecordProxyTest {
             assertClosed(client);
         }
         proxy.close();
-        assertEquals(List.of("OPENED c", "FAILED s"), describe(read(recordingOf(1, RecordingFormat.NETRECORD)).events));
+        assertEquals(List.of("OPENED c", "FAILED s"),
+                describe(RecordingContents.read(recordingOf(1, RecordingFormat.NETRECORD)).events));
     }
 
     @Test
@@ -166,7 +167,7 @@ class RecordProxyTest {
             String after = serverSaw.poll(20, TimeUnit.SECONDS);
             assertTrue("reset".equals(after) || "eof".equals(after), after);
             proxy.close();
-            Recording r = read(recordingOf(1, RecordingFormat.MCREC));
+            RecordingContents r = RecordingContents.read(recordingOf(1, RecordingFormat.MCREC));
             assertEquals(List.of("OPENED c", "DATA c hello", "FAILED c"), describe(r.events));
             assertFalse(r.truncated);
         }
@@ -302,39 +303,6 @@ class RecordProxyTest {
                     ? " " + new String(e.bytes(), StandardCharsets.US_ASCII) : ""));
         }
         return out;
-    }
-
-    /** A recording read back: its events, and the bytes of each direction put together. */
-    private static final class Recording {
-        final List<RecordedEvent> events = new ArrayList<>();
-        final List<Direction> ended = new ArrayList<>();
-        final List<Direction> failed = new ArrayList<>();
-        byte[] fromClient;
-        byte[] fromServer;
-        boolean truncated;
-    }
-
-    private static Recording read(Path file) throws IOException {
-        Recording r = new Recording();
-        ByteArrayOutputStream client = new ByteArrayOutputStream();
-        ByteArrayOutputStream server = new ByteArrayOutputStream();
-        try (RecordingReader reader = RecordingReader.open(file)) {
-            RecordedEvent e;
-            while ((e = reader.next()) != null) {
-                r.events.add(e);
-                if (e.kind() == Kind.DATA) {
-                    (e.side() == Direction.FROM_CLIENT ? client : server).write(e.bytes());
-                } else if (e.kind() == Kind.ENDED) {
-                    r.ended.add(e.side());
-                } else if (e.kind() == Kind.FAILED) {
-                    r.failed.add(e.side());
-                }
-            }
-            r.truncated = reader.truncated();
-        }
-        r.fromClient = client.toByteArray();
-        r.fromServer = server.toByteArray();
-        return r;
     }
 
     /**

@@ -1,0 +1,43 @@
+package dev.mproxy.cli;
+
+import dev.mproxy.files.SecureFiles;
+import dev.mproxy.record.RecordingFormat;
+import dev.mproxy.relay.Recorder;
+import java.io.IOException;
+import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+
+/** {@code --record DIR} and {@code --record-format}: each stream recorded to its own file (recording.md §6.7). */
+final class StreamRecordOptions {
+
+    @Option(names = "--record", paramLabel = "DIR",
+            description = "Record every stream to its own file in DIR, named <UTC time>_<device>_<service>-<name or "
+                + "port>_<client address>_<n>; created 0700 when missing, files 0600. Bytes are forwarded only once "
+                + "recorded; a stream whose recording fails is reset. Read them with 'mproxy inspect'.")
+    Path directory;
+
+    @Option(names = "--record-format", paramLabel = "FORMAT", defaultValue = "mcrec",
+            description = "mcrec (MeshCentral's format, keeps addresses and times) or netrecord (default: "
+                + "${DEFAULT-VALUE}).")
+    String format;
+
+    /** The recorder the options ask for, or null without {@code --record}. */
+    Recorder open(CommandSpec spec) {
+        RecordingFormat recordingFormat;
+        try {
+            recordingFormat = RecordingFormat.ofWord(format);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), "--record-format: " + e.getMessage());
+        }
+        if (directory == null) {
+            return null;
+        }
+        try {
+            return Recorder.inDirectory(directory, recordingFormat);
+        } catch (IOException e) {
+            throw CommandException.failure("cannot record to " + directory + " (--record): " + SecureFiles.reason(e));
+        }
+    }
+}
