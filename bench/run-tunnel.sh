@@ -13,6 +13,7 @@
 #   bench/run-tunnel.sh             full run: 10 s per iperf3 test (2 s omitted warm-up + 8 s), 20000 round
 #                                   trips; about 3 minutes on 2 cores
 #   bench/run-tunnel.sh --quick     smoke run (3 s per test, 1 direction, 5000 round trips), about 1 minute
+#   bench/run-tunnel.sh --record mcrec   adds mproxy TLS with the gateway recording every stream (--record)
 #   bench/run-tunnel.sh --help      all options
 #
 # Output also goes to bench/results/tunnel-<date>.txt (-quick / -custom for other runs; never overwritten,
@@ -34,6 +35,7 @@ WARMUP=2000     # untimed round trips before them
 STREAMS=16
 REVERSE=1
 MODE=full
+RECORD=         # --record FORMAT: also measure mproxy TLS with the gateway recording every stream
 
 usage() {
     cat <<EOF
@@ -44,6 +46,9 @@ usage: bench/run-tunnel.sh [options]
   --streams N     parallel streams of the aggregate test (default $STREAMS)
   --no-reverse    skip the server->client (-R) tests
   --quick         smoke run: --time 3 --omit 1 --count 5000 --no-reverse
+  --record FORMAT also measure mproxy TLS with 'gateway --record DIR --record-format FORMAT' (mcrec or netrecord);
+                  recordings go under \$TMPDIR (default /tmp) and are deleted after each test; the recorded
+                  configuration is skipped when that file system has less than 2 GB per measured second free
 Environment: MPROXY_JAR (jar to measure, no build), MPROXY_JAVA_OPTS (gateway/connector JVM flags).
 Results: bench/results/tunnel-<date>[-quick|-custom][-N].txt
 EOF
@@ -58,11 +63,13 @@ while [[ $# -gt 0 ]]; do
         --streams) STREAMS=$2; MODE=custom; shift 2 ;;
         --no-reverse) REVERSE=0; MODE=custom; shift ;;
         --quick) TIME=3; OMIT=1; COUNT=5000; REVERSE=0; MODE=quick; shift ;;
+        --record) RECORD=$2; MODE=custom; shift 2 ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
 done
 [[ ${#args[@]} -gt 1 && $MODE == quick ]] && MODE=custom
+[[ -z $RECORD || $RECORD == mcrec || $RECORD == netrecord ]] || { echo "--record: mcrec or netrecord" >&2; exit 2; }
 
 # ---------------------------------------------------------------------------------------------- dependencies
 install_missing iperf3 haproxy python3 java:openjdk-17-jdk-headless
@@ -134,15 +141,29 @@ pingpong() {
     done
 }
 
-# measure CONFIG IPERF_PORT ECHO_PORT FORWARDER_PIDS...: every test of one configuration.
+# measure CONFIG IPERF_PORT ECHO_PORT FORWARDER_PIDS...: every test of one configuration. Recordings (in
+# $RECORDINGS when set) are deleted after each test.
 measure() {
     local config=$1 iport=$2 eport=$3
     shift 3
     iperf "$config" "$iport" 1s_fwd "$@" --
-    ((REVERSE)) && iperf "$config" "$iport" 1s_rev "$@" -- -R
+    clear_recordings
+    ((REVERSE)) && iperf "$config" "$iport" 1s_rev "$@" -- -R && clear_recordings
     iperf "$config" "$iport" "${STREAMS}s_fwd" "$@" -- -P "$STREAMS"
-    ((REVERSE)) && iperf "$config" "$iport" "${STREAMS}s_rev" "$@" -- -P "$STREAMS" -R
+    clear_recordings
+    ((REVERSE)) && iperf "$config" "$iport" "${STREAMS}s_rev" "$@" -- -P "$STREAMS" -R && clear_recordings
     pingpong "$config" "$eport"
+}
+
+RECORDINGS=
+RECORDED_BYTES=0
+# clear_recordings: adds up and deletes what the gateway recorded so far (open files are freed when closed).
+clear_recordings() {
+    [[ -n $RECORDINGS && -d $RECORDINGS ]] || return 0
+    local bytes
+    bytes=$(find "$RECORDINGS" -type f -printf '%s\n' | awk '{ s += $1 } END { printf "%.0f\n", s }')
+    RECORDED_BYTES=$((RECORDED_BYTES + bytes))
+    find "$RECORDINGS" -type f -delete
 }
 
 # ---------------------------------------------------------------------------------------------- header
@@ -207,14 +228,19 @@ measure haproxy "$H1_I" "$H1_E" "$HA1" "$HA2"
 stop "$HA1" "$HA2"
 
 # ---------------------------------------------------------------------------------------------- mproxy
-# run_mproxy CONFIG tls|notls: gateway + connector serving two public ports (iperf3, echo), then measure.
+# run_mproxy CONFIG tls|notls [FORMAT]: gateway + connector serving two public ports (iperf3, echo), then
+# measure; with FORMAT the gateway records every stream in it.
 run_mproxy() {
-    local config=$1 tls=$2 dir gw pub_i pub_e gwpid conpid fp token scheme trust=()
+    local config=$1 tls=$2 format=${3:-} dir gw pub_i pub_e gwpid conpid fp token scheme trust=()
     dir=$WORK/data-$config
     mkdir -m 700 "$dir"
     read -r gw pub_i pub_e <<<"$(free_ports 3)"
     local gwflags=(--listen "127.0.0.1:$gw" --data-dir "$dir" --bind 127.0.0.1 --hostname localhost)
     [[ $tls == notls ]] && gwflags+=(--no-tls)
+    if [[ -n $format ]]; then
+        RECORDINGS=$WORK/recordings-$config
+        gwflags+=(--record "$RECORDINGS" --record-format "$format")
+    fi
     java "${MPROXY_JVM[@]}" -jar "$JAR" gateway "${gwflags[@]}" >"$WORK/gateway-$config.log" 2>&1 &
     gwpid=$!
     PIDS+=("$gwpid")
@@ -248,20 +274,37 @@ run_mproxy() {
             | head -3 | sed 's/^/    /'
     fi
     stop "$conpid" "$gwpid"
+    if [[ -n $format ]]; then
+        clear_recordings
+        echo "  the gateway recorded $RECORDED_BYTES bytes in $format"
+        record "$config" recorded_bytes "$RECORDED_BYTES"
+        RECORDINGS=
+    fi
 }
 run_mproxy mproxy-tls tls
 run_mproxy mproxy-notls notls
+if [[ -n $RECORD ]]; then
+    avail=$(df -B1 --output=avail "$WORK" | tail -1 | tr -d ' ')
+    need=$(( (TIME + OMIT + 5) * 2 * 1000 * 1000 * 1000 ))
+    if ((avail >= need)); then
+        run_mproxy mproxy-tls-rec tls "$RECORD"
+    else
+        echo "mproxy TLS recording SKIPPED: $((avail / 1000000000)) GB free in $WORK, need $((need / 1000000000))"
+    fi
+fi
 
 # ---------------------------------------------------------------------------------------------- summary
-python3 - "$RESULTS" "$STREAMS" "$REVERSE" <<'EOF'
+python3 - "$RESULTS" "$STREAMS" "$REVERSE" "$RECORD" <<'EOF'
 import sys
-results, streams, reverse = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+results, streams, reverse, recorded = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
 r = {}
 for line in open(results):
     config, metric, value = line.rstrip("\n").split("\t")
     r.setdefault(config, {})[metric] = float(value)
 configs = [("direct", "direct"), ("haproxy", "haproxy x2"), ("mproxy-tls", "mproxy TLS"),
            ("mproxy-notls", "mproxy no-TLS")]
+if recorded:
+    configs.append(("mproxy-tls-rec", f"TLS + {recorded}"))
 tput = [("1s_fwd", "1s fwd"), ("1s_rev", "1s rev"), (f"{streams}s_fwd", f"{streams}s fwd"),
         (f"{streams}s_rev", f"{streams}s rev")]
 if not reverse:
@@ -297,11 +340,14 @@ for c, name in configs[1:]:
 print()
 print("ratios (throughput: higher is better; latency: lower is better)")
 print(f"{'':<34}" + "".join(f"{lbl:>9}" for _, lbl in tput) + "  |" + "".join(f"{lbl:>9}" for _, lbl in lat))
-for a, b, title in [("haproxy", "direct", "haproxy x2 / direct"), ("mproxy-tls", "direct", "mproxy TLS / direct"),
-                    ("mproxy-notls", "direct", "mproxy no-TLS / direct"),
-                    ("mproxy-tls", "haproxy", "mproxy TLS / haproxy x2"),
-                    ("mproxy-notls", "haproxy", "mproxy no-TLS / haproxy x2"),
-                    ("mproxy-tls", "mproxy-notls", "mproxy TLS / mproxy no-TLS")]:
+pairs = [("haproxy", "direct", "haproxy x2 / direct"), ("mproxy-tls", "direct", "mproxy TLS / direct"),
+         ("mproxy-notls", "direct", "mproxy no-TLS / direct"),
+         ("mproxy-tls", "haproxy", "mproxy TLS / haproxy x2"),
+         ("mproxy-notls", "haproxy", "mproxy no-TLS / haproxy x2"),
+         ("mproxy-tls", "mproxy-notls", "mproxy TLS / mproxy no-TLS")]
+if recorded:
+    pairs.append(("mproxy-tls-rec", "mproxy-tls", f"TLS recording {recorded} / TLS"))
+for a, b, title in pairs:
     print(f"{title:<34}" + "".join(num(div(g(a, m), g(b, m)), ".2f") for m, _ in tput) + "  |"
           + "".join(num(div(g(a, m), g(b, m)), ".2f") for m, _ in lat))
 print()
