@@ -139,7 +139,7 @@ public final class RecordProxy implements AutoCloseable {
         SessionInfo session = new SessionInfo(start, Integer.toString(n), null, client.remoteAddress(), server,
                 null, Map.of("proxy", client.localAddress().getHostString() + ':' + client.localAddress().getPort()));
         RecordingTap tap = new RecordingTap(file.toString(), client.eventLoop(), writers.next(),
-                () -> format.open(SecureFiles.createPrivateOutput(file), session), startNanos);
+                () -> format.open(SecureFiles.createPrivateChannel(file), session), startNanos);
         tap.listener(new RecordingTap.Listener() {
             @Override
             public void recorded() {
