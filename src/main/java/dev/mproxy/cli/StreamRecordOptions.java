@@ -9,7 +9,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** {@code --record DIR} and {@code --record-format}: each stream recorded to its own file (recording.md §6.7). */
+/** {@code --record DIR} and {@code --record-format}: each stream recorded to its own file (recording.md §6.8). */
 final class StreamRecordOptions {
 
     @Option(names = "--record", paramLabel = "DIR",

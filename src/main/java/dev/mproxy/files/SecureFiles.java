@@ -153,13 +153,23 @@ public final class SecureFiles {
      * @throws java.nio.file.FileAlreadyExistsException if {@code file} exists: nothing is ever overwritten
      */
     public static OutputStream createPrivateOutput(Path file) throws IOException {
+        return Channels.newOutputStream(createPrivateChannel(file));
+    }
+
+    /**
+     * Opens a new {@code file} for writing, as {@link #createPrivateOutput} does, and returns the channel itself:
+     * its gathering writes hand direct buffers to the file without a copy.
+     *
+     * @throws java.nio.file.FileAlreadyExistsException if {@code file} exists: nothing is ever overwritten
+     */
+    public static FileChannel createPrivateChannel(Path file) throws IOException {
         requireNonNull(file, "file");
         boolean posix = isPosix(file.toAbsolutePath().getParent());
         FileChannel channel = FileChannel.open(file, EnumSet.of(StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE), ownerOnlyFile(posix));
         try {
             restoreOwnerOnly(file, posix);
-            return Channels.newOutputStream(channel);
+            return channel;
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;

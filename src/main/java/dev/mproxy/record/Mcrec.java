@@ -32,8 +32,8 @@ final class Mcrec {
 
     /**
      * The most data one block carries when we write: the largest array the JVM allocates
-     * ({@code Integer.MAX_VALUE - 8}, as the JDK's own growth limit) less the header, since each block is one
-     * array and one write (rules 1.2, 3.3).
+     * ({@code Integer.MAX_VALUE - 8}, as the JDK's own growth limit) less the header, so a reader can hold any
+     * block we write in one array (rule 3.3).
      */
     static final int MAX_WRITTEN_DATA = Integer.MAX_VALUE - 8 - HEADER_SIZE;
 
@@ -61,18 +61,16 @@ final class Mcrec {
     private Mcrec() {
     }
 
-    /** One whole block, header and payload, in one array so it takes one write. */
-    static byte[] block(int type, int flags, long timeMillis, byte[] payload, int offset, int length) {
-        byte[] block = new byte[HEADER_SIZE + length];
-        ByteBuffer.wrap(block).putShort((short) type).putShort((short) flags).putInt(length).putLong(timeMillis);
-        System.arraycopy(payload, offset, block, HEADER_SIZE, length);
-        return block;
+    /** Puts a block header at {@code out}'s position (rule 3.1). */
+    static void putHeader(ByteBuffer out, int type, int flags, int size, long timeMillis) {
+        out.putShort((short) type).putShort((short) flags).putInt(size).putLong(timeMillis);
     }
 
     /** The 32-byte end block (rule 3.5). */
     static byte[] endBlock(long timeMillis) {
-        byte[] magic = END_MAGIC.getBytes(StandardCharsets.US_ASCII);
-        return block(TYPE_END, 0, timeMillis, magic, 0, magic.length);
+        ByteBuffer block = ByteBuffer.allocate(HEADER_SIZE + END_SIZE);
+        putHeader(block, TYPE_END, 0, END_SIZE, timeMillis);
+        return block.put(END_MAGIC.getBytes(StandardCharsets.US_ASCII)).array();
     }
 
     static String side(Direction side) {

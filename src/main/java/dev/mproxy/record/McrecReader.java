@@ -227,7 +227,9 @@ final class McrecReader implements RecordingReader {
                     return truncate(offset, "data block of " + size + " bytes has " + n);
                 }
                 Direction from = (flags & Mcrec.FLAG_USER) != 0 ? Direction.FROM_CLIENT : Direction.FROM_SERVER;
-                return RecordedEvent.data(from, micros(millis), bytes);
+                // Without 0x1 the block was a WebSocket text message (rule 4.7).
+                return (flags & Mcrec.FLAG_BINARY) != 0 ? RecordedEvent.data(from, micros(millis), bytes)
+                        : RecordedEvent.text(from, micros(millis), bytes);
             case Mcrec.TYPE_END:
                 if (size != Mcrec.END_SIZE) {
                     in.skip(size); // MeshCentral's AMT KVM screenshots (rule 4.7)

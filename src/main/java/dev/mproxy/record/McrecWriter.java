@@ -3,9 +3,12 @@ package dev.mproxy.record;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -13,21 +16,26 @@ import java.util.regex.Pattern;
 
 /**
  * Writes MeshCentral's {@code .mcrec} (protocol-spec/recording.md §3): the metadata block at open, one block
- * per data event, a type-4 block per other event, and the end block at close. Each block is one
- * {@code out.write} (rule 1.2); nothing already written is ever rewritten (rule 3.5).
+ * per data event, a type-4 block per other event, and the end block at close. Each block is one gathering
+ * write of its header and its payload (rule 1.2); nothing already written is ever rewritten (rule 3.5).
  */
 final class McrecWriter implements RecordingWriter {
 
     /** A protocol written as a JSON number (rule 3.2): canonical decimal, no sign tricks or leading zeros. */
     private static final Pattern INTEGER = Pattern.compile("0|-?[1-9][0-9]{0,17}");
 
-    private final OutputStream out;
+    /** Room for a header and an event block's JSON (rule 3.4), the longest being 16 + 33 bytes. */
+    private static final int SCRATCH_SIZE = Mcrec.HEADER_SIZE + 64;
+
+    private final GatheringByteChannel out;
     private final long startMillis;
     private final int maxData;
+    /** Headers and event blocks are put together here; direct, so the gathering write copies nothing. */
+    private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH_SIZE);
     private long lastMillis;
     private boolean closed;
 
-    private McrecWriter(OutputStream out, long startMillis, int maxData) {
+    private McrecWriter(GatheringByteChannel out, long startMillis, int maxData) {
         this.out = out;
         this.startMillis = startMillis;
         this.maxData = maxData;
@@ -35,13 +43,13 @@ final class McrecWriter implements RecordingWriter {
     }
 
     /** Writes the metadata block and returns the writer; refuses labels that clash with metadata fields. */
-    static McrecWriter open(OutputStream out, SessionInfo session, int maxData) throws IOException {
+    static McrecWriter open(GatheringByteChannel out, SessionInfo session, int maxData) throws IOException {
         if (maxData < 1) {
             throw new IllegalArgumentException("maxData: " + maxData + " (expected: >= 1)");
         }
         byte[] json = metadata(session);
         McrecWriter writer = new McrecWriter(out, session.start().toEpochMilli(), maxData);
-        out.write(Mcrec.block(Mcrec.TYPE_METADATA, 0, writer.startMillis, json, 0, json.length));
+        writer.writeBlock(Mcrec.TYPE_METADATA, 0, writer.startMillis, ByteBuffer.wrap(json));
         return writer;
     }
 
@@ -90,39 +98,69 @@ final class McrecWriter implements RecordingWriter {
 
     @Override
     public void write(RecordedEvent event) throws IOException {
-        if (closed) {
-            throw new IOException("recording closed");
-        }
-        long millis = Math.addExact(startMillis, event.micros() / 1000);
         switch (event.kind()) {
             case DATA:
-                int flags = Mcrec.FLAG_BINARY | (event.side() == Direction.FROM_CLIENT ? Mcrec.FLAG_USER : 0);
-                byte[] bytes = event.bytes();
-                // Only an event too large for one array is split, into blocks with the same time (rule 3.3).
-                for (int offset = 0; offset < bytes.length; offset += maxData) {
-                    int length = Math.min(maxData, bytes.length - offset);
-                    out.write(Mcrec.block(Mcrec.TYPE_DATA, flags, millis, bytes, offset, length));
-                }
+                writeData(event.side(), event.micros(), event.isText(), ByteBuffer.wrap(event.bytes()));
                 break;
             case OPENED:
-                writeEvent(Mcrec.OPENED, event.side(), millis);
+                writeEvent(Mcrec.OPENED, event.side(), event.micros());
                 break;
             case ENDED:
-                writeEvent(Mcrec.ENDED, event.side(), millis);
+                writeEvent(Mcrec.ENDED, event.side(), event.micros());
                 break;
             case FAILED:
-                writeEvent(Mcrec.FAILED, event.side(), millis);
+                writeEvent(Mcrec.FAILED, event.side(), event.micros());
                 break;
             default:
                 throw new IllegalArgumentException("unknown event kind: " + event.kind());
         }
+    }
+
+    @Override
+    public void writeData(Direction from, long micros, boolean text, ByteBuffer... payload) throws IOException {
+        requireOpen();
+        long length = ByteBuffers.remaining(payload);
+        if (length == 0) {
+            return;
+        }
+        long millis = millis(micros);
+        // As MeshCentral's recordingEntry: 0x1 marks binary frames only, 0x2 the user's side (rule 3.3).
+        int flags = (text ? 0 : Mcrec.FLAG_BINARY) | (from == Direction.FROM_CLIENT ? Mcrec.FLAG_USER : 0);
+        // Only an event too large for a reader's array is split, into blocks with the same time (rule 3.3).
+        List<ByteBuffer[]> blocks = length <= maxData ? Collections.singletonList(payload)
+                : ByteBuffers.chunks(payload, maxData);
+        for (ByteBuffer[] block : blocks) {
+            writeBlock(Mcrec.TYPE_DATA, flags, millis, block);
+        }
         lastMillis = millis;
     }
 
-    private void writeEvent(String word, Direction side, long millis) throws IOException {
-        byte[] json = ("{\"event\":\"" + word + "\",\"side\":\"" + Mcrec.side(side) + "\"}").getBytes(
-                StandardCharsets.US_ASCII);
-        out.write(Mcrec.block(Mcrec.TYPE_EXTRA, 0, millis, json, 0, json.length));
+    private void writeEvent(String word, Direction side, long micros) throws IOException {
+        requireOpen();
+        long millis = millis(micros);
+        String json = "{\"event\":\"" + word + "\",\"side\":\"" + Mcrec.side(side) + "\"}";
+        ByteBuffer block = scratch.clear();
+        Mcrec.putHeader(block, Mcrec.TYPE_EXTRA, 0, json.length(), millis);
+        block.put(json.getBytes(StandardCharsets.US_ASCII)); // with its header: one buffer, one write
+        ByteBuffers.writeRecord(out, block.flip());
+        lastMillis = millis;
+    }
+
+    /** One block: its header, then {@code payload} as it is. */
+    private void writeBlock(int type, int flags, long millis, ByteBuffer... payload) throws IOException {
+        ByteBuffer header = scratch.clear();
+        Mcrec.putHeader(header, type, flags, (int) ByteBuffers.remaining(payload), millis);
+        ByteBuffers.writeRecord(out, header.flip(), payload);
+    }
+
+    private long millis(long micros) {
+        return Math.addExact(startMillis, micros / 1000);
+    }
+
+    private void requireOpen() throws IOException {
+        if (closed) {
+            throw new IOException("recording closed");
+        }
     }
 
     /** Writes the end block, timed at the last event (rule 3.5), and closes the stream. */
@@ -133,7 +171,7 @@ final class McrecWriter implements RecordingWriter {
         }
         closed = true;
         try {
-            out.write(Mcrec.endBlock(lastMillis));
+            ByteBuffers.writeRecord(out, ByteBuffer.wrap(Mcrec.endBlock(lastMillis)));
         } finally {
             out.close();
         }

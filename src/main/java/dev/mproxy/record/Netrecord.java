@@ -1,5 +1,6 @@
 package dev.mproxy.record;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
@@ -30,17 +31,56 @@ final class Netrecord {
 
     /** {@code <seconds>.<6-digit micros>} (rule 2.2): micros always 0 to 999999, never netrecord's borrow. */
     static String timestamp(long micros) {
-        long fraction = micros % 1_000_000;
-        StringBuilder s = new StringBuilder(26).append(micros / 1_000_000).append('.');
-        for (long digit = 100_000; digit > fraction && digit > 1; digit /= 10) {
-            s.append('0');
-        }
-        return s.append(fraction).toString();
+        ByteBuffer s = ByteBuffer.allocate(MAX_HEADER_LENGTH);
+        putTimestamp(s, micros);
+        return new String(s.array(), 0, s.position(), StandardCharsets.US_ASCII);
     }
 
-    /** The header line of a record, newline included. */
-    static byte[] header(Direction side, long micros, String message) {
-        return (side.letter() + " " + timestamp(micros) + ' ' + message + '\n').getBytes(StandardCharsets.US_ASCII);
+    /**
+     * Puts the header line of an OPENED, ENDED or FAILED record, newline included, at {@code out}'s position:
+     * {@code word} is {@code con}, {@code hup} or {@code err}.
+     */
+    static void putHeader(ByteBuffer out, Direction side, long micros, String word) {
+        putStart(out, side, micros);
+        for (int i = 0; i < word.length(); i++) {
+            out.put((byte) word.charAt(i));
+        }
+        out.put((byte) '\n');
+    }
+
+    /** Puts the header line of a data record of {@code count} bytes, newline included, at {@code out}'s position. */
+    static void putHeader(ByteBuffer out, Direction side, long micros, int count) {
+        putStart(out, side, micros);
+        putDecimal(out, count, 1);
+        out.put((byte) '\n');
+    }
+
+    /** {@code <side> <seconds>.<fraction> }, the digits put straight in: no String per record. */
+    private static void putStart(ByteBuffer out, Direction side, long micros) {
+        out.put((byte) side.letter()).put((byte) ' ');
+        putTimestamp(out, micros);
+        out.put((byte) ' ');
+    }
+
+    private static void putTimestamp(ByteBuffer out, long micros) {
+        putDecimal(out, micros / 1_000_000, 1);
+        out.put((byte) '.');
+        putDecimal(out, micros % 1_000_000, 6);
+    }
+
+    /** {@code value} (not negative) in decimal, left-padded with zeros to {@code minDigits}. */
+    private static void putDecimal(ByteBuffer out, long value, int minDigits) {
+        int digits = 1;
+        for (long rest = value / 10; rest > 0; rest /= 10) {
+            digits++;
+        }
+        digits = Math.max(digits, minDigits);
+        int start = out.position();
+        for (int i = start + digits - 1; i >= start; i--) {
+            out.put(i, (byte) ('0' + value % 10));
+            value /= 10;
+        }
+        out.position(start + digits);
     }
 
     /** A header line as printable text for error messages: at most 64 bytes, other bytes as {@code \xNN}. */

@@ -1,22 +1,27 @@
 package dev.mproxy.record;
 
 import java.io.IOException;
-import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
+import java.util.Collections;
+import java.util.List;
 
 /**
- * Writes netrecord's text records (protocol-spec/recording.md §2), one {@code out.write} per record so an
- * unbuffered file holds only whole records between calls (rule 1.2).
+ * Writes netrecord's text records (protocol-spec/recording.md §2), each in one gathering write of its header
+ * line and its bytes (rule 1.2). netrecord has no text messages: text is written as data (rule 2.3).
  */
 final class NetrecordWriter implements RecordingWriter {
 
-    /** Room for the longest header in the largest array the JVM allocates (rule 2.4). */
+    /** Room for the longest header in the largest array a reader allocates (rule 2.4). */
     static final int MAX_WRITTEN_DATA = Integer.MAX_VALUE - 8 - Netrecord.MAX_HEADER_LENGTH - 1;
 
-    private final OutputStream out;
+    private final GatheringByteChannel out;
     private final int maxData;
+    /** Each header line is formatted here; direct, so the gathering write copies nothing. */
+    private final ByteBuffer header = ByteBuffer.allocateDirect(Netrecord.MAX_HEADER_LENGTH + 1);
     private boolean closed;
 
-    NetrecordWriter(OutputStream out, int maxData) {
+    NetrecordWriter(GatheringByteChannel out, int maxData) {
         if (maxData < 1) {
             throw new IllegalArgumentException("maxData: " + maxData + " (expected: >= 1)");
         }
@@ -26,37 +31,51 @@ final class NetrecordWriter implements RecordingWriter {
 
     @Override
     public void write(RecordedEvent event) throws IOException {
-        if (closed) {
-            throw new IOException("recording closed");
-        }
         switch (event.kind()) {
             case OPENED:
-                out.write(Netrecord.header(Direction.FROM_CLIENT, event.micros(), "con"));
+                writeEvent(Direction.FROM_CLIENT, event.micros(), "con");
                 break;
             case ENDED:
-                out.write(Netrecord.header(event.side(), event.micros(), "hup"));
+                writeEvent(event.side(), event.micros(), "hup");
                 break;
             case FAILED:
-                out.write(Netrecord.header(event.side(), event.micros(), "err"));
+                writeEvent(event.side(), event.micros(), "err");
                 break;
             case DATA:
-                writeData(event);
+                writeData(event.side(), event.micros(), event.isText(), ByteBuffer.wrap(event.bytes()));
                 break;
             default:
                 throw new IllegalArgumentException("unknown event kind: " + event.kind());
         }
     }
 
-    private void writeData(RecordedEvent event) throws IOException {
-        byte[] bytes = event.bytes();
-        // Only an event too large for one array is split, into records with the same time (rule 2.4).
-        for (int offset = 0; offset < bytes.length; offset += maxData) {
-            int length = Math.min(maxData, bytes.length - offset);
-            byte[] header = Netrecord.header(event.side(), event.micros(), Integer.toString(length));
-            byte[] record = new byte[header.length + length];
-            System.arraycopy(header, 0, record, 0, header.length);
-            System.arraycopy(bytes, offset, record, header.length, length);
-            out.write(record);
+    @Override
+    public void writeData(Direction from, long micros, boolean text, ByteBuffer... payload) throws IOException {
+        requireOpen();
+        long length = ByteBuffers.remaining(payload);
+        // Only an event too large for a reader's array is split, into records with the same time (rule 2.4).
+        List<ByteBuffer[]> records = length <= maxData ? Collections.singletonList(payload)
+                : ByteBuffers.chunks(payload, maxData);
+        for (ByteBuffer[] record : records) {
+            long count = ByteBuffers.remaining(record);
+            if (count > 0) {
+                header.clear();
+                Netrecord.putHeader(header, from, micros, (int) count);
+                ByteBuffers.writeRecord(out, header.flip(), record);
+            }
+        }
+    }
+
+    private void writeEvent(Direction side, long micros, String word) throws IOException {
+        requireOpen();
+        header.clear();
+        Netrecord.putHeader(header, side, micros, word);
+        ByteBuffers.writeRecord(out, header.flip());
+    }
+
+    private void requireOpen() throws IOException {
+        if (closed) {
+            throw new IOException("recording closed");
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,22 +32,40 @@ public enum RecordingFormat {
     }
 
     /**
-     * Starts a recording of {@code session} on {@code out}, which the writer owns and closes. {@code .mcrec}
-     * writes its metadata block now; netrecord writes nothing until the first event. Each record is one
-     * {@code out.write}: give it an unbuffered stream (a {@code FileOutputStream}) and the file holds whole
-     * records only (rule 1.2).
+     * Starts a recording of {@code session} on {@code out} (a {@code FileChannel}), which the writer owns and
+     * closes, also when this fails. {@code .mcrec} writes its metadata block now; netrecord writes nothing until
+     * the first event. Each record is one gathering write of its header and its bytes, handed to the file before
+     * the writer returns, and {@link RecordingWriter#writeData} copies no direct buffer (rule 1.2).
      *
      * @throws IllegalArgumentException for {@code .mcrec}, a label named like a metadata field (rule 3.2)
      */
-    public RecordingWriter open(OutputStream out, SessionInfo session) throws IOException {
-        switch (this) {
-            case NETRECORD:
-                return new NetrecordWriter(out, NetrecordWriter.MAX_WRITTEN_DATA);
-            case MCREC:
-                return McrecWriter.open(out, session, Mcrec.MAX_WRITTEN_DATA);
-            default:
-                throw new IllegalStateException("unknown format: " + this);
+    public RecordingWriter open(GatheringByteChannel out, SessionInfo session) throws IOException {
+        try {
+            switch (this) {
+                case NETRECORD:
+                    return new NetrecordWriter(out, NetrecordWriter.MAX_WRITTEN_DATA);
+                case MCREC:
+                    return McrecWriter.open(out, session, Mcrec.MAX_WRITTEN_DATA);
+                default:
+                    throw new IllegalStateException("unknown format: " + this);
+            }
+        } catch (IOException | RuntimeException e) {
+            try {
+                out.close();
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
+    }
+
+    /**
+     * Starts a recording on a stream, as {@link #open(GatheringByteChannel, SessionInfo)} does. Each record is
+     * put together in one array (a copy) and goes to {@code out} in one {@code write}: give it an unbuffered
+     * stream and it holds whole records only (rule 1.2). For streams that are not files.
+     */
+    public RecordingWriter open(OutputStream out, SessionInfo session) throws IOException {
+        return open(new OutputStreamChannel(out), session);
     }
 
     /** The word that names this format on the command line: {@code netrecord} or {@code mcrec}. */

@@ -46,7 +46,7 @@ public final class Recorder implements AutoCloseable {
     }
 
     /**
-     * Records each stream to its own file in {@code directory} (recording.md §6.7), which is created {@code 0700}
+     * Records each stream to its own file in {@code directory} (recording.md §6.8), which is created {@code 0700}
      * when missing and must be closed to group and others when it exists.
      *
      * @throws IOException naming the directory and what is wrong with it
@@ -72,7 +72,7 @@ public final class Recorder implements AutoCloseable {
      */
     public RecordingTap tap(Path file, EventExecutor loop, SessionInfo session, long originNanos) {
         return new RecordingTap(file.toString(), loop, writers.next(),
-                () -> format.open(SecureFiles.createPrivateOutput(file), session), originNanos);
+                () -> format.open(SecureFiles.createPrivateChannel(file), session), originNanos);
     }
 
     /**

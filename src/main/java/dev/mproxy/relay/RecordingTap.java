@@ -4,7 +4,6 @@ import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordedEvent;
 import dev.mproxy.record.RecordingWriter;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -13,12 +12,17 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Hands one recording's events, in order, to its {@link RecordingWriter} on a writer thread, so the event loop
  * never waits for the disk. Each event gets a sequence number; the {@link Listener} hears on the event loop
  * how far the file has got, so a {@link Relay} forwards bytes only once they are recorded, and hears of the
  * first failure, after which nothing more is written.
+ *
+ * <p>Data is not copied: the tap keeps its own reference to the bytes and the writer hands their NIO buffers
+ * to the file. The writer thread releases that reference once the record is written, or once it is known it
+ * never will be (protocol-spec/recording.md 6.2).
  */
 public final class RecordingTap {
 
@@ -62,8 +66,8 @@ public final class RecordingTap {
 
     /** Touched on the writer thread only. */
     private RecordingWriter writer;
-    /** Set on the writer thread; read anywhere. */
-    private volatile IOException failure;
+    /** The first failure; set on the writer thread, or on the event loop when the writer thread is gone. */
+    private final AtomicReference<IOException> failure = new AtomicReference<>();
 
     /**
      * A tap whose file {@code opener} opens on {@code writerThread} before the first event; event times count
@@ -86,37 +90,41 @@ public final class RecordingTap {
 
     /** The client's connection was accepted. Returns the event's sequence number. */
     public long opened() {
+        requireOpen();
         long micros = micros();
-        return submit(0, () -> RecordedEvent.opened(micros));
+        return submit(0, out -> out.write(RecordedEvent.opened(micros)));
     }
 
-    /** {@code from} sent {@code content}; the tap keeps its own reference. Returns the sequence number. */
+    /** {@code from} sent {@code content}, binary data; see {@link #data(Direction, ByteBuf, boolean)}. */
     public long data(Direction from, ByteBuf content) {
+        return data(from, content, false);
+    }
+
+    /**
+     * {@code from} sent {@code content}: a text message (a WebSocket text frame) when {@code text}, else binary
+     * data. The tap takes its own reference to the bytes, without copying them, and the caller keeps its own.
+     * No bytes, no record; the event still has its place in the order. Returns the sequence number.
+     *
+     * @throws IllegalStateException once the tap is closed; it then takes no reference
+     */
+    public long data(Direction from, ByteBuf content, boolean text) {
+        requireOpen();
         long micros = micros();
-        int length = content.readableBytes();
-        ByteBuf bytes = content.retainedDuplicate();
-        return submit(length, new Callable<RecordedEvent>() {
-            @Override
-            public RecordedEvent call() {
-                try {
-                    return RecordedEvent.data(from, micros, ByteBufUtil.getBytes(bytes));
-                } finally {
-                    bytes.release();
-                }
-            }
-        });
+        return submit(content.readableBytes(), new PendingData(from, micros, text, content.retainedDuplicate()));
     }
 
     /** {@code side} ended its output. Returns the sequence number. */
     public long ended(Direction side) {
+        requireOpen();
         long micros = micros();
-        return submit(0, () -> RecordedEvent.ended(side, micros));
+        return submit(0, out -> out.write(RecordedEvent.ended(side, micros)));
     }
 
     /** {@code side} failed. Returns the sequence number. */
     public long failed(Direction side) {
+        requireOpen();
         long micros = micros();
-        return submit(0, () -> RecordedEvent.failed(side, micros));
+        return submit(0, out -> out.write(RecordedEvent.failed(side, micros)));
     }
 
     /** The sequence number of the last event in the file; readable from any thread. */
@@ -126,7 +134,7 @@ public final class RecordingTap {
 
     /** Why the recording stopped, or null while it goes on; readable from any thread. */
     public IOException failure() {
-        return failure;
+        return failure.get();
     }
 
     /** Bytes of data events not yet in the file. */
@@ -140,47 +148,68 @@ public final class RecordingTap {
             return;
         }
         closed = true;
-        writerThread.execute(() -> {
-            try {
-                if (writer != null) {
-                    writer.close();
+        try {
+            writerThread.execute(() -> {
+                try {
+                    if (writer != null) {
+                        writer.close();
+                    }
+                } catch (IOException e) {
+                    fail(e);
                 }
-            } catch (IOException e) {
-                fail(e);
-            }
-        });
+            });
+        } catch (RejectedExecutionException stopped) {
+            logger.warn("recording {} is not finished: its writer thread has stopped", name);
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new IllegalStateException("recording " + name + " is closed");
+        }
     }
 
     private long micros() {
         return Math.max(0, (System.nanoTime() - originNanos) / 1000);
     }
 
-    private long submit(int length, Callable<RecordedEvent> event) {
-        if (closed) {
-            throw new IllegalStateException("recording " + name + " is closed");
-        }
+    private long submit(int length, Pending event) {
         long seq = ++sequence;
         backlog.addAndGet(length);
-        writerThread.execute(() -> write(seq, length, event));
+        try {
+            writerThread.execute(() -> write(seq, length, event));
+        } catch (RejectedExecutionException stopped) {
+            // The process is stopping: this event and any after it can never be recorded.
+            backlog.addAndGet(-length);
+            event.release();
+            IOException cause = new IOException("its writer thread has stopped", stopped);
+            if (failure.compareAndSet(null, cause)) {
+                logger.warn("recording {} failed: {}", name, cause.getMessage());
+                onLoop(() -> listener.failed(cause));
+            }
+        }
         return seq;
     }
 
-    private void write(long seq, int length, Callable<RecordedEvent> event) {
+    private void write(long seq, int length, Pending event) {
         try {
-            RecordedEvent e = event.call(); // always called: it releases the bytes it holds
-            if (failure == null) {
+            if (failure.get() == null) {
                 if (writer == null) {
                     writer = opener.call();
                 }
-                writer.write(e);
+                event.writeTo(writer);
             }
         } catch (IOException e) {
             fail(e);
         } catch (Exception e) {
             fail(new IOException(e.getMessage() == null ? e.toString() : e.getMessage(), e));
+        } catch (Error e) {
+            fail(new IOException(e.toString(), e)); // the event is not in the file: nothing after it may be
+            throw e;
         } finally {
+            event.release(); // written, failed, or skipped after a failure: the bytes are no longer needed
             backlog.addAndGet(-length);
-            if (failure == null) {
+            if (failure.get() == null) {
                 written.set(seq);
                 if (notifying.compareAndSet(false, true)) {
                     onLoop(() -> {
@@ -194,10 +223,9 @@ public final class RecordingTap {
 
     /** The first failure stops the recording; the file is closed, and the listener hears of it once. */
     private void fail(IOException cause) {
-        if (failure != null) {
+        if (!failure.compareAndSet(null, cause)) {
             return;
         }
-        failure = cause;
         logger.warn("recording {} failed: {}", name, cause.getMessage());
         if (writer != null) {
             try {
@@ -214,6 +242,40 @@ public final class RecordingTap {
             loop.execute(task);
         } catch (RejectedExecutionException stopped) {
             // the loop is shutting down and its channels are closed: nobody is left to tell
+        }
+    }
+
+    /** An event on its way to the writer thread. */
+    private interface Pending {
+        void writeTo(RecordingWriter writer) throws IOException;
+
+        /** Lets go of what the event holds; called once, whether or not it was written. */
+        default void release() {
+        }
+    }
+
+    /** Data holding its own reference to the bytes until they are in the file. */
+    private static final class PendingData implements Pending {
+        private final Direction from;
+        private final long micros;
+        private final boolean text;
+        private final ByteBuf bytes;
+
+        PendingData(Direction from, long micros, boolean text, ByteBuf bytes) {
+            this.from = from;
+            this.micros = micros;
+            this.text = text;
+            this.bytes = bytes;
+        }
+
+        @Override
+        public void writeTo(RecordingWriter writer) throws IOException {
+            writer.writeData(from, micros, text, bytes.nioBuffers());
+        }
+
+        @Override
+        public void release() {
+            bytes.release();
         }
     }
 

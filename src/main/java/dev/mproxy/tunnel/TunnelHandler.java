@@ -102,7 +102,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     }
 
     /**
-     * Records every stream joined from now on (recording.md §6.7), its files named for {@code device}: the
+     * Records every stream joined from now on (recording.md §6.8), its files named for {@code device}: the
      * authenticated device on the gateway, the token's subject on the device. Call on the tunnel's event loop
      * before streams open.
      */

@@ -89,6 +89,8 @@ class RecordInspectCommandTest {
                         for (int at = 0; at < sent.length; at += 4096) {
                             client.getOutputStream().write(sent, at, 4096);
                         }
+                        // Open until the recorder dies: a relay that finished first would finish its file too.
+                        client.getInputStream().read();
                     }
                     return null;
                 });

@@ -9,8 +9,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystemException;
 import java.nio.file.FileSystems;
@@ -162,6 +165,19 @@ class SecureFilesTest {
     }
 
     @Test
+    void privateChannelIsANewOwnerOnlyFileAndNeverReplacesOne() throws IOException {
+        Path file = tmp.resolve("recording");
+        try (FileChannel channel = SecureFiles.createPrivateChannel(file)) {
+            channel.write(new ByteBuffer[] {ByteBuffer.wrap(ascii("c 0.000000 ")), ByteBuffer.wrap(ascii("con\n"))});
+        }
+        assertEquals("rw-------", permissions(file));
+        assertEquals("c 0.000000 con\n", Files.readString(file, StandardCharsets.US_ASCII));
+        assertThrows(FileAlreadyExistsException.class, () -> SecureFiles.createPrivateChannel(file));
+        assertThrows(FileAlreadyExistsException.class, () -> SecureFiles.createPrivateOutput(file));
+        assertEquals("c 0.000000 con\n", Files.readString(file, StandardCharsets.US_ASCII), "left as it was");
+    }
+
+    @Test
     void fallsBackOnFileSystemsWithoutPosixPermissions() throws IOException {
         URI zip = URI.create("jar:" + tmp.resolve("data.zip").toUri());
         try (FileSystem fs = FileSystems.newFileSystem(zip, Map.of("create", "true"))) {
@@ -194,6 +210,10 @@ class SecureFilesTest {
 
     private static String permissions(Path path) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(path));
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     private static List<Path> list(Path dir) throws IOException {

@@ -55,7 +55,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
- * {@code --record} on the gateway and on the connector (recording.md §6.7): a real gateway and connector over
+ * {@code --record} on the gateway and on the connector (recording.md §6.8): a real gateway and connector over
  * WebSocket on loopback, public clients and a local service that answers with bytes of its own.
  */
 @Timeout(60)

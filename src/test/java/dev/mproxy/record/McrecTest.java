@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -92,6 +93,50 @@ class McrecTest {
         assertArrayEquals(ascii("MeshCentralMCREC"), payload(file, 3, 0, START_MS + 3000));
         assertFalse(file.hasRemaining());
         assertThrows(IOException.class, () -> writer.write(RecordedEvent.opened(1)));
+    }
+
+    /** Rule 3.3: text has no 0x1 flag, as MeshCentral writes WebSocket text; it reads back as text (rule 4.7). */
+    @Test
+    void textBlocksHaveNoBinaryFlagAndReadBackAsText() throws IOException {
+        List<RecordedEvent> events = List.of(RecordedEvent.opened(0),
+                RecordedEvent.text(Direction.FROM_CLIENT, 1000, ascii("{\"action\":\"ping\"}")),
+                RecordedEvent.data(Direction.FROM_CLIENT, 2000, new byte[] {0, 1}),
+                RecordedEvent.text(Direction.FROM_SERVER, 3000, ascii("pong")),
+                RecordedEvent.data(Direction.FROM_SERVER, 4000, new byte[] {2}),
+                RecordedEvent.ended(Direction.FROM_CLIENT, 5000));
+        Path file = write(dir.resolve("text.mcrec"), RecordingFormat.MCREC, session(), events);
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+        payload(bytes, 1, 0, START_MS);
+        payload(bytes, 4, 0, START_MS);
+        assertEquals("{\"action\":\"ping\"}", text(payload(bytes, 2, 2, START_MS + 1)), "user's side, text");
+        assertArrayEquals(new byte[] {0, 1}, payload(bytes, 2, 3, START_MS + 2));
+        assertEquals("pong", text(payload(bytes, 2, 0, START_MS + 3)), "server's side, text: no flag at all");
+        assertArrayEquals(new byte[] {2}, payload(bytes, 2, 1, START_MS + 4));
+        try (RecordingReader reader = RecordingReader.open(file)) {
+            assertEquals(millisecondTimes(events), readAll(reader));
+        }
+    }
+
+    /** Rule 1.2: a data block is one gathering write of its header and the payload's own buffers. */
+    @Test
+    void dataBuffersGoToTheFileAsTheyAreWithTheirHeader() throws IOException {
+        WriteLog out = new WriteLog();
+        RecordingWriter writer = RecordingFormat.MCREC.open(out, session());
+        ByteBuffer first = direct("GET / ");
+        ByteBuffer second = direct("HTTP/1.1");
+        writer.writeData(Direction.FROM_CLIENT, 1_000, false, first, second);
+        writer.writeData(Direction.FROM_CLIENT, 1_000, true, ByteBuffer.allocateDirect(0)); // no bytes: no block
+        writer.close();
+        assertEquals(3, out.writes.size(), "metadata, data, end");
+        List<ByteBuffer> given = out.buffers.get(1);
+        assertEquals(3, given.size());
+        assertTrue(given.get(0).isDirect(), "the header too is handed over without a copy");
+        assertSame(first, given.get(1));
+        assertSame(second, given.get(2));
+        ByteBuffer file = ByteBuffer.wrap(out.all());
+        payload(file, 1, 0, START_MS);
+        assertEquals("GET / HTTP/1.1", text(payload(file, 2, 3, START_MS + 1)));
+        assertArrayEquals(ascii("MeshCentralMCREC"), payload(file, 3, 0, START_MS + 1));
     }
 
     /** Rule 3.2: an integer protocol is a JSON number (the player compares numbers); nulls leave fields out. */
@@ -238,7 +283,7 @@ class McrecTest {
             assertEquals(new InetSocketAddress("10.0.0.1", 0), s.client());
             assertEquals(new InetSocketAddress("10.0.0.2", 0), s.server());
             assertEquals(Map.of("username", "admin", "nodeid", "node//xyz"), s.labels());
-            assertEquals(List.of(RecordedEvent.data(Direction.FROM_CLIENT, 5000, ascii("{\"type\":\"options\"}")),
+            assertEquals(List.of(RecordedEvent.text(Direction.FROM_CLIENT, 5000, ascii("{\"type\":\"options\"}")),
                     RecordedEvent.data(Direction.FROM_SERVER, 7000, ascii("\u0000\u0007\u0000\u0008abcd"))),
                     readAll(reader));
             assertFalse(reader.truncated());
@@ -376,7 +421,8 @@ class McrecTest {
                     out.add(RecordedEvent.opened(micros));
                     break;
                 case DATA:
-                    out.add(RecordedEvent.data(e.side(), micros, e.bytes()));
+                    out.add(e.isText() ? RecordedEvent.text(e.side(), micros, e.bytes())
+                            : RecordedEvent.data(e.side(), micros, e.bytes()));
                     break;
                 case ENDED:
                     out.add(RecordedEvent.ended(e.side(), micros));
@@ -387,6 +433,11 @@ class McrecTest {
             }
         }
         return out;
+    }
+
+    private static ByteBuffer direct(String s) {
+        byte[] bytes = ascii(s);
+        return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
     }
 
     private static String text(byte[] bytes) {

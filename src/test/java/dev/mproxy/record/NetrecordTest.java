@@ -9,12 +9,15 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mproxy.record.RecordingFiles.StreamLog;
 import dev.mproxy.record.RecordingFiles.WriteLog;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,6 +89,76 @@ class NetrecordTest {
         assertEquals(3, out.writes.size());
         assertEquals("s 0.000007 4\n0123s 0.000007 4\n4567s 0.000007 2\n89",
                 new String(out.all(), StandardCharsets.ISO_8859_1));
+    }
+
+    /** Rule 1.2: data goes to the file in the buffers it came in, with its header, in one gathering write. */
+    @Test
+    void dataBuffersGoToTheFileAsTheyAreWithTheirHeader() throws IOException {
+        WriteLog out = new WriteLog();
+        RecordingWriter writer = RecordingFormat.NETRECORD.open(out, session());
+        ByteBuffer first = direct("hello, ");
+        ByteBuffer second = direct("world");
+        writer.writeData(Direction.FROM_SERVER, 2_000_001, false, first, second);
+        assertEquals(1, out.writes.size());
+        List<ByteBuffer> given = out.buffers.get(0);
+        assertEquals(3, given.size(), "header, then the two buffers");
+        assertTrue(given.get(0).isDirect(), "the header too is handed over without a copy");
+        assertSame(first, given.get(1));
+        assertSame(second, given.get(2));
+        assertEquals("s 2.000001 12\nhello, world", new String(out.all(), StandardCharsets.ISO_8859_1));
+    }
+
+    /** Rules 1.1, 2.3: no bytes, no record; netrecord has no text, so text is written as data. */
+    @Test
+    void writesTextAsDataAndNothingForNoBytes() throws IOException {
+        WriteLog out = new WriteLog();
+        RecordingWriter writer = RecordingFormat.NETRECORD.open(out, session());
+        writer.writeData(Direction.FROM_CLIENT, 1, false, ByteBuffer.allocateDirect(0));
+        writer.writeData(Direction.FROM_CLIENT, 1, true);
+        assertEquals(0, out.writes.size());
+        writer.writeData(Direction.FROM_CLIENT, 3, true, direct("{}"));
+        writer.write(RecordedEvent.text(Direction.FROM_SERVER, 4, ascii("ok")));
+        assertEquals("c 0.000003 2\n{}s 0.000004 2\nok", new String(out.all(), StandardCharsets.ISO_8859_1));
+        writer.close();
+        assertThrows(IOException.class, () -> writer.writeData(Direction.FROM_CLIENT, 5, false, direct("late")));
+    }
+
+    /** Rule 1.2: a short write is carried on until the whole record is in, then the next record starts. */
+    @Test
+    void shortWritesAreCarriedOnToTheEndOfTheRecord() throws IOException {
+        WriteLog out = new WriteLog(3);
+        RecordingWriter writer = RecordingFormat.NETRECORD.open(out, session());
+        writer.write(RecordedEvent.opened(0));
+        writer.writeData(Direction.FROM_CLIENT, 7, false, direct("abc"), direct(""), direct("defgh"));
+        writer.write(RecordedEvent.ended(Direction.FROM_CLIENT, 8));
+        assertEquals("c 0.000000 con\nc 0.000007 8\nabcdefghc 0.000008 hup\n",
+                new String(out.all(), StandardCharsets.ISO_8859_1));
+    }
+
+    /** Rule 2.4: data split across several buffers is cut into records at the limit, still without a copy. */
+    @Test
+    void splitsDataAcrossBuffersIntoViews() throws IOException {
+        WriteLog out = new WriteLog();
+        NetrecordWriter writer = new NetrecordWriter(out, 4);
+        ByteBuffer first = direct("012345");
+        writer.writeData(Direction.FROM_CLIENT, 9, false, first, direct("6789"));
+        assertEquals("c 0.000009 4\n0123c 0.000009 4\n4567c 0.000009 2\n89",
+                new String(out.all(), StandardCharsets.ISO_8859_1));
+        assertEquals(3, out.writes.size());
+        assertTrue(out.buffers.get(1).stream().allMatch(ByteBuffer::isDirect), "views on the direct buffers");
+    }
+
+    /** Rule 1.2: on a stream, each record is put together and written in one call. */
+    @Test
+    void streamGetsOneWritePerRecord() throws IOException {
+        StreamLog out = new StreamLog();
+        RecordingWriter writer = RecordingFormat.NETRECORD.open(out, session());
+        writer.write(RecordedEvent.opened(0));
+        writer.writeData(Direction.FROM_SERVER, 1, false, direct("ab"), direct("c"));
+        writer.close();
+        assertEquals(List.of("c 0.000000 con\n", "s 0.000001 3\nabc"),
+                out.writes.stream().map(b -> new String(b, StandardCharsets.ISO_8859_1)).toList());
+        assertTrue(out.closed);
     }
 
     /** Rules 2.1-2.3, 4.2: what we write reads back as the same events, for many random streams. */
@@ -215,6 +288,11 @@ class NetrecordTest {
             assertEquals(List.of(RecordedEvent.opened(5_000_000),
                     RecordedEvent.ended(Direction.FROM_CLIENT, 5_000_000)), readAll(reader));
         }
+    }
+
+    private static ByteBuffer direct(String s) {
+        byte[] bytes = ascii(s);
+        return ByteBuffer.allocateDirect(bytes.length).put(bytes).flip();
     }
 
     private static byte[] ascii(String s) {

@@ -1,12 +1,16 @@
 package dev.mproxy.record;
 
 import java.io.ByteArrayOutputStream;
-import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -56,10 +60,11 @@ final class RecordingFiles {
         return events;
     }
 
-    /** Writes {@code events} through an unbuffered {@link FileOutputStream}, as the relay will. */
+    /** Writes {@code events} to a new file through its {@link FileChannel}, as the relay does. */
     static Path write(Path file, RecordingFormat format, SessionInfo session, List<RecordedEvent> events)
             throws IOException {
-        try (RecordingWriter writer = format.open(new FileOutputStream(file.toFile()), session)) {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+        try (RecordingWriter writer = format.open(channel, session)) {
             for (RecordedEvent event : events) {
                 writer.write(event);
             }
@@ -82,8 +87,70 @@ final class RecordingFiles {
         return Files.write(to, Arrays.copyOf(all, (int) length));
     }
 
-    /** Records each {@code write} call's bytes, to check one call per record (rule 1.2). */
-    static final class WriteLog extends OutputStream {
+    /**
+     * Records each gathering write: its bytes, to check one write per record (rule 1.2), and the buffers it was
+     * given, to check the payload's own buffers reach the file. With {@code maxPerWrite}, writes are short.
+     */
+    static final class WriteLog implements GatheringByteChannel {
+        final List<byte[]> writes = new ArrayList<>();
+        final List<List<ByteBuffer>> buffers = new ArrayList<>();
+        private final int maxPerWrite;
+        boolean closed;
+
+        WriteLog() {
+            this(Integer.MAX_VALUE);
+        }
+
+        WriteLog(int maxPerWrite) {
+            this.maxPerWrite = maxPerWrite;
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs, int offset, int length) throws IOException {
+            if (closed) {
+                throw new ClosedChannelException();
+            }
+            buffers.add(List.of(Arrays.copyOfRange(srcs, offset, offset + length)));
+            ByteArrayOutputStream written = new ByteArrayOutputStream();
+            for (int i = offset; i < offset + length && written.size() < maxPerWrite; i++) {
+                ByteBuffer src = srcs[i];
+                byte[] part = new byte[Math.min(src.remaining(), maxPerWrite - written.size())];
+                src.get(part);
+                written.writeBytes(part);
+            }
+            writes.add(written.toByteArray());
+            return written.size();
+        }
+
+        @Override
+        public long write(ByteBuffer[] srcs) throws IOException {
+            return write(srcs, 0, srcs.length);
+        }
+
+        @Override
+        public int write(ByteBuffer src) throws IOException {
+            return (int) write(new ByteBuffer[] {src});
+        }
+
+        @Override
+        public boolean isOpen() {
+            return !closed;
+        }
+
+        @Override
+        public void close() {
+            closed = true;
+        }
+
+        byte[] all() {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            writes.forEach(out::writeBytes);
+            return out.toByteArray();
+        }
+    }
+
+    /** Records each {@code write} call's bytes, for writers on a stream. */
+    static final class StreamLog extends OutputStream {
         final List<byte[]> writes = new ArrayList<>();
         boolean closed;
 
@@ -100,12 +167,6 @@ final class RecordingFiles {
         @Override
         public void close() {
             closed = true;
-        }
-
-        byte[] all() {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            writes.forEach(out::writeBytes);
-            return out.toByteArray();
         }
     }
 }

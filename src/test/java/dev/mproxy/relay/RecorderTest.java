@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** File names and the directory of stream recordings (recording.md 6.7). */
+/** File names and the directory of stream recordings (recording.md 6.8). */
 @Timeout(10)
 class RecorderTest {
 
