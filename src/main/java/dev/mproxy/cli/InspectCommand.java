@@ -140,7 +140,8 @@ final class InspectCommand implements Callable<Integer> {
                 break;
             default:
                 byte[] bytes = event.bytes();
-                out.println(at + bytes.length + (bytes.length == 1 ? " byte" : " bytes"));
+                out.println(at + bytes.length + (bytes.length == 1 ? " byte" : " bytes")
+                        + (event.isText() ? " (text message)" : ""));
                 if (printable(bytes)) {
                     for (String line : new String(bytes, StandardCharsets.US_ASCII).split("\n", -1)) {
                         out.println("    | " + line.replace("\r", "\\r").replace("\t", "\\t"));

@@ -178,7 +178,7 @@ public final class SecureFiles {
 
     /**
      * What went wrong, in a few words, for a message that already names the path: {@code "permission denied"},
-     * {@code "no such file or directory"}, or the exception's own message.
+     * {@code "no such file or directory"}, {@code "file exists"}, or the exception's own message.
      */
     public static String reason(IOException e) {
         requireNonNull(e, "e");
@@ -187,6 +187,9 @@ public final class SecureFiles {
         }
         if (e instanceof NoSuchFileException) {
             return "no such file or directory";
+        }
+        if (e instanceof FileAlreadyExistsException) {
+            return "file exists";
         }
         return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }

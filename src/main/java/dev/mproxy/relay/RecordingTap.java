@@ -1,5 +1,6 @@
 package dev.mproxy.relay;
 
+import dev.mproxy.files.SecureFiles;
 import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordedEvent;
 import dev.mproxy.record.RecordingWriter;
@@ -184,7 +185,7 @@ public final class RecordingTap {
             event.release();
             IOException cause = new IOException("its writer thread has stopped", stopped);
             if (failure.compareAndSet(null, cause)) {
-                logger.warn("recording {} failed: {}", name, cause.getMessage());
+                logger.warn("recording {} failed: {}", name, SecureFiles.reason(cause));
                 onLoop(() -> listener.failed(cause));
             }
         }
@@ -226,7 +227,7 @@ public final class RecordingTap {
         if (!failure.compareAndSet(null, cause)) {
             return;
         }
-        logger.warn("recording {} failed: {}", name, cause.getMessage());
+        logger.warn("recording {} failed: {}", name, SecureFiles.reason(cause));
         if (writer != null) {
             try {
                 writer.close();

@@ -1,8 +1,10 @@
 package dev.mproxy.relay;
 
+import dev.mproxy.files.SecureFiles;
 import dev.mproxy.record.Direction;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -116,7 +118,9 @@ public final class Relay {
             from.other.end.write(message);
             return;
         }
-        unrecorded.add(new Action(tap.data(from.direction, content), from, message));
+        // a WebSocket text message is recorded as text (recording 6.7); everything else as binary
+        unrecorded.add(new Action(tap.data(from.direction, content, message instanceof TextWebSocketFrame), from,
+                message));
         if (!recordingBehind && tap.backlog() > RecordingTap.HIGH_WATER_MARK) {
             recordingBehind = true;
             updateReading();
@@ -179,7 +183,7 @@ public final class Relay {
         if (finished) {
             return;
         }
-        failure = "recording failed: " + cause.getMessage();
+        failure = "recording failed: " + SecureFiles.reason(cause);
         releaseUnrecorded();
         client.end.abort();
         server.end.abort();
