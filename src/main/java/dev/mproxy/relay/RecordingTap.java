@@ -9,6 +9,7 @@ import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -111,7 +112,8 @@ public final class RecordingTap {
     public long data(Direction from, ByteBuf content, boolean text) {
         requireOpen();
         long micros = micros();
-        return submit(content.readableBytes(), new PendingData(from, micros, text, content.retainedDuplicate()));
+        ByteBuf held = content.retainedDuplicate();
+        return submit(content.readableBytes(), new PendingData(from, micros, text, held, ownViews(held)));
     }
 
     /** {@code side} ended its output. Returns the sequence number. */
@@ -255,23 +257,40 @@ public final class RecordingTap {
         }
     }
 
+    /**
+     * {@code bytes} as NIO buffers no one else has, made on the event loop. A ByteBuf may hand out a buffer object
+     * it reuses (Netty 4.2's adaptive allocator shares one per memory chunk), so the writer thread must not ask it
+     * for one: with the event loop moving that object's position, forwarded bytes came out wrong (RecordProxyTest,
+     * about 1 run in 4). A duplicate has its own position and limit over the same memory, which stays put while
+     * the tap holds its reference.
+     */
+    private static ByteBuffer[] ownViews(ByteBuf bytes) {
+        ByteBuffer[] views = bytes.nioBuffers();
+        for (int i = 0; i < views.length; i++) {
+            views[i] = views[i].duplicate();
+        }
+        return views;
+    }
+
     /** Data holding its own reference to the bytes until they are in the file. */
     private static final class PendingData implements Pending {
         private final Direction from;
         private final long micros;
         private final boolean text;
         private final ByteBuf bytes;
+        private final ByteBuffer[] views;
 
-        PendingData(Direction from, long micros, boolean text, ByteBuf bytes) {
+        PendingData(Direction from, long micros, boolean text, ByteBuf bytes, ByteBuffer[] views) {
             this.from = from;
             this.micros = micros;
             this.text = text;
             this.bytes = bytes;
+            this.views = views;
         }
 
         @Override
         public void writeTo(RecordingWriter writer) throws IOException {
-            writer.writeData(from, micros, text, bytes.nioBuffers());
+            writer.writeData(from, micros, text, views);
         }
 
         @Override
