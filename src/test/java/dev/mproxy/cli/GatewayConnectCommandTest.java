@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mproxy.testing.Loopback;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -103,7 +104,7 @@ class GatewayConnectCommandTest {
                     throw new java.io.UncheckedIOException(e);
                 }
             }, threads);
-            int publicPort = freePort();
+            int publicPort = Loopback.freePort();
             Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--hostname", "localhost",
                     "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
@@ -133,7 +134,7 @@ class GatewayConnectCommandTest {
     void killedDeviceProcessTakesItsPublicConnectionsDownWithinASecond() throws Exception {
         try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             threads.submit(() -> serveEcho(echo));
-            int publicPort = freePort();
+            int publicPort = Loopback.freePort();
             Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0",
                     "--hostname", "localhost",
                     "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
@@ -259,12 +260,6 @@ class GatewayConnectCommandTest {
 
     private Running start(String... args) throws IOException {
         return new Running(args);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private static Void serveEcho(ServerSocket server) throws IOException {

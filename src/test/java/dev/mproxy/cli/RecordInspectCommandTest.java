@@ -11,6 +11,7 @@ import dev.mproxy.record.RecordedEvent;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.record.RecordingReader;
 import dev.mproxy.relay.RecordProxy;
+import dev.mproxy.testing.Loopback;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -67,7 +68,7 @@ class RecordInspectCommandTest {
                 }
                 return null;
             });
-            int proxyPort = freePort();
+            int proxyPort = Loopback.freePort();
             String root = tmp.resolve("rec").toString();
             Process recorder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-cp", System.getProperty("java.class.path"), Main.class.getName(), "record", "127.0.0.1",
@@ -193,11 +194,5 @@ class RecordInspectCommandTest {
         assertEquals(ExitCodes.FAILURE, run.exitCode());
         assertTrue(run.err().contains(existing + " exists"), run.err());
         assertEquals("keep me", Files.readString(existing));
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

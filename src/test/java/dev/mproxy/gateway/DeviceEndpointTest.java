@@ -12,6 +12,8 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
+import dev.mproxy.testing.Loopback;
+import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.TunnelLimits;
 import dev.mproxy.tunnel.TunnelPipeline;
@@ -26,11 +28,9 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class DeviceEndpointTest {
 
-    private final GatewaySecret secret = GatewaySecret.of(randomKey());
+    private final GatewaySecret secret = TestSecrets.random();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private GatewayServer gateway;
 
@@ -168,7 +168,7 @@ class DeviceEndpointTest {
     void silentDeviceIsClosedAtThePingTimeoutAndItsPublicConnectionsAndPortWithIt() throws Exception {
         // control 1.4: a device whose network vanished sends no FIN; only the ping timeout notices
         restartGateway(TunnelLimits.DEFAULT, Duration.ofMillis(100), Duration.ofMillis(600), Duration.ofSeconds(10));
-        int port = freePort();
+        int port = Loopback.freePort();
         try (RawDevice device = device()) {
             device.authenticate(List.of(port));
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -186,7 +186,7 @@ class DeviceEndpointTest {
         TunnelLimits two = new TunnelLimits(TunnelLimits.DEFAULT.streamWaterMark(),
                 TunnelLimits.DEFAULT.pauseIgnoredLimit(), 2);
         restartGateway(two, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10));
-        int port = freePort();
+        int port = Loopback.freePort();
         try (RawDevice device = device()) {
             device.authenticate(List.of(port));
             try (Socket first = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -210,9 +210,9 @@ class DeviceEndpointTest {
     @Test
     void secondLiveConnectionWithTheSameClientAddressIsRefusedNotMerged() throws Exception {
         // streams 2.2: one client address and port reaching two public ports would share one stream id
-        int portA = freePort();
-        int portB = freePort();
-        InetSocketAddress clientAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), freePort());
+        int portA = Loopback.freePort();
+        int portB = Loopback.freePort();
+        InetSocketAddress clientAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), Loopback.freePort());
         try (RawDevice device = device(); Socket a = new Socket(); Socket b = new Socket()) {
             device.authenticate(List.of(portA, portB));
             a.setReuseAddress(true);
@@ -248,17 +248,5 @@ class DeviceEndpointTest {
 
     private static void assertRefused(int port) {
         assertThrows(ConnectException.class, () -> new Socket(InetAddress.getLoopbackAddress(), port).close());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static byte[] randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return key;
     }
 }

@@ -16,6 +16,8 @@ import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.connector.LocalService;
 import dev.mproxy.connector.Mappings;
 import dev.mproxy.connector.ProxyProtocol;
+import dev.mproxy.testing.Loopback;
+import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
@@ -33,7 +35,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.KeyStore;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -64,7 +65,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class GatewayConnectorTest {
 
-    private final GatewaySecret secret = GatewaySecret.of(randomKey());
+    private final GatewaySecret secret = TestSecrets.random();
     private final TokenSigner signer = new TokenSigner(secret, Clock.systemUTC());
     private final GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -89,7 +90,7 @@ class GatewayConnectorTest {
 
     @Test
     void publicTcpPortReachesTheDevicesLocalServiceThroughTlsAndWebSocket() throws Exception {
-        int port = freePort();
+        int port = Loopback.freePort();
         BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
         connect("pi", port, grants);
         JsonNode grant = grants.poll(20, TimeUnit.SECONDS).get(2);
@@ -104,7 +105,7 @@ class GatewayConnectorTest {
     @Test
     void twoHundredParallelStreamsArriveIntactBothWays() throws Exception {
         // Up to 8 MiB each, about 800 MiB each way: 10-20 s on two cores under the PARANOID leak detector.
-        int port = freePort();
+        int port = Loopback.freePort();
         BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
         connect("pi", port, grants);
         grants.poll(20, TimeUnit.SECONDS);
@@ -146,7 +147,7 @@ class GatewayConnectorTest {
                 }
                 return null;
             });
-            int port = freePort();
+            int port = Loopback.freePort();
             BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
             connect("pi", port, grants, new InetSocketAddress("127.0.0.1", answering.getLocalPort()));
             grants.poll(20, TimeUnit.SECONDS);
@@ -175,8 +176,8 @@ class GatewayConnectorTest {
                 }
                 return null;
             });
-            int stalledPort = freePort();
-            int echoPort = freePort();
+            int stalledPort = Loopback.freePort();
+            int echoPort = Loopback.freePort();
             String token = signer.sign(new DeviceToken("pi", List.of(stalledPort, echoPort), List.of(), null));
             BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
             closeables.add(new Connector(connectorConfig(token, Map.of(stalledPort,
@@ -259,8 +260,8 @@ class GatewayConnectorTest {
 
     @Test
     void deviceCannotServeAPortItsTokenDoesNotGrant() throws Exception {
-        int granted = freePort();
-        int notGranted = freePort();
+        int granted = Loopback.freePort();
+        int notGranted = Loopback.freePort();
         String token = signer.sign(new DeviceToken("pi", List.of(granted), List.of(), null));
         BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
         closeables.add(new Connector(connectorConfig(token, Map.of(granted, echo.address(), notGranted,
@@ -283,7 +284,7 @@ class GatewayConnectorTest {
 
     @Test
     void publicConnectionsCloseWhenTheDeviceGoes() throws Exception {
-        int port = freePort();
+        int port = Loopback.freePort();
         BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
         Connector device = connect("pi", port, grants);
         grants.poll(20, TimeUnit.SECONDS);
@@ -298,7 +299,7 @@ class GatewayConnectorTest {
 
     @Test
     void connectorComesBackAfterTheGatewayRestarts() throws Exception {
-        int port = freePort();
+        int port = Loopback.freePort();
         BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
         connect("pi", port, grants);
         grants.poll(20, TimeUnit.SECONDS);
@@ -313,7 +314,7 @@ class GatewayConnectorTest {
 
     @Test
     void deviceThatReconnectsTakesOverAndTheOldTunnelCloses() throws Exception {
-        int port = freePort();
+        int port = Loopback.freePort();
         BlockingQueue<ArrayNode> first = new LinkedBlockingQueue<>();
         BlockingQueue<ArrayNode> second = new LinkedBlockingQueue<>();
         connect("pi", port, first);
@@ -330,7 +331,7 @@ class GatewayConnectorTest {
             String expired = new TokenSigner(secret, Clock.fixed(Instant.parse("2020-01-01T00:00:00Z"),
                     java.time.ZoneOffset.UTC)).sign(new DeviceToken("pi", List.of(5000), List.of(),
                     Instant.parse("2020-01-02T00:00:00Z")));
-            String otherKey = new TokenSigner(GatewaySecret.of(randomKey()), Clock.systemUTC())
+            String otherKey = new TokenSigner(TestSecrets.random(), Clock.systemUTC())
                     .sign(new DeviceToken("pi", List.of(5000), List.of(), null));
             String none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJzdWIiOiJwaSIsInBvcnRzIjpbNTAwMF19.";
             Map<String, String> cases = Map.of(
@@ -431,18 +432,6 @@ class GatewayConnectorTest {
 
     private static byte[] sha256(byte[] bytes) throws java.security.NoSuchAlgorithmException {
         return MessageDigest.getInstance("SHA-256").digest(bytes);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static byte[] randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return key;
     }
 
     /** A blocking echo server that half-closes back after its input ends. */

@@ -11,6 +11,7 @@ import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
+import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoopGroup;
@@ -24,7 +25,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +48,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class GatewayRoutingTest {
 
-    private final GatewaySecret secret = GatewaySecret.of(randomKey());
+    private final GatewaySecret secret = TestSecrets.random();
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final List<RawDevice> devices = new ArrayList<>();
     private GatewayServer gateway;
@@ -252,11 +252,5 @@ class GatewayRoutingTest {
             out.write(record, at, n);
         }
         return out.toByteArray();
-    }
-
-    private static byte[] randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return key;
     }
 }

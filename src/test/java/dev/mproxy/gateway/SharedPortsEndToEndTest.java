@@ -15,6 +15,7 @@ import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.connector.LocalService;
 import dev.mproxy.connector.Mappings;
 import dev.mproxy.connector.ProxyProtocol;
+import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
@@ -34,7 +35,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,7 +63,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(60)
 class SharedPortsEndToEndTest {
 
-    private final GatewaySecret secret = GatewaySecret.of(randomKey());
+    private final GatewaySecret secret = TestSecrets.random();
     private final TokenSigner signer = new TokenSigner(secret, Clock.systemUTC());
     private final GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -298,12 +298,6 @@ class SharedPortsEndToEndTest {
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(null, tmf.getTrustManagers(), null);
         return context;
-    }
-
-    private static byte[] randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return key;
     }
 
     /**

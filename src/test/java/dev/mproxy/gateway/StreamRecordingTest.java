@@ -17,7 +17,9 @@ import dev.mproxy.connector.Mappings;
 import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.relay.Recorder;
+import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.RecordingContents;
+import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tunnel.TunnelLimits;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,7 +33,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -67,7 +68,7 @@ class StreamRecordingTest {
     @TempDir
     Path temp;
 
-    private final GatewaySecret secret = GatewaySecret.of(randomKey());
+    private final GatewaySecret secret = TestSecrets.random();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool();
     /** What the local service received on each connection, in order. */
@@ -173,7 +174,7 @@ class StreamRecordingTest {
                 TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10), null,
                 null, gatewayRecorder)).start();
         closeables.add(gateway);
-        int port = freePort();
+        int port = Loopback.freePort();
         String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("pi", List.of(port),
                 List.of(), null));
         BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
@@ -235,17 +236,5 @@ class StreamRecordingTest {
             out[i] = bytes[bytes.length - 1 - i];
         }
         return out;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static byte[] randomKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
-        return key;
     }
 }
