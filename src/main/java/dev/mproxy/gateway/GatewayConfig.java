@@ -1,6 +1,7 @@
 package dev.mproxy.gateway;
 
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
@@ -24,10 +25,20 @@ import java.util.Objects;
  * @param tlsPort          the shared TLS port routed by SNI ({@code --tls-port}) on {@code publicBindHost};
  *                         null for none, 0 picks a free one
  * @param httpPort         the shared HTTP port routed by Host ({@code --http-port}); null for none, 0 picks one
+ * @param relayHold        how long a rendezvous relay peer waits for its pair ({@code --relay-hold},
+ *                         protocol-spec/rendezvous.md 2.3)
  */
 public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
                             PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
-                            Duration handshakeTimeout, Integer tlsPort, Integer httpPort) {
+                            Duration handshakeTimeout, Integer tlsPort, Integer httpPort, Duration relayHold) {
+
+    /** With the rendezvous relay's default hold (15 s). */
+    public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
+                         PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
+                         Duration handshakeTimeout, Integer tlsPort, Integer httpPort) {
+        this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
+                handshakeTimeout, tlsPort, httpPort, Rendezvous.DEFAULT_HOLD);
+    }
 
     /** Without the shared TLS and HTTP ports: public TCP ports only. */
     public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
@@ -43,6 +54,7 @@ public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerif
         Objects.requireNonNull(publicBindHost, "publicBindHost");
         Objects.requireNonNull(allowedPorts, "allowedPorts");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(relayHold, "relayHold");
         if (pingTimeout.compareTo(pingInterval) <= 0) {
             throw new IllegalArgumentException("ping timeout (" + pingTimeout + ") must exceed the ping interval ("
                     + pingInterval + ')');

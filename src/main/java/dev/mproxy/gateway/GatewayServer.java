@@ -1,5 +1,6 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.ServerBootstrap;
@@ -24,8 +25,9 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway: listens for devices on one port (WebSocket at {@code /}, TLS unless disabled) and for the
- * public on the ports their tokens grant. {@link #start()} binds; {@link #close()} stops everything.
+ * The gateway: listens for devices on one port (WebSocket at {@code /}, TLS unless disabled), serves the
+ * rendezvous relay on that port too (WebSocket at {@code /relay}), and listens for the public on the ports
+ * device tokens grant. {@link #start()} binds; {@link #close()} stops everything.
  */
 public final class GatewayServer implements AutoCloseable {
 
@@ -36,6 +38,7 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final DeviceRegistry registry;
+    private final Rendezvous rendezvous;
     private Channel listener;
     private RoutedPort tlsPort;
     private RoutedPort httpPort;
@@ -43,6 +46,7 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer(GatewayConfig config) {
         this.config = config;
         this.registry = new DeviceRegistry(config, boss, workers);
+        this.rendezvous = new Rendezvous(config.relayHold(), config.handshakeTimeout());
     }
 
     /**
@@ -69,7 +73,7 @@ public final class GatewayServer implements AutoCloseable {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier()), new WebSocketServerProtocolHandler(ws),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous), new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
                 })
@@ -119,6 +123,11 @@ public final class GatewayServer implements AutoCloseable {
     /** Connected devices. */
     public int deviceCount() {
         return registry.deviceCount();
+    }
+
+    /** The rendezvous relay at {@code /relay} (protocol-spec/rendezvous.md); its counters for a metrics endpoint. */
+    public Rendezvous rendezvous() {
+        return rendezvous;
     }
 
     @Override
