@@ -87,6 +87,11 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Public ports a token may claim (default: ${DEFAULT-VALUE}).")
     String allowPorts;
 
+    @Option(names = "--relay-hold", paramLabel = "DURATION", defaultValue = "15s", converter = Durations.class,
+            description = "How long a rendezvous relay peer (/relay?id=ID) waits for the second one "
+                + "(default: ${DEFAULT-VALUE}).")
+    Duration relayHold;
+
     @Mixin
     TunnelLimitOptions tunnelLimits;
 
@@ -108,7 +113,7 @@ final class GatewayCommand implements Callable<Integer> {
                 new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
                 limits,
                 keepalive.interval, keepalive.timeout, Duration.ofSeconds(10), sharedPort(tlsPort, "--tls-port"),
-                sharedPort(httpPort, "--http-port")), "--ping-timeout");
+                sharedPort(httpPort, "--http-port"), relayHold), "--ping-timeout");
         try (GatewayServer server = new GatewayServer(config)) {
             try {
                 server.start();
@@ -146,6 +151,7 @@ final class GatewayCommand implements Callable<Integer> {
                     + (server.tlsAddress() == null ? "" : " TLS (by SNI) " + hostPort(server.tlsAddress()))
                     + (server.httpAddress() == null ? "" : " HTTP (by Host) " + hostPort(server.httpAddress())));
         }
+        out.println("rendezvous relay: " + scheme + "://" + host + ':' + port + "/relay?id=ID (see 'mproxy relay')");
         if (certificate != null) {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));
