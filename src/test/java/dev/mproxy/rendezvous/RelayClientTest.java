@@ -43,9 +43,12 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -147,31 +150,31 @@ class RelayClientTest {
     @Test
     void listenGivesEachConnectionItsOwnSessionAndClosesOneTooMany() throws Exception {
         // rendezvous 6.5: three connections at once through three ids, a fourth finds none free
-        try (EchoService echo = new EchoService()) {
-            client("alice", 3).connect(echo.address());
-            InetSocketAddress local = client("alice", 3).listen(new InetSocketAddress("127.0.0.1", 0));
-            List<Socket> sockets = new ArrayList<>();
-            for (int i = 0; i < 3; i++) {
-                Socket s = new Socket(InetAddress.getLoopbackAddress(), local.getPort());
-                s.setSoTimeout(20_000);
-                sockets.add(s);
-                byte[] hello = ("connection " + i).getBytes(StandardCharsets.US_ASCII);
-                s.getOutputStream().write(hello);
-                assertArrayEquals(hello, s.getInputStream().readNBytes(hello.length)); // paired and echoing
-            }
-            try (Socket fourth = new Socket(InetAddress.getLoopbackAddress(), local.getPort())) {
-                fourth.setSoTimeout(20_000);
-                assertClosed(fourth);
-            }
-            for (int i = 0; i < 3; i++) {
-                Socket s = sockets.get(i);
-                byte[] payload = random(512 * 1024, i);
-                Future<byte[]> echoed = threads.submit(() -> s.getInputStream().readAllBytes());
-                s.getOutputStream().write(payload);
-                s.shutdownOutput();
-                assertArrayEquals(sha256(payload), sha256(echoed.get(TIMEOUT, TimeUnit.SECONDS)));
-                s.close();
-            }
+        Service service = new Service(256 * 1024, 21);
+        client("alice", 3).connect(service.address());
+        InetSocketAddress local = client("alice", 3).listen(new InetSocketAddress("127.0.0.1", 0));
+        List<Socket> sockets = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Socket s = new Socket(InetAddress.getLoopbackAddress(), local.getPort());
+            s.setSoTimeout(20_000);
+            sockets.add(s);
+            // paired, and the service reached: its first bytes arrive (so the service accepts in this order)
+            assertArrayEquals(Arrays.copyOf(service.sent, 16), s.getInputStream().readNBytes(16));
+        }
+        try (Socket fourth = new Socket(InetAddress.getLoopbackAddress(), local.getPort())) {
+            fourth.setSoTimeout(20_000);
+            assertClosed(fourth);
+        }
+        for (int i = 0; i < 3; i++) {
+            Socket s = sockets.get(i);
+            byte[] payload = random(512 * 1024, i);
+            Future<byte[]> rest = threads.submit(() -> s.getInputStream().readAllBytes());
+            s.getOutputStream().write(payload);
+            s.shutdownOutput();
+            assertArrayEquals(Arrays.copyOfRange(service.sent, 16, service.sent.length),
+                    rest.get(TIMEOUT, TimeUnit.SECONDS));
+            assertArrayEquals(sha256(payload), service.received(i).get(TIMEOUT, TimeUnit.SECONDS));
+            s.close();
         }
     }
 
@@ -179,21 +182,20 @@ class RelayClientTest {
     void connectWaitsAgainAfterEachHoldTimeoutAndEachSession() throws Exception {
         // rendezvous 6.5, 6.6
         GatewayServer quick = gateway(Duration.ofMillis(300));
-        try (EchoService echo = new EchoService()) {
-            client(quick, "alice", 1).connect(echo.address());
+        Service service = new Service(1000, 22);
+        client(quick, "alice", 1).connect(service.address());
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> quick.rendezvous().metrics().holdTimeouts() >= 2);
+        for (int i = 0; i < 2; i++) {
             Awaitility.await().atMost(20, TimeUnit.SECONDS)
-                    .until(() -> quick.rendezvous().metrics().holdTimeouts() >= 2);
-            for (int i = 0; i < 2; i++) {
-                Awaitility.await().atMost(20, TimeUnit.SECONDS)
-                        .until(() -> quick.rendezvous().metrics().waitingPeers() == 1);
-                Pipe stdin = new Pipe();
-                Output stdout = new Output();
-                CompletableFuture<Relay> session = client(quick, null, 1).stdio(stdin.in, stdout);
-                byte[] input = ("session " + i).getBytes(StandardCharsets.US_ASCII);
-                stdin.writeAndClose(input);
-                assertNull(session.get(TIMEOUT, TimeUnit.SECONDS).failure());
-                assertArrayEquals(input, stdout.bytes());
-            }
+                    .until(() -> quick.rendezvous().metrics().waitingPeers() == 1);
+            Pipe stdin = new Pipe();
+            Output stdout = new Output();
+            CompletableFuture<Relay> session = client(quick, null, 1).stdio(stdin.in, stdout);
+            byte[] input = ("session " + i).getBytes(StandardCharsets.US_ASCII);
+            stdin.writeAndClose(input);
+            assertNull(session.get(TIMEOUT, TimeUnit.SECONDS).failure());
+            assertArrayEquals(service.sent, stdout.bytes());
+            assertArrayEquals(sha256(input), service.received(i).get(TIMEOUT, TimeUnit.SECONDS));
         }
     }
 
@@ -359,18 +361,15 @@ class RelayClientTest {
     private final class Service implements AutoCloseable {
         private final ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
         final byte[] sent;
-        private final List<CompletableFuture<byte[]>> received = new ArrayList<>();
+        private final Map<Integer, CompletableFuture<byte[]>> received = new ConcurrentHashMap<>();
 
         Service(int length, long seed) throws IOException {
             sent = random(length, seed);
             closeables.add(this);
-            for (int i = 0; i < 4; i++) {
-                received.add(new CompletableFuture<>());
-            }
             threads.submit(() -> {
                 for (int n = 0; !server.isClosed(); n++) {
                     Socket s = server.accept();
-                    CompletableFuture<byte[]> digest = received.get(n);
+                    CompletableFuture<byte[]> digest = received(n);
                     threads.submit(() -> {
                         try (s) {
                             Future<?> sending = threads.submit(() -> {
@@ -398,38 +397,9 @@ class RelayClientTest {
             return new InetSocketAddress("127.0.0.1", server.getLocalPort());
         }
 
+        /** The SHA-256 of what the service's {@code connection}-th connection (from 0) received. */
         CompletableFuture<byte[]> received(int connection) {
-            return received.get(connection);
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-        }
-    }
-
-    /** A blocking echo server that half-closes back after its input ends. */
-    private final class EchoService implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 16, InetAddress.getLoopbackAddress());
-
-        EchoService() throws IOException {
-            threads.submit(() -> {
-                while (!server.isClosed()) {
-                    Socket s = server.accept();
-                    threads.submit(() -> {
-                        try (s) {
-                            s.getInputStream().transferTo(s.getOutputStream());
-                            s.shutdownOutput();
-                        }
-                        return null;
-                    });
-                }
-                return null;
-            });
-        }
-
-        InetSocketAddress address() {
-            return new InetSocketAddress("127.0.0.1", server.getLocalPort());
+            return received.computeIfAbsent(connection, n -> new CompletableFuture<>());
         }
 
         @Override

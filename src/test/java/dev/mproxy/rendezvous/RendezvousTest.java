@@ -23,13 +23,11 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -81,10 +79,9 @@ class RendezvousTest {
     @Test
     void pairedPeersAreGreetedAndTheirFramesCrossAsTheyCameBothWays() throws Exception {
         // rendezvous 2.1 (a peer without a token joins one that has), 2.6, 3.1
-        WsPeer first = peer(ID, token("alice"));
-        WsPeer second = peer(ID, null);
-        first.expectGreeting();
-        second.expectGreeting();
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
 
         first.sendText("hello");
         first.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {0, 1, 2, (byte) 0xff})));
@@ -114,10 +111,9 @@ class RendezvousTest {
     @Test
     void largeMessagesCrossIntactBothWaysAtOnce() throws Exception {
         // rendezvous 1.5, 3.1: whole 1 MiB frames, and 32 MiB each way in 64 KiB to 1 MiB frames
-        WsPeer first = peer(ID, token("alice"));
-        WsPeer second = peer(ID, token("alice"));
-        first.expectGreeting();
-        second.expectGreeting();
+        Pair pair = paired(ID, token("alice"), token("alice"));
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
         long total = 32L * 1024 * 1024;
         CompletableFuture<byte[]> atSecond = second.digestBinary(total);
         CompletableFuture<byte[]> atFirst = first.digestBinary(total);
@@ -154,18 +150,16 @@ class RendezvousTest {
         assertEquals(0, metrics.waitingPeers());
 
         WsPeer first = peer(quick, ID, token("alice"));
-        WsPeer second = peer(quick, ID, null);
+        peer(quick, ID, null).expectGreeting();
         first.expectGreeting();
-        second.expectGreeting();
     }
 
     @Test
     void thirdPeerIsRefusedWith1008AndThePairGoesOn() throws Exception {
         // rendezvous 2.5
-        WsPeer first = peer(ID, token("alice"));
-        WsPeer second = peer(ID, token("alice"));
-        first.expectGreeting();
-        second.expectGreeting();
+        Pair pair = paired(ID, token("alice"), token("alice"));
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
         WsPeer third = peer(ID, token("alice"));
         third.expectClose(1008, "relay id is already paired");
         third.expectGone();
@@ -199,10 +193,9 @@ class RendezvousTest {
     @Test
     void closeFrameCrossesWithItsStatusAndTheOtherDirectionGoesOn() throws Exception {
         // rendezvous 4.1, 4.2: a close frame is a half-close; both connections close once both have closed
-        WsPeer first = peer(ID, token("alice"));
-        WsPeer second = peer(ID, null);
-        first.expectGreeting();
-        second.expectGreeting();
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
         first.sendText("last words");
         first.sendClose(4000, "done sending");
         assertFrame(second.next(), WsPeer.TEXT, true, "last words");
@@ -221,10 +214,9 @@ class RendezvousTest {
     @Test
     void peerThatVanishesEndsThePairWith1001ForTheOther() throws Exception {
         // rendezvous 4.3, 4.5
-        WsPeer first = peer(ID, token("alice"));
-        WsPeer second = peer(ID, null);
-        first.expectGreeting();
-        second.expectGreeting();
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
         first.closeAbruptly();
         second.expectClose(1001, "the other relay peer went away");
         second.expectGone();
@@ -236,10 +228,9 @@ class RendezvousTest {
     @Test
     void slowPeerStopsTheOtherAtTheGatewayWithBoundedBufferingWhileOtherPairsFlow() throws Exception {
         // rendezvous 3.2: the receiver stops reading; the sender is stopped by the gateway, not buffered
-        WsPeer sender = peer(ID, token("alice"));
-        WsPeer receiver = peer(ID, null);
-        sender.expectGreeting();
-        receiver.expectGreeting();
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer sender = pair.first();
+        WsPeer receiver = pair.second();
         receiver.setReading(false);
         long total = 96L * 1024 * 1024;
         CompletableFuture<byte[]> received = receiver.digestBinary(total);
@@ -247,10 +238,9 @@ class RendezvousTest {
 
         // another pair moves 16 MiB meanwhile: the stalled one holds up nobody else
         String other = "ZZZZyyyyXXXXwwww-other";
-        WsPeer a = peer(other, token("bob"));
-        WsPeer b = peer(other, null);
-        a.expectGreeting();
-        b.expectGreeting();
+        Pair others = paired(other, token("bob"), null);
+        WsPeer a = others.first();
+        WsPeer b = others.second();
         long otherTotal = 16L * 1024 * 1024;
         CompletableFuture<byte[]> atB = b.digestBinary(otherTotal);
         assertArrayEquals(a.pump(otherTotal, 64 * 1024, new Random(4)).done.get(30, TimeUnit.SECONDS),
@@ -272,10 +262,9 @@ class RendezvousTest {
         // most join across loops; each must still relay both ways
         for (int i = 0; i < 6; i++) {
             String id = ID + "-loop" + i;
-            WsPeer first = peer(id, token("alice"));
-            WsPeer second = peer(id, null);
-            first.expectGreeting();
-            second.expectGreeting();
+            Pair pair = paired(id, token("alice"), null);
+            WsPeer first = pair.first();
+            WsPeer second = pair.second();
             first.sendText("to second " + i);
             second.sendText("to first " + i);
             assertFrame(second.next(), WsPeer.TEXT, true, "to second " + i);
@@ -304,21 +293,23 @@ class RendezvousTest {
     void badUpgradeRequestIsAnsweredWithItsStatusAndAReasonBeforeAnyWebSocket(String target, int status,
                                                                              String code, String message)
             throws Exception {
+        // the gateway checks the request before the WebSocket handshake: a plain GET gets the same answer
         GatewayServer plain = gateway(Duration.ofSeconds(15), false);
-        String response = upgrade(plain.deviceAddress(), target);
-        assertTrue(response.startsWith("HTTP/1.1 " + status + ' '), response);
-        assertTrue(response.contains("\"code\":\"" + code + '"'), response);
-        assertTrue(response.contains(message), response);
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + plain.deviceAddress().getPort() + target)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(status, response.statusCode(), response.body());
+        assertTrue(response.body().contains("\"code\":\"" + code + '"'), response.body());
+        assertTrue(response.body().contains(message), response.body());
         assertEquals(0, plain.rendezvous().metrics().waitingPeers());
     }
 
     @Test
-    void protocolNumberAndBrowserFlagAreAccepted() throws Exception {
-        // rendezvous 1.3: MeshCentral's own parameters, and ones we do not know, pass
-        GatewayServer plain = gateway(Duration.ofSeconds(15), false);
-        String response = upgrade(plain.deviceAddress(), "/relay?id=" + ID + "&browser=1&p=2&nodeid=x&auth=y"
-                + "&access_token=" + token("alice"));
-        assertTrue(response.startsWith("HTTP/1.1 101 "), response);
+    void meshCentralsParametersAndUnknownOnesAreAccepted() throws Exception {
+        // rendezvous 1.3, 1.4: browser, p, parameters we do not know, and the token as access_token
+        WsPeer first = peer(ID + "&browser=1&p=2&nodeid=x&auth=y&access_token=" + token("alice"), null);
+        peer(ID + "&browser=0", null).expectGreeting();
+        first.expectGreeting();
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
@@ -327,6 +318,18 @@ class RendezvousTest {
         assertEquals(kind, frame.kind(), frame.toString());
         assertEquals(fin, frame.fin(), frame.toString());
         assertEquals(text, frame.text());
+    }
+
+    /** Two peers, both greeted (rendezvous 2.6). */
+    private record Pair(WsPeer first, WsPeer second) {
+    }
+
+    private Pair paired(String id, String firstToken, String secondToken) throws Exception {
+        WsPeer first = peer(id, firstToken);
+        WsPeer second = peer(id, secondToken);
+        first.expectGreeting();
+        second.expectGreeting();
+        return new Pair(first, second);
     }
 
     private WsPeer peer(String id, String token) throws Exception {
@@ -349,30 +352,6 @@ class RendezvousTest {
                 Duration.ofSeconds(45), Duration.ofSeconds(10), null, null, hold)).start();
         closeables.add(server);
         return server;
-    }
-
-    /** Sends a WebSocket upgrade by hand and returns the response head and body, or the head of a 101. */
-    private static String upgrade(InetSocketAddress gateway, String target) throws IOException {
-        try (Socket s = new Socket(gateway.getAddress(), gateway.getPort())) {
-            s.setSoTimeout(10_000);
-            String request = "GET " + target + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
-                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-                    + "Sec-WebSocket-Version: 13\r\n\r\n";
-            OutputStream out = s.getOutputStream();
-            out.write(request.getBytes(StandardCharsets.US_ASCII));
-            out.flush();
-            InputStream in = s.getInputStream();
-            StringBuilder response = new StringBuilder();
-            byte[] buf = new byte[4096];
-            int n;
-            while ((n = in.read(buf)) > 0) {
-                response.append(new String(buf, 0, n, StandardCharsets.UTF_8));
-                if (response.toString().startsWith("HTTP/1.1 101") && response.indexOf("\r\n\r\n") > 0) {
-                    break;
-                }
-            }
-            return response.toString();
-        }
     }
 
     private static byte[] randomKey() {
