@@ -73,7 +73,8 @@ public final class GatewayServer implements AutoCloseable {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier(), rendezvous), new WebSocketServerProtocolHandler(ws),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous),
+                                new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
                 })

@@ -99,7 +99,8 @@ public final class RelayClient implements AutoCloseable {
                 done.completeExceptionally(f.cause());
                 return;
             }
-            bridge(session, local, f.getNow(), relay -> local.outputClosed().whenComplete((v, e) -> done.complete(relay)));
+            bridge(session, local, f.getNow(),
+                    relay -> local.outputClosed().whenComplete((v, e) -> done.complete(relay)));
         });
         return done;
     }

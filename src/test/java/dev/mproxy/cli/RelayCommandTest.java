@@ -140,12 +140,16 @@ class RelayCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "--id short --stdio              | invalid value for option '--id': relay id is 5 characters long (expected: 16 to 128",
-        "--id relay-command-test-01      | Missing required argument (specify one of these): (--listen=HOST:PORT | --connect=HOST:PORT | --stdio)",
+        "--id short --stdio | invalid value for option '--id': relay id is 5 characters long (expected: 16 to 128",
+        "--id relay-command-test-01 | "
+            + "Missing required argument (specify one of these): (--listen=HOST:PORT",
         "--id relay-command-test-01 --stdio --listen 127.0.0.1:0 | mutually exclusive",
-        "--id relay-command-test-01 --stdio --sessions 2 | --sessions goes with --listen or --connect (--stdio is one session)",
-        "--id relay-command-test-01 --listen 127.0.0.1:0 --sessions 0 | invalid value for option '--sessions': sessions: 0 (expected: 1 to 100)",
-        "--id relay-command-test-01 --connect 127.0.0.1 | invalid value for option '--connect': '127.0.0.1' (expected: HOST:PORT",
+        "--id relay-command-test-01 --stdio --sessions 2 | "
+            + "--sessions goes with --listen or --connect (--stdio is one session)",
+        "--id relay-command-test-01 --listen 127.0.0.1:0 --sessions 0 | "
+            + "invalid value for option '--sessions': sessions: 0 (expected: 1 to 100)",
+        "--id relay-command-test-01 --connect 127.0.0.1 | "
+            + "invalid value for option '--connect': '127.0.0.1' (expected: HOST:PORT",
         "--id relay-command-test-01 --stdio --fingerprint abc | invalid value for option '--fingerprint'",
     })
     void badOptionsAreUsageErrorsSayingWhatWasExpected(String options, String message) {

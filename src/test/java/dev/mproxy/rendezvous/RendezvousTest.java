@@ -22,6 +22,7 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -121,6 +122,39 @@ class RendezvousTest {
         WsPeer.Pump fromSecond = second.pump(total, 64 * 1024, new Random(2));
         assertArrayEquals(fromFirst.done.get(40, TimeUnit.SECONDS), atSecond.get(40, TimeUnit.SECONDS));
         assertArrayEquals(fromSecond.done.get(40, TimeUnit.SECONDS), atFirst.get(40, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void pingIsAnsweredByTheGatewayAndNotRelayed() throws Exception {
+        // rendezvous 3.3
+        Pair pair = paired(ID, token("alice"), null);
+        pair.first().send(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {42})));
+        WsPeer.Frame pong = pair.first().next();
+        assertEquals(WsPeer.PONG, pong.kind());
+        assertArrayEquals(new byte[] {42}, pong.payload());
+        pair.first().sendText("after the ping");
+        assertFrame(pair.second().next(), WsPeer.TEXT, true, "after the ping");
+    }
+
+    @Test
+    void frameOverOneMebibyteClosesItsSenderWith1009AndTheOtherHearsItWentAway() throws Exception {
+        // rendezvous 1.5, 4.3
+        Pair pair = paired(ID, token("alice"), null);
+        byte[] tooBig = new byte[Rendezvous.MAX_FRAME_PAYLOAD + 1];
+        pair.first().send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(tooBig)));
+        WsPeer.Frame close = pair.first().next();
+        assertEquals(1009, close.status(), close.toString());
+        pair.second().expectClose(1001, "the other relay peer went away");
+    }
+
+    @Test
+    void textFrameThatIsNotUtf8ClosesItsSenderWith1007() throws Exception {
+        // rendezvous 1.5
+        Pair pair = paired(ID, token("alice"), null);
+        pair.first().send(new TextWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {'a', (byte) 0xff})));
+        WsPeer.Frame close = pair.first().next();
+        assertEquals(1007, close.status(), close.toString());
+        pair.second().expectClose(1001, "the other relay peer went away");
     }
 
     @Test
@@ -276,19 +310,23 @@ class RendezvousTest {
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
         // rendezvous 1.2
-        "/relay                              | 400 | E_BAD_RELAY_ID      | request has no id parameter (expected: /relay?id=ID)",
-        "/relay?id=short                     | 400 | E_BAD_RELAY_ID      | relay id is 5 characters long (expected: 16 to 128",
-        "/relay?id=AAAAbbbbCCCC%2BdddEEE     | 400 | E_BAD_RELAY_ID      | relay id holds '+' at index 12 (expected:",
-        "/relay?id=AAAAbbbbCCCCdddd%3D%3D    | 400 | E_BAD_RELAY_ID      | relay id holds '=' at index 16",
-        "/relay?id=AAAAbbbbCCCCdddd&id=AAAAbbbbCCCCeeee | 400 | E_BAD_RELAY_ID | request has 2 id parameters (expected: one)",
+        "/relay | 400 | E_BAD_RELAY_ID | request has no id parameter (expected: /relay?id=ID)",
+        "/relay?id=short | 400 | E_BAD_RELAY_ID | relay id is 5 characters long (expected: 16 to 128",
+        "/relay?id=AAAAbbbbCCCC%2BdddEEE | 400 | E_BAD_RELAY_ID | relay id holds '+' at index 12 (expected:",
+        "/relay?id=AAAAbbbbCCCCdddd%3D%3D | 400 | E_BAD_RELAY_ID | relay id holds '=' at index 16",
+        "/relay?id=AAAAbbbbCCCCdddd&id=AAAAbbbbCCCCeeee | 400 | E_BAD_RELAY_ID | "
+            + "request has 2 id parameters (expected: one)",
         // rendezvous 1.3
-        "/relay?id=AAAAbbbbCCCCdddd&browser=yes | 400 | E_BAD_RELAY_REQUEST | browser parameter is 'yes' (expected: 1 or 0)",
-        "/relay?id=AAAAbbbbCCCCdddd&p=-1     | 400 | E_BAD_RELAY_REQUEST | p parameter is '-1' (expected: a protocol number",
+        "/relay?id=AAAAbbbbCCCCdddd&browser=yes | 400 | E_BAD_RELAY_REQUEST | "
+            + "browser parameter is 'yes' (expected: 1 or 0)",
+        "/relay?id=AAAAbbbbCCCCdddd&p=-1 | 400 | E_BAD_RELAY_REQUEST | "
+            + "p parameter is '-1' (expected: a protocol number",
         "/relay?id=AAAAbbbbCCCCdddd&p=2147483648 | 400 | E_BAD_RELAY_REQUEST | p parameter is '2147483648'",
         // rendezvous 1.4
         "/relay?id=AAAAbbbbCCCCdddd&access_token=x.y.z | 401 | E_INVALID_TOKEN | token header is not",
         // control 1.1
-        "/relays?id=AAAAbbbbCCCCdddd         | 404 | E_NOT_FOUND         | no endpoint at /relays (expected: / for device tunnels, /relay for the rendezvous relay)",
+        "/relays?id=AAAAbbbbCCCCdddd | 404 | E_NOT_FOUND | "
+            + "no endpoint at /relays (expected: / for device tunnels, /relay for the rendezvous relay)",
     })
     void badUpgradeRequestIsAnsweredWithItsStatusAndAReasonBeforeAnyWebSocket(String target, int status,
                                                                              String code, String message)

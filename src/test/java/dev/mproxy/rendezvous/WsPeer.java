@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
@@ -59,6 +60,7 @@ final class WsPeer {
     static final String BINARY = "binary";
     static final String CONTINUATION = "continuation";
     static final String CLOSE = "close";
+    static final String PONG = "pong";
     /** The connection ended. */
     static final String GONE = "gone";
 
@@ -89,7 +91,7 @@ final class WsPeer {
         }
         WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(uri).customHeaders(headers).maxFramePayloadLength(4 * 1024 * 1024)
-                .handleCloseFrames(false).sendCloseFrame(null).dropPongFrames(true).build();
+                .handleCloseFrames(false).sendCloseFrame(null).dropPongFrames(false).build();
         peer.channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -244,8 +246,8 @@ final class WsPeer {
                 received.add(new Frame(CLOSE, true, new byte[0], close.statusCode(), close.reasonText()));
                 return;
             }
-            String kind = frame instanceof TextWebSocketFrame ? TEXT
-                    : frame instanceof BinaryWebSocketFrame ? BINARY : CONTINUATION;
+            String kind = frame instanceof TextWebSocketFrame ? TEXT : frame instanceof BinaryWebSocketFrame ? BINARY
+                    : frame instanceof PongWebSocketFrame ? PONG : CONTINUATION;
             received.add(new Frame(kind, frame.isFinalFragment(), ByteBufUtil.getBytes(content), -1, null));
         }
 
