@@ -56,8 +56,11 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     private final Channel channel;
     private final WebSocketCloseStatus abortStatus;
     private final String abortReason;
-    /** A client's: a close frame with a status other than 1000 fails its input instead of ending it. */
-    private final boolean failOnAbnormalClose;
+    /**
+     * A client's: a close frame with a status other than 1000 fails its input instead of ending it, and an abort
+     * after a close frame answers it with the same status rather than with its own.
+     */
+    private final boolean atClient;
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private WebSocketEnd peer;
     private Relay.Side side;
@@ -69,11 +72,11 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     private String receivedReason;
 
     private WebSocketEnd(Channel channel, WebSocketCloseStatus abortStatus, String abortReason,
-                         boolean failOnAbnormalClose) {
+                         boolean atClient) {
         this.channel = channel;
         this.abortStatus = abortStatus;
         this.abortReason = abortReason;
-        this.failOnAbnormalClose = failOnAbnormalClose;
+        this.atClient = atClient;
     }
 
     /**
@@ -195,7 +198,8 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     public void abort() {
         if (closeSent == null && channel.isActive()) {
             // goes out if the socket takes it now; whatever else is queued is dropped with the connection
-            closeSent = channel.writeAndFlush(new CloseWebSocketFrame(abortStatus, abortReason));
+            closeSent = channel.writeAndFlush(atClient && receivedStatus != NOT_RECEIVED ? echo()
+                    : new CloseWebSocketFrame(abortStatus, abortReason));
         }
         channel.close();
     }
@@ -204,8 +208,12 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
         if (peer == null || peer.receivedStatus == NOT_RECEIVED) {
             return new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE.code(), "");
         }
-        return peer.receivedStatus < 0 ? new CloseWebSocketFrame()
-                : new CloseWebSocketFrame(peer.receivedStatus, peer.receivedReason);
+        return peer.echo();
+    }
+
+    /** The close frame this end received, again. */
+    private CloseWebSocketFrame echo() {
+        return receivedStatus < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(receivedStatus, receivedReason);
     }
 
     private void closeWhenSent() {
@@ -238,7 +246,7 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     private void deliver(Object message) {
         if (message == CLOSE_RECEIVED) {
             boolean normal = receivedStatus < 0 || receivedStatus == WebSocketCloseStatus.NORMAL_CLOSURE.code();
-            if (failOnAbnormalClose && !normal) {
+            if (atClient && !normal) {
                 side.failed(new IOException("the other peer closed the relay: " + receivedClose()));
             } else {
                 side.inputEnded();
