@@ -319,8 +319,8 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (cause instanceof CorruptedWebSocketFrameException && closeSent == null && channel.isActive()) {
-            // a frame this end refuses, e.g. text on a client (rendezvous 6.3): the sender reads why
+        if (refusedTextFrame(cause) && closeSent == null && channel.isActive()) {
+            // the sender reads why; Netty's own decoders send their close frames (1002, 1007, 1009) themselves
             CorruptedWebSocketFrameException corrupt = (CorruptedWebSocketFrameException) cause;
             String reason = corrupt.getMessage() == null
                     || corrupt.getMessage().getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES
@@ -333,6 +333,12 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
             return;
         }
         side.failed(cause);
+    }
+
+    /** A text frame at a client, refused by the tunnel's frame codec (rendezvous 6.3). */
+    private static boolean refusedTextFrame(Throwable cause) {
+        return cause instanceof CorruptedWebSocketFrameException && ((CorruptedWebSocketFrameException) cause)
+                .closeStatus() == WebSocketCloseStatus.INVALID_MESSAGE_TYPE;
     }
 
     @Override
