@@ -160,7 +160,10 @@ public final class RelayClient implements AutoCloseable {
                 releaseSession(session);
                 return;
             }
-            bridge(sessionId, ChannelEnd.of(local), f.getNow(), relay -> releaseSession(session));
+            RelayDialer.Joined joined = f.getNow();
+            // the session is free once the gateway has closed the WebSocket: it has freed the id by then
+            joined.end().channel().closeFuture().addListener(closed -> releaseSession(session));
+            bridge(sessionId, ChannelEnd.of(local), joined, relay -> { });
         });
     }
 
@@ -199,21 +202,21 @@ public final class RelayClient implements AutoCloseable {
                     }
                 })
                 .connect(service).addListener((ChannelFutureListener) c -> {
+                    // joins again once the gateway has closed the WebSocket: it has freed the id by then
+                    ws.closeFuture().addListener(closed -> serve(session, service, FIRST_RETRY_MILLIS));
                     if (c.isSuccess()) {
-                        bridge(sessionId, ChannelEnd.of(c.channel()), joined,
-                                relay -> serve(session, service, FIRST_RETRY_MILLIS));
+                        bridge(sessionId, ChannelEnd.of(c.channel()), joined, relay -> { });
                         return;
                     }
                     String why = "cannot connect to " + service.getHostString() + ':' + service.getPort() + ": "
                             + c.cause().getMessage();
                     logger.warn("relay {}: {}", sessionId, why);
                     joined.end().close(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, why); // rendezvous 6.6
-                    later(() -> serve(session, service, FIRST_RETRY_MILLIS), FIRST_RETRY_MILLIS);
                 });
     }
 
-    /** Relays {@code local} and the paired WebSocket; {@code then} runs on the loop once the relay is done. */
-    private void bridge(String sessionId, RelayEnd local, RelayDialer.Joined joined, Relay.Listener then) {
+    /** Relays {@code local} and the paired WebSocket; {@code finished} hears, on the loop, that the relay is done. */
+    private void bridge(String sessionId, RelayEnd local, RelayDialer.Joined joined, Relay.Listener finished) {
         WebSocketEnd ws = joined.end();
         logger.info("relay {}: paired{}; relaying {}", sessionId, joined.recorded() ? " (recorded by the gateway)"
                 : "", local);
@@ -221,7 +224,7 @@ public final class RelayClient implements AutoCloseable {
             logger.info("relay {}: ended after {} ms: {} bytes sent, {} received{}", sessionId,
                     TimeUnit.NANOSECONDS.toMillis(relay.durationNanos()), relay.bytesFrom(Direction.FROM_CLIENT),
                     relay.bytesFrom(Direction.FROM_SERVER), relay.failure() == null ? "" : "; " + why(relay));
-            then.finished(relay);
+            finished.finished(relay);
         });
     }
 

@@ -38,7 +38,10 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(WebSocketEnd.class);
 
-    /** How long a closing connection may take to send its close frame before it is closed anyway (4.2). */
+    /**
+     * How long a closing connection may take to send its close frame (rendezvous 4.2), or at a client for the
+     * gateway to close the TCP connection, before it is closed anyway.
+     */
     static final long CLOSE_TIMEOUT_MILLIS = 10_000;
 
     /** Stands, in the held messages, for a close frame read before the relay started. */
@@ -57,8 +60,9 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     private final WebSocketCloseStatus abortStatus;
     private final String abortReason;
     /**
-     * A client's: a close frame with a status other than 1000 fails its input instead of ending it, and an abort
-     * after a close frame answers it with the same status rather than with its own.
+     * A client's: a close frame with a status other than 1000 fails its input instead of ending it, an abort
+     * after a close frame answers it with the same status rather than with its own, and a close leaves the TCP
+     * connection for the gateway to close (RFC 6455 §7.1.1), which it does once the id is free again.
      */
     private final boolean atClient;
     private final ArrayDeque<Object> held = new ArrayDeque<>();
@@ -68,6 +72,8 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     private boolean drainScheduled;
     private boolean textMessage;
     private ChannelFuture closeSent;
+    /** Closing: whatever still arrives is dropped. */
+    private boolean closing;
     private int receivedStatus = NOT_RECEIVED;
     private String receivedReason;
 
@@ -217,7 +223,12 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     }
 
     private void closeWhenSent() {
-        closeSent.addListener(ChannelFutureListener.CLOSE);
+        closing = true;
+        if (atClient) {
+            channel.config().setAutoRead(true); // to see the gateway's FIN; anything else arriving is dropped
+        } else {
+            closeSent.addListener(ChannelFutureListener.CLOSE);
+        }
         if (!channel.isOpen()) {
             return;
         }
@@ -272,6 +283,10 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         Object message = msg;
         if (msg instanceof CloseWebSocketFrame) {
             CloseWebSocketFrame close = (CloseWebSocketFrame) msg;
