@@ -6,15 +6,8 @@ import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.connector.LocalService;
 import dev.mproxy.connector.Mappings;
 import dev.mproxy.connector.ProxyProtocol;
-import dev.mproxy.tls.ClientTls;
-import dev.mproxy.tls.TlsContexts;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -60,7 +53,7 @@ final class ConnectCommand implements Callable<Integer> {
     TokenSource token;
 
     @ArgGroup(exclusive = true)
-    Trust trust = new Trust();
+    GatewayTrust trust = new GatewayTrust();
 
     @Option(names = "--tcp", paramLabel = "PUBLIC_PORT=HOST:PORT[,proxy=v1|v2]",
             description = "Serve public port PUBLIC_PORT with the local service at HOST:PORT (repeatable).")
@@ -82,27 +75,6 @@ final class ConnectCommand implements Callable<Integer> {
     @Mixin
     KeepaliveOptions keepalive;
 
-    static final class TokenSource {
-        @Option(names = "--token", paramLabel = "JWT", required = true, description = "The device token.")
-        String value;
-
-        @Option(names = "--token-file", paramLabel = "FILE", required = true,
-                description = "A file holding the device token.")
-        Path file;
-    }
-
-    static final class Trust {
-        @Option(names = "--fingerprint", paramLabel = "SHA256",
-                description = "Trust only a gateway certificate with this SHA-256 fingerprint.")
-        String fingerprint;
-
-        @Option(names = "--ca", paramLabel = "PEM", description = "Trust gateway certificates issued by these CAs.")
-        Path ca;
-
-        @Option(names = "--insecure", description = "Trust any gateway certificate (testing only).")
-        boolean insecure;
-    }
-
     @Mixin
     StreamRecordOptions record;
 
@@ -113,7 +85,7 @@ final class ConnectCommand implements Callable<Integer> {
         Mappings mappings = mappings(); // usage errors first, before a token file is read or a warning printed
         ConnectorConfig config;
         try {
-            config = new ConnectorConfig(gateway, token(), clientTls(err), mappings,
+            config = new ConnectorConfig(gateway, token.read(), trust.clientTls(gateway, spec, err), mappings,
                     tunnelLimits.limits(spec), keepalive.interval, keepalive.timeout, Duration.ofSeconds(30),
                     record.open(spec));
         } catch (IllegalArgumentException e) {
@@ -130,43 +102,6 @@ final class ConnectCommand implements Callable<Integer> {
             Running.untilStopped();
         }
         return ExitCodes.OK;
-    }
-
-    private String token() throws IOException {
-        if (token.value != null) {
-            return token.value.trim();
-        }
-        try {
-            return Files.readString(token.file, StandardCharsets.UTF_8).trim();
-        } catch (NoSuchFileException e) {
-            throw CommandException.failure(token.file + ": no such file (named by --token-file)");
-        }
-    }
-
-    private ClientTls clientTls(PrintWriter err) throws IOException {
-        if (!"wss".equalsIgnoreCase(gateway.getScheme())) {
-            if ("ws".equalsIgnoreCase(gateway.getScheme())) {
-                err.println("mproxy connect: warning: ws:// sends the token and all traffic unencrypted");
-            }
-            return null;
-        }
-        try {
-            if (trust.fingerprint != null) {
-                return TlsContexts.clientPinned(trust.fingerprint);
-            }
-            if (trust.ca != null) {
-                return TlsContexts.clientWithCa(trust.ca);
-            }
-            if (trust.insecure) {
-                err.println("mproxy connect: warning: --insecure trusts any certificate; anyone on the path can "
-                        + "read and change the tunnel");
-                return TlsContexts.clientInsecure();
-            }
-            return TlsContexts.clientDefault();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "invalid value for option '--fingerprint': "
-                    + e.getMessage());
-        }
     }
 
     /** Every {@code --tcp}, {@code --https} and {@code --http}; at least one is needed (mappings 1.3). */

@@ -88,6 +88,11 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Public ports a token may claim (default: ${DEFAULT-VALUE}).")
     String allowPorts;
 
+    @Option(names = "--relay-hold", paramLabel = "DURATION", defaultValue = "15s", converter = Durations.class,
+            description = "How long a rendezvous relay peer (/relay?id=ID) waits for the second one "
+                + "(default: ${DEFAULT-VALUE}).")
+    Duration relayHold;
+
     @Mixin
     TunnelLimitOptions tunnelLimits;
 
@@ -113,7 +118,7 @@ final class GatewayCommand implements Callable<Integer> {
                 new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
                 limits,
                 keepalive.interval, keepalive.timeout, Duration.ofSeconds(10), sharedPort(tlsPort, "--tls-port"),
-                sharedPort(httpPort, "--http-port"), recorder), "--ping-timeout");
+                sharedPort(httpPort, "--http-port"), relayHold, recorder), "--ping-timeout");
         try (GatewayServer server = new GatewayServer(config)) {
             try {
                 server.start();
@@ -155,6 +160,7 @@ final class GatewayCommand implements Callable<Integer> {
             out.println("recording every stream to " + server.recorder().directory() + " ("
                     + server.recorder().format().word() + ')');
         }
+        out.println("rendezvous relay: " + scheme + "://" + host + ':' + port + "/relay?id=ID (see 'mproxy relay')");
         if (certificate != null) {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));

@@ -19,7 +19,8 @@ import picocli.CommandLine.Spec;
             ""
         },
         subcommands = {GatewayCommand.class, ConnectCommand.class, TokenCommand.class, PackCommand.class,
-            UnpackCommand.class, RecordCommand.class, InspectCommand.class, CommandLine.HelpCommand.class},
+            UnpackCommand.class, RecordCommand.class, InspectCommand.class, RelayCommand.class,
+            CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
             "0:success",

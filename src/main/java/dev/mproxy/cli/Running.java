@@ -1,5 +1,6 @@
 package dev.mproxy.cli;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 
 /** Keeps a long-running command alive until the process is asked to stop (SIGINT, SIGTERM) or interrupted. */
@@ -9,7 +10,13 @@ final class Running {
     }
 
     static void untilStopped() {
+        untilStopped(new CompletableFuture<>());
+    }
+
+    /** As {@link #untilStopped()}, or until {@code done} completes, whichever comes first. */
+    static void untilStopped(CompletableFuture<?> done) {
         CountDownLatch stop = new CountDownLatch(1);
+        done.whenComplete((result, failure) -> stop.countDown());
         Thread hook = new Thread(stop::countDown, "mproxy-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {

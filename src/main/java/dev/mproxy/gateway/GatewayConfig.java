@@ -2,6 +2,7 @@ package dev.mproxy.gateway;
 
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.relay.Recorder;
+import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
@@ -25,19 +26,22 @@ import java.util.Objects;
  * @param tlsPort          the shared TLS port routed by SNI ({@code --tls-port}) on {@code publicBindHost};
  *                         null for none, 0 picks a free one
  * @param httpPort         the shared HTTP port routed by Host ({@code --http-port}); null for none, 0 picks one
+ * @param relayHold        how long a rendezvous relay peer waits for its pair ({@code --relay-hold},
+ *                         protocol-spec/rendezvous.md 2.3)
  * @param recorder         records every stream ({@code --record}); null for none. The server closes it when it
  *                         stops, after its tunnels, so every recording is finished
  */
 public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
                             PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
-                            Duration handshakeTimeout, Integer tlsPort, Integer httpPort, Recorder recorder) {
+                            Duration handshakeTimeout, Integer tlsPort, Integer httpPort, Duration relayHold,
+                            Recorder recorder) {
 
-    /** Recording nothing. */
+    /** With the rendezvous relay's default hold (15 s), recording nothing. */
     public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
                          PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
                          Duration handshakeTimeout, Integer tlsPort, Integer httpPort) {
         this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
-                handshakeTimeout, tlsPort, httpPort, null);
+                handshakeTimeout, tlsPort, httpPort, Rendezvous.DEFAULT_HOLD, null);
     }
 
     /** Without the shared TLS and HTTP ports: public TCP ports only. */
@@ -45,7 +49,7 @@ public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerif
                          PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
                          Duration handshakeTimeout) {
         this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
-                handshakeTimeout, null, null, null);
+                handshakeTimeout, null, null);
     }
 
     public GatewayConfig {
@@ -54,6 +58,7 @@ public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerif
         Objects.requireNonNull(publicBindHost, "publicBindHost");
         Objects.requireNonNull(allowedPorts, "allowedPorts");
         Objects.requireNonNull(limits, "limits");
+        Objects.requireNonNull(relayHold, "relayHold");
         if (pingTimeout.compareTo(pingInterval) <= 0) {
             throw new IllegalArgumentException("ping timeout (" + pingTimeout + ") must exceed the ping interval ("
                     + pingInterval + ')');

@@ -1,6 +1,7 @@
 package dev.mproxy.gateway;
 
 import dev.mproxy.relay.Recorder;
+import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.ServerBootstrap;
@@ -25,8 +26,9 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The gateway: listens for devices on one port (WebSocket at {@code /}, TLS unless disabled) and for the
- * public on the ports their tokens grant. {@link #start()} binds; {@link #close()} stops everything.
+ * The gateway: listens for devices on one port (WebSocket at {@code /}, TLS unless disabled), serves the
+ * rendezvous relay on that port too (WebSocket at {@code /relay}), and listens for the public on the ports
+ * device tokens grant. {@link #start()} binds; {@link #close()} stops everything.
  */
 public final class GatewayServer implements AutoCloseable {
 
@@ -37,6 +39,7 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final DeviceRegistry registry;
+    private final Rendezvous rendezvous;
     private Channel listener;
     private RoutedPort tlsPort;
     private RoutedPort httpPort;
@@ -44,6 +47,7 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer(GatewayConfig config) {
         this.config = config;
         this.registry = new DeviceRegistry(config, boss, workers);
+        this.rendezvous = new Rendezvous(config.relayHold(), config.handshakeTimeout());
     }
 
     /**
@@ -70,7 +74,8 @@ public final class GatewayServer implements AutoCloseable {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier()), new WebSocketServerProtocolHandler(ws),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous),
+                                new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
                 })
@@ -125,6 +130,11 @@ public final class GatewayServer implements AutoCloseable {
     /** Connected devices. */
     public int deviceCount() {
         return registry.deviceCount();
+    }
+
+    /** The rendezvous relay at {@code /relay} (protocol-spec/rendezvous.md); its counters for a metrics endpoint. */
+    public Rendezvous rendezvous() {
+        return rendezvous;
     }
 
     @Override

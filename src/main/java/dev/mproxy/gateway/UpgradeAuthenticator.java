@@ -1,12 +1,16 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.InvalidTokenException;
 import dev.mproxy.auth.TokenExtractor;
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.rendezvous.RelayRequest;
+import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tunnel.ControlMessages;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -20,40 +24,71 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Checks the WebSocket upgrade request before the handshake: the path must be {@code /} (telebit's), and a
- * token, if one is presented (Bearer, Basic password or {@code ?access_token=}), must verify. A bad token is
- * answered with HTTP 401 and a JSON reason. No token at all is allowed: the device may authenticate in-band
- * with {@code add_token}.
+ * Checks the WebSocket upgrade request before the handshake: the path must be {@code /} (telebit's) or
+ * {@code /relay} (the rendezvous relay), and a token, if one is presented (Bearer, Basic password or
+ * {@code ?access_token=}), must verify. A bad token is answered with HTTP 401 and a JSON reason. No token at all
+ * is allowed: the device may authenticate in-band with {@code add_token}, and a relay peer may join one that
+ * has a token (protocol-spec/rendezvous.md 2.1).
  */
 final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private final TokenVerifier verifier;
+    private final Rendezvous rendezvous;
 
-    UpgradeAuthenticator(TokenVerifier verifier) {
+    UpgradeAuthenticator(TokenVerifier verifier, Rendezvous rendezvous) {
         super(false);
         this.verifier = verifier;
+        this.rendezvous = rendezvous;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         String path = new QueryStringDecoder(request.uri()).path();
-        if (!"/".equals(path)) {
+        boolean relay = RelayRequest.PATH.equals(path);
+        if (!"/".equals(path) && !relay) {
             request.release();
             respond(ctx, HttpResponseStatus.NOT_FOUND, "E_NOT_FOUND", "no endpoint at " + path
-                    + " (expected: / for device tunnels)");
+                    + " (expected: / for device tunnels, " + RelayRequest.PATH + " for the rendezvous relay)");
             return;
         }
+        DeviceToken verified = null;
         try {
             Optional<String> token = TokenExtractor.fromRequest(request.headers(), request.uri());
             if (token.isPresent()) {
-                ctx.channel().attr(DeviceSession.UPGRADE_TOKEN).set(verifier.verify(token.get()));
+                verified = verifier.verify(token.get());
             }
         } catch (InvalidTokenException e) {
             request.release();
             respond(ctx, HttpResponseStatus.UNAUTHORIZED, e.code(), e.getMessage());
             return;
         }
+        if (relay) {
+            acceptRelayPeer(ctx, request, verified);
+            return;
+        }
+        if (verified != null) {
+            ctx.channel().attr(DeviceSession.UPGRADE_TOKEN).set(verified);
+        }
         ctx.pipeline().remove(this);
+        ctx.fireChannelRead(request);
+    }
+
+    /** Hands a {@code /relay} upgrade to the rendezvous, in place of the device endpoint's handlers. */
+    private void acceptRelayPeer(ChannelHandlerContext ctx, FullHttpRequest request, DeviceToken token) {
+        RelayRequest relay;
+        try {
+            relay = RelayRequest.parse(request.uri(), token);
+        } catch (RelayRequest.BadRelayRequestException e) {
+            request.release();
+            respond(ctx, HttpResponseStatus.BAD_REQUEST, e.code(), e.getMessage());
+            return;
+        }
+        ChannelPipeline pipeline = ctx.pipeline();
+        while (pipeline.last() != this) {
+            pipeline.removeLast(); // the device endpoint's WebSocket and tunnel handlers
+        }
+        rendezvous.accept(pipeline, relay);
+        pipeline.remove(this);
         ctx.fireChannelRead(request);
     }
 

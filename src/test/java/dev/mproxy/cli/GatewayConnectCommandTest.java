@@ -9,10 +9,6 @@ import dev.mproxy.testing.Loopback;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PipedReader;
-import java.io.PipedWriter;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -22,7 +18,6 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.Writer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -67,7 +62,7 @@ class GatewayConnectCommandTest {
             int publicPort = free.getLocalPort();
             free.close();
 
-            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0",
+            RunningCommand gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0",
                     "--hostname", "localhost",
                     "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
@@ -77,7 +72,7 @@ class GatewayConnectCommandTest {
                     "--port", Integer.toString(publicPort));
             assertEquals(0, token.exitCode(), token.err());
 
-            Running device = start("connect", "--gateway", connect.group(1), "--fingerprint", connect.group(2),
+            RunningCommand device = start("connect", "--gateway", connect.group(1), "--fingerprint", connect.group(2),
                     "--token", token.out().trim(), "--tcp", publicPort + "=127.0.0.1:" + echo.getLocalPort());
             device.awaitLine(Pattern.compile("serving as device laptop, ports \\[" + publicPort + "]"));
 
@@ -105,14 +100,14 @@ class GatewayConnectCommandTest {
                 }
             }, threads);
             int publicPort = Loopback.freePort();
-            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--hostname", "localhost",
+            RunningCommand gateway = start("gateway", "--listen", "127.0.0.1:0", "--hostname", "localhost",
                     "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
             Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop",
                     "--port", Integer.toString(publicPort), "--domain", "app.example.com");
             assertEquals(0, token.exitCode(), token.err());
 
-            Running device = start("connect", "--gateway", connect.group(1), "--fingerprint", connect.group(2),
+            RunningCommand device = start("connect", "--gateway", connect.group(1), "--fingerprint", connect.group(2),
                     "--token", token.out().trim(),
                     "--tcp", publicPort + "=127.0.0.1:" + local.getLocalPort() + ",proxy=v1",
                     "--https", "app.example.com=127.0.0.1:8443");
@@ -135,7 +130,7 @@ class GatewayConnectCommandTest {
         try (ServerSocket echo = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             threads.submit(() -> serveEcho(echo));
             int publicPort = Loopback.freePort();
-            Running gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0",
+            RunningCommand gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0",
                     "--hostname", "localhost",
                     "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
@@ -209,57 +204,8 @@ class GatewayConnectCommandTest {
 
     // ---- helpers ----------------------------------------------------------------------------------------
 
-    /** A command running in its own thread until interrupted, its stdout readable line by line. */
-    private static final class Running {
-        private final CompletableFuture<Integer> exit = new CompletableFuture<>();
-        private final Thread thread;
-        private final BufferedReader lines;
-        private final StringWriter err = new StringWriter();
-
-        Running(String... args) throws IOException {
-            PipedWriter pipe = new PipedWriter();
-            lines = new BufferedReader(new PipedReader(pipe, 64 * 1024));
-            PrintWriter out = new PrintWriter(pipe, true);
-            thread = new Thread(() -> {
-                try {
-                    exit.complete(MproxyCommand.commandLine(out, new PrintWriter(err, true))
-                            .execute(args));
-                } catch (Throwable e) {
-                    exit.completeExceptionally(e);
-                } finally {
-                    out.close();
-                }
-            }, "mproxy " + args[0]);
-            thread.start();
-        }
-
-        Matcher awaitLine(Pattern pattern) throws IOException {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                Matcher m = pattern.matcher(line);
-                if (m.find()) {
-                    return m;
-                }
-            }
-            throw new AssertionError("output ended without a line matching " + pattern + "; stderr: " + err);
-        }
-
-        /** Interrupts the command as a signal would stop it; returns its exit code once it has closed. */
-        int stop() throws Exception {
-            thread.interrupt();
-            CompletableFuture.runAsync(() -> {
-                try {
-                    lines.transferTo(Writer.nullWriter());
-                } catch (IOException e) {
-                    // the pipe closed with the command
-                }
-            });
-            return exit.get(20, TimeUnit.SECONDS);
-        }
-    }
-
-    private Running start(String... args) throws IOException {
-        return new Running(args);
+    private RunningCommand start(String... args) throws IOException {
+        return new RunningCommand(args);
     }
 
     private static Void serveEcho(ServerSocket server) throws IOException {

@@ -17,6 +17,7 @@ import dev.mproxy.connector.Mappings;
 import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.relay.Recorder;
+import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.RecordingContents;
 import dev.mproxy.testing.TestSecrets;
@@ -172,7 +173,7 @@ class StreamRecordingTest {
         GatewayServer gateway = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0), null,
                 new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1", PortRange.UNPRIVILEGED,
                 TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10), null,
-                null, gatewayRecorder)).start();
+                null, Rendezvous.DEFAULT_HOLD, gatewayRecorder)).start();
         closeables.add(gateway);
         int port = Loopback.freePort();
         String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("pi", List.of(port),

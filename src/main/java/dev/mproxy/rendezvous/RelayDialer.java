@@ -1,0 +1,247 @@
+package dev.mproxy.rendezvous;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.mproxy.tls.ClientTls;
+import dev.mproxy.tls.TlsFailures;
+import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.WebSocketFrameCodec;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Joins relay ids at one gateway (rendezvous 6.1, 6.2): opens {@code /relay?id=ID} with the token, if any, and
+ * waits for the greeting. The result is a paired WebSocket ready for a {@link dev.mproxy.relay.Relay}: its
+ * {@link WebSocketEnd} carries bytes in binary frames and reads nothing until the relay starts.
+ */
+public final class RelayDialer {
+
+    /** A refusal's JSON body is short; anything longer is not our gateway's. */
+    private static final int MAX_RESPONSE = 64 * 1024;
+
+    /** The greeting that says the session is recorded (rendezvous 2.6). */
+    private static final String RECORDED = "cr";
+
+    private final URI gateway;
+    private final String token;
+    private final ClientTls tls;
+
+    /**
+     * @param gateway {@code wss://HOST:PORT} or {@code ws://HOST:PORT} (behind another TLS terminator)
+     * @param token   a device token, sent as {@code Authorization: Bearer}; null to join unauthenticated
+     * @param tls     how to trust a {@code wss} gateway; null for {@code ws}
+     */
+    public RelayDialer(URI gateway, String token, ClientTls tls) {
+        this.gateway = Objects.requireNonNull(gateway, "gateway");
+        this.token = token;
+        this.tls = tls;
+        boolean secure = "wss".equalsIgnoreCase(gateway.getScheme());
+        if (!secure && !"ws".equalsIgnoreCase(gateway.getScheme()) || gateway.getHost() == null) {
+            throw new IllegalArgumentException("gateway " + gateway + " (expected: wss://HOST:PORT or ws://HOST:PORT)");
+        }
+        if (secure && tls == null) {
+            throw new IllegalArgumentException("a wss gateway needs a TLS trust setting");
+        }
+    }
+
+    /** The WebSocket URI that joins {@code id}. */
+    public URI uri(String id) {
+        try {
+            return new URI(gateway.getScheme().toLowerCase(Locale.ROOT), null, gateway.getHost(), port(),
+                    RelayRequest.PATH, "id=" + RelayId.check(id), null);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("gateway " + gateway + ": " + e.getMessage(), e);
+        }
+    }
+
+    private int port() {
+        return gateway.getPort() > 0 ? gateway.getPort() : tls != null ? 443 : 80;
+    }
+
+    /**
+     * Joins {@code id} from {@code loop}: the future succeeds once the gateway has greeted the pair, with the
+     * WebSocket on {@code loop}, and fails with a {@link RelayJoinException} saying why it did not.
+     */
+    public Future<Joined> join(EventLoop loop, String id) {
+        URI uri = uri(id);
+        Promise<Joined> joined = loop.newPromise();
+        HttpHeaders headers = new DefaultHttpHeaders();
+        if (token != null) {
+            headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+        }
+        WebSocketClientProtocolConfig webSocket = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(uri)
+                .version(WebSocketVersion.V13)
+                .customHeaders(headers)
+                .maxFramePayloadLength(Rendezvous.MAX_FRAME_PAYLOAD)
+                .handleCloseFrames(false) // a close frame ends one direction: WebSocketEnd carries it
+                .sendCloseFrame(null)
+                .dropPongFrames(true)
+                .handshakeTimeoutMillis(10_000)
+                .build();
+        String host = uri.getHost();
+        int port = uri.getPort();
+        new Bootstrap().group(loop).channel(NioSocketChannel.class)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ChannelPipeline p = ch.pipeline();
+                        if (tls != null) {
+                            p.addLast(tls.newHandler(ch.alloc(), host, port));
+                        }
+                        p.addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_RESPONSE),
+                                new RefusalReader(joined), new WebSocketClientProtocolHandler(webSocket),
+                                new Greeting(joined, id));
+                    }
+                })
+                .connect(host, port)
+                .addListener((ChannelFutureListener) f -> {
+                    if (!f.isSuccess()) {
+                        joined.tryFailure(new RelayJoinException(RelayJoinException.Kind.FAILED,
+                                "cannot reach gateway " + gateway + ": " + TlsFailures.describe(f.cause()), f.cause()));
+                    }
+                });
+        return joined;
+    }
+
+    /**
+     * A paired WebSocket.
+     *
+     * @param end      the relay endpoint: bytes in binary frames, reading off until the relay starts
+     * @param recorded whether the gateway said the session is recorded ({@code cr})
+     */
+    public record Joined(WebSocketEnd end, boolean recorded) {
+    }
+
+    /** Reads why the gateway refused the upgrade (rendezvous 1.2-1.4) from its JSON body before Netty drops it. */
+    private static final class RefusalReader extends ChannelInboundHandlerAdapter {
+        private final Promise<Joined> joined;
+
+        RefusalReader(Promise<Joined> joined) {
+            this.joined = joined;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof FullHttpResponse
+                    && !HttpResponseStatus.SWITCHING_PROTOCOLS.equals(((FullHttpResponse) msg).status())) {
+                FullHttpResponse response = (FullHttpResponse) msg;
+                String why = response.status() + reason(response.content().toString(StandardCharsets.UTF_8));
+                response.release();
+                joined.tryFailure(new RelayJoinException(RelayJoinException.Kind.REFUSED_UPGRADE,
+                        "gateway refused the relay: " + why, null));
+                ctx.close();
+                return;
+            }
+            ctx.pipeline().remove(this);
+            ctx.fireChannelRead(msg);
+        }
+
+        /** The gateway's {@code message}, or the body itself when it is not our JSON. */
+        private static String reason(String body) {
+            String message = body;
+            try {
+                JsonNode json = ControlMessages.JSON.readTree(body);
+                if (json != null && json.path("message").isTextual()) {
+                    message = json.path("message").textValue();
+                }
+            } catch (IOException notJson) {
+                // say what came instead
+            }
+            message = message.strip().replaceAll("\\p{Cntrl}", "?");
+            if (message.length() > 300) {
+                message = message.substring(0, 300) + "...";
+            }
+            return message.isEmpty() ? "" : ": " + message;
+        }
+    }
+
+    /** Waits for {@code c} or {@code cr} (rendezvous 6.2), then hands the WebSocket over. */
+    private static final class Greeting extends ChannelInboundHandlerAdapter {
+        private final Promise<Joined> joined;
+        private final String id;
+
+        Greeting(Promise<Joined> joined, String id) {
+            this.joined = joined;
+            this.id = id;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof CloseWebSocketFrame) {
+                CloseWebSocketFrame close = (CloseWebSocketFrame) msg;
+                int status = close.statusCode();
+                String reason = close.reasonText().replaceAll("\\p{Cntrl}", "?");
+                close.release();
+                fail(ctx, status == WebSocketCloseStatus.TRY_AGAIN_LATER.code() ? RelayJoinException.Kind.HOLD_TIMEOUT
+                        : RelayJoinException.Kind.FAILED, "gateway closed relay id " + id + " before a peer joined: "
+                        + (status < 0 ? "no status" : status + (reason.isEmpty() ? "" : " " + reason)));
+                return;
+            }
+            String text = msg instanceof TextWebSocketFrame && ((TextWebSocketFrame) msg).isFinalFragment()
+                    ? ((TextWebSocketFrame) msg).text() : null;
+            String type = msg.getClass().getSimpleName();
+            ReferenceCountUtil.release(msg);
+            if (Rendezvous.GREETING.equals(text) || RECORDED.equals(text)) {
+                ctx.channel().config().setAutoRead(false);
+                ctx.pipeline().replace(this, null, WebSocketFrameCodec.CLIENT);
+                WebSocketEnd end = WebSocketEnd.atClient(ctx.channel());
+                if (!joined.trySuccess(new Joined(end, RECORDED.equals(text)))) {
+                    ctx.close();
+                }
+                return;
+            }
+            String what = text == null ? "a " + type
+                    : text.length() <= 20 ? "'" + text.replaceAll("\\p{Cntrl}", "?") + "'" : "a longer text message";
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR,
+                    "expected: 'c' or 'cr'"));
+            fail(ctx, RelayJoinException.Kind.FAILED, "gateway sent " + what + " (expected: 'c' or 'cr')");
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            fail(ctx, RelayJoinException.Kind.FAILED, "relay to " + ctx.channel().remoteAddress() + " failed: "
+                    + TlsFailures.describe(cause));
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            joined.tryFailure(new RelayJoinException(RelayJoinException.Kind.FAILED,
+                    "gateway closed the connection before a peer joined relay id " + id, null));
+            ctx.fireChannelInactive();
+        }
+
+        private void fail(ChannelHandlerContext ctx, RelayJoinException.Kind kind, String message) {
+            joined.tryFailure(new RelayJoinException(kind, message, null));
+            ctx.close();
+        }
+    }
+}

@@ -1,0 +1,248 @@
+package dev.mproxy.rendezvous;
+
+import dev.mproxy.record.Direction;
+import dev.mproxy.relay.EventLoops;
+import dev.mproxy.relay.Relay;
+import dev.mproxy.relay.RecordingTap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The gateway's rendezvous relay (protocol-spec/rendezvous.md): peers that open {@code /relay?id=ID} wait,
+ * pair by id and are relayed to each other. Thread-safe: peers arrive on any event loop; a pair runs on the
+ * waiting peer's loop, the peer that joins being moved there, since a {@link Relay} joins two endpoints on one
+ * loop.
+ */
+public final class Rendezvous {
+
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(Rendezvous.class);
+
+    /** The default hold timeout (rendezvous 2.3): MeshCentral's since 1.1.11, down from 60 s. */
+    public static final Duration DEFAULT_HOLD = Duration.ofSeconds(15);
+
+    /** Frames up to this size are relayed; the decoder holds one whole frame per peer (rendezvous 1.5). */
+    public static final int MAX_FRAME_PAYLOAD = 1024 * 1024;
+
+    /** MeshCentral's greeting to both peers of a new pair (rendezvous 2.6); {@code "cr"} when recorded. */
+    static final String GREETING = "c";
+
+    static final String NO_AUTHENTICATED_PEER = "no authenticated peer is waiting for this relay id";
+    static final String OTHER_USER = "relay id is held by another user";
+    static final String ALREADY_PAIRED = "relay id is already paired";
+    static final String PEER_WENT_AWAY = "the other relay peer went away";
+
+    private final Duration hold;
+    private final WebSocketServerProtocolConfig webSocket;
+    private final RendezvousMetrics metrics = new RendezvousMetrics();
+    /** Waiting and paired peers by id: an id is here from its first peer's arrival until its pair ends. */
+    private final ConcurrentHashMap<String, Pair> pairs = new ConcurrentHashMap<>();
+
+    /**
+     * @param hold             how long a first peer waits for the second (rendezvous 2.3)
+     * @param handshakeTimeout how long a WebSocket upgrade may take
+     */
+    public Rendezvous(Duration hold, Duration handshakeTimeout) {
+        if (hold.isNegative() || hold.isZero()) {
+            throw new IllegalArgumentException("relay hold: " + hold + " (expected: a positive duration)");
+        }
+        this.hold = hold;
+        this.webSocket = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(RelayRequest.PATH)
+                .checkStartsWith(true) // the query follows; the gateway has checked the path itself
+                .handshakeTimeoutMillis(handshakeTimeout.toMillis())
+                .handleCloseFrames(false) // a close frame is half a close here: WebSocketEnd carries it across
+                .sendCloseFrame(null)
+                .dropPongFrames(true)
+                .decoderConfig(WebSocketDecoderConfig.newBuilder()
+                        .maxFramePayloadLength(MAX_FRAME_PAYLOAD)
+                        .allowExtensions(false)
+                        .build())
+                .build();
+    }
+
+    /** The counters a metrics endpoint reads (rendezvous 4.5). */
+    public RendezvousMetrics metrics() {
+        return metrics;
+    }
+
+    /**
+     * Takes over a connection whose upgrade request to {@value RelayRequest#PATH} was checked and made
+     * {@code request}: adds the WebSocket handlers to the end of {@code pipeline}, which must hold the HTTP codec
+     * and aggregator and nothing after them, and stops its reads. Fire the request through the pipeline next.
+     */
+    public void accept(ChannelPipeline pipeline, RelayRequest request) {
+        Channel channel = pipeline.channel();
+        pipeline.addLast(new WebSocketServerProtocolHandler(webSocket));
+        WebSocketEnd end = WebSocketEnd.atGateway(channel);
+        pipeline.addBefore(pipeline.context(end).name(), null, new RendezvousPeer(this, request, channel, end));
+    }
+
+    /** {@code peer}'s WebSocket is up: it waits, pairs or is refused (rendezvous 2.1-2.5). On its loop. */
+    void arrived(RendezvousPeer peer) {
+        RelayRequest request = peer.request;
+        String[] refusal = {null};
+        boolean[] joined = {false};
+        Pair pair = pairs.compute(request.id(), (id, existing) -> {
+            if (existing == null) {
+                if (!request.authenticated()) {
+                    refusal[0] = NO_AUTHENTICATED_PEER; // rendezvous 2.1
+                    return null;
+                }
+                metrics.waiting();
+                return new Pair(id, peer);
+            }
+            if (existing.joiner != null) {
+                refusal[0] = ALREADY_PAIRED; // rendezvous 2.5
+                return existing;
+            }
+            if (request.authenticated() && !request.user().equals(existing.waiting.request.user())) {
+                refusal[0] = OTHER_USER; // rendezvous 2.4
+                return existing;
+            }
+            existing.joiner = peer;
+            joined[0] = true;
+            metrics.paired();
+            return existing;
+        });
+        if (refusal[0] != null) {
+            metrics.refused();
+            logger.info("relay {}: refused {}: {}", request.id(), peer, refusal[0]);
+            peer.end.close(WebSocketCloseStatus.POLICY_VIOLATION, refusal[0]);
+        } else if (joined[0]) {
+            moveToWaitingLoop(pair);
+        } else {
+            logger.debug("relay {}: {} waits", request.id(), peer);
+            pair.timer = peer.channel.eventLoop().schedule(() -> expire(pair), hold.toMillis(), TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** {@code peer}'s connection ended; if it was waiting, its id is free again. On its loop. */
+    void left(RendezvousPeer peer) {
+        Pair[] gone = {null};
+        pairs.computeIfPresent(peer.request.id(), (id, pair) -> {
+            if (pair.waiting != peer || pair.joiner != null) {
+                return pair;
+            }
+            metrics.stoppedWaiting();
+            gone[0] = pair;
+            return null;
+        });
+        if (gone[0] != null && gone[0].timer != null) {
+            gone[0].timer.cancel(false);
+        }
+    }
+
+    /** Nobody joined in time (rendezvous 2.3). On the waiting peer's loop. */
+    private void expire(Pair pair) {
+        boolean[] expired = {false};
+        pairs.computeIfPresent(pair.id, (id, current) -> {
+            if (current != pair || pair.joiner != null) {
+                return current;
+            }
+            metrics.holdTimedOut();
+            expired[0] = true;
+            return null;
+        });
+        if (expired[0]) {
+            logger.info("relay {}: {} timed out waiting", pair.id, pair.waiting);
+            pair.waiting.end.close(WebSocketCloseStatus.TRY_AGAIN_LATER, "no peer joined within " + holdText());
+        }
+    }
+
+    /** Moves the joining peer's channel to the waiting peer's loop (reads are off), then starts the pair there. */
+    private void moveToWaitingLoop(Pair pair) {
+        Channel joiner = pair.joiner.channel;
+        EventLoop loop = pair.waiting.channel.eventLoop();
+        if (joiner.eventLoop() != loop) {
+            logger.debug("relay {}: moving {} to {}, the waiting peer's loop", pair.id, joiner, loop);
+        }
+        // moved or not (a channel closed meanwhile cannot register), the pair starts on the waiting peer's loop:
+        // a joiner that is gone ends it at once (rendezvous 4.3)
+        EventLoops.move(joiner, loop).addListener(moved -> pair.start());
+    }
+
+    private String holdText() {
+        long millis = hold.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
+    }
+
+    /** One id: its waiting peer, then the peer that joined it and their relay. */
+    private final class Pair {
+        final String id;
+        final RendezvousPeer waiting;
+        /** Set once, under the map's lock for this id. */
+        volatile RendezvousPeer joiner;
+        /** Set on the waiting peer's loop right after it starts waiting; read there. */
+        ScheduledFuture<?> timer;
+        private boolean finished;
+
+        Pair(String id, RendezvousPeer waiting) {
+            this.id = id;
+            this.waiting = Objects.requireNonNull(waiting, "waiting");
+        }
+
+        /** Greets both peers and relays them; on the waiting peer's loop, where the joiner now is too. */
+        void start() {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            WebSocketEnd first = waiting.end;
+            WebSocketEnd second = joiner.end;
+            WebSocketEnd.pair(first, second);
+            // Recording plugs in here: a RecordingTap made on this loop for this pair (the waiting peer is the
+            // relay's client side, ipaddr1), passed to Relay.join below, and "cr" instead of "c" (rendezvous 5).
+            RecordingTap tap = null;
+            String greeting = GREETING;
+            first.channel().writeAndFlush(new TextWebSocketFrame(greeting));
+            second.channel().writeAndFlush(new TextWebSocketFrame(greeting));
+            logger.info("relay {}: paired {} with {}", id, waiting, joiner);
+            Relay.join(first, second, tap, this::finished);
+        }
+
+        /** The relay ended (or never could start, when {@code relay} is null); the id is free again. */
+        void finished(Relay relay) {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            pairs.remove(id, this);
+            boolean failed = relay == null || relay.failure() != null;
+            metrics.ended(failed);
+            if (relay == null) {
+                logger.info("relay {}: could not start: the gateway is stopping", id);
+                return;
+            }
+            logger.info("relay {}: ended after {} ms; user {}; {} sent {} bytes ({}), {} sent {} bytes ({}){}", id,
+                    TimeUnit.NANOSECONDS.toMillis(relay.durationNanos()), user(),
+                    waiting.channel.remoteAddress(), relay.bytesFrom(Direction.FROM_CLIENT),
+                    ending(relay, Direction.FROM_CLIENT, waiting),
+                    joiner.channel.remoteAddress(), relay.bytesFrom(Direction.FROM_SERVER),
+                    ending(relay, Direction.FROM_SERVER, joiner),
+                    relay.failure() == null ? "" : "; " + relay.failure());
+        }
+
+        private String user() {
+            String user = waiting.request.user();
+            return user != null ? user : joiner.request.user();
+        }
+
+        private String ending(Relay relay, Direction side, RendezvousPeer peer) {
+            String close = peer.end.receivedClose();
+            return relay.ending(side).name().toLowerCase(Locale.ROOT) + (close == null ? "" : ", close " + close);
+        }
+    }
+}

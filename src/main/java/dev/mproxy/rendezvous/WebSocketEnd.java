@@ -1,0 +1,363 @@
+package dev.mproxy.rendezvous;
+
+import dev.mproxy.relay.Relay;
+import dev.mproxy.relay.RelayEnd;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A WebSocket as a relay endpoint: the last handler of its pipeline, behind Netty's WebSocket protocol handler
+ * configured to pass close frames on and to send none of its own. What it reads goes to the relay as it came:
+ * text, binary and continuation frames at the gateway (rendezvous 3.1), payload bytes behind a frame codec at
+ * a client (rendezvous 6.3). A close frame ends its input; ending its output sends a close frame, the one its
+ * {@linkplain #pair paired} end received when there is one, so a status and reason cross the relay unchanged
+ * (rendezvous 4.1).
+ *
+ * <p>Reading is off from the start: what the connection delivers before the relay starts (frames that came
+ * with the greeting, say) is held and handed over first, before reading turns on.
+ */
+public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements RelayEnd {
+
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(WebSocketEnd.class);
+
+    /**
+     * How long a closing connection may take to send its close frame (rendezvous 4.2), or at a client for the
+     * gateway to close the TCP connection, before it is closed anyway.
+     */
+    static final long CLOSE_TIMEOUT_MILLIS = 10_000;
+
+    /** Stands, in the held messages, for a close frame read before the relay started. */
+    private static final Object CLOSE_RECEIVED = new Object();
+
+    /** The reason a client sends when its local side fails (rendezvous 6.4). */
+    static final String LOCAL_SIDE_FAILED = "the relay client's local side failed";
+
+    /** A close reason is at most 123 bytes (RFC 6455 §5.5: a control frame's payload is at most 125). */
+    private static final int MAX_REASON_BYTES = 123;
+
+    /** No close frame received yet; {@code -1} is an empty one, as {@link CloseWebSocketFrame#statusCode()}. */
+    private static final int NOT_RECEIVED = -2;
+
+    private final Channel channel;
+    private final WebSocketCloseStatus abortStatus;
+    private final String abortReason;
+    /**
+     * A client's: a close frame with a status other than 1000 fails its input instead of ending it, an abort
+     * after a close frame answers it with the same status rather than with its own, and a close leaves the TCP
+     * connection for the gateway to close (RFC 6455 §7.1.1), which it does once the id is free again.
+     */
+    private final boolean atClient;
+    private final ArrayDeque<Object> held = new ArrayDeque<>();
+    private WebSocketEnd peer;
+    private Relay.Side side;
+    private boolean reading;
+    private boolean drainScheduled;
+    private boolean textMessage;
+    private ChannelFuture closeSent;
+    /** Closing: whatever still arrives is dropped. */
+    private boolean closing;
+    private int receivedStatus = NOT_RECEIVED;
+    private String receivedReason;
+
+    private WebSocketEnd(Channel channel, WebSocketCloseStatus abortStatus, String abortReason,
+                         boolean atClient) {
+        this.channel = channel;
+        this.abortStatus = abortStatus;
+        this.abortReason = abortReason;
+        this.atClient = atClient;
+    }
+
+    /**
+     * A peer's WebSocket at the gateway: frames pass as they came, a close frame of any status ends the input
+     * and is sent on to the paired end (rendezvous 4.1), and an abort tells the peer the other one went away
+     * (rendezvous 4.3). Stops the channel's reads and adds itself to the end of its pipeline.
+     */
+    static WebSocketEnd atGateway(Channel channel) {
+        return add(new WebSocketEnd(channel, WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, Rendezvous.PEER_WENT_AWAY,
+                false));
+    }
+
+    /**
+     * A client's WebSocket, behind a codec that turns binary frames into bytes (rendezvous 6.3): a close frame
+     * with status 1000 or none ends the input, any other fails it, and an abort says the local side failed
+     * (rendezvous 6.4). Stops the channel's reads and adds itself to the end of its pipeline.
+     */
+    static WebSocketEnd atClient(Channel channel) {
+        return add(new WebSocketEnd(channel, WebSocketCloseStatus.INTERNAL_SERVER_ERROR, LOCAL_SIDE_FAILED, true));
+    }
+
+    private static WebSocketEnd add(WebSocketEnd end) {
+        end.channel.config().setAutoRead(false);
+        end.channel.pipeline().addLast(end);
+        return end;
+    }
+
+    /** Makes each end send, when its output ends, the close frame the other one received (rendezvous 4.1). */
+    static void pair(WebSocketEnd a, WebSocketEnd b) {
+        a.peer = b;
+        b.peer = a;
+    }
+
+    public Channel channel() {
+        return channel;
+    }
+
+    /**
+     * Whether the message last handed to the relay belongs to a text message: continuation frames have no type
+     * of their own, so this is what a recording's text flag reads, on the loop, while the relay takes it.
+     */
+    public boolean inTextMessage() {
+        return textMessage;
+    }
+
+    /** The close frame the other side sent, e.g. {@code "1011 cannot connect"}; null if none came. */
+    public String receivedClose() {
+        if (receivedStatus == NOT_RECEIVED) {
+            return null;
+        }
+        return receivedStatus < 0 ? "an empty close frame"
+                : receivedReason.isEmpty() ? Integer.toString(receivedStatus) : receivedStatus + " " + receivedReason;
+    }
+
+    /**
+     * Sends a close frame with {@code status} and {@code reason} unless one was sent, and closes the connection
+     * once it is sent: for a peer refused or timed out before any relay (rendezvous 2.1-2.5).
+     */
+    public void close(WebSocketCloseStatus status, String reason) {
+        if (closeSent == null) {
+            closeSent = channel.writeAndFlush(new CloseWebSocketFrame(status, reason));
+        }
+        closeWhenSent();
+    }
+
+    // ---- the relay's endpoint ---------------------------------------------------------------------------
+
+    @Override
+    public void bind(Relay.Side side) {
+        this.side = side;
+        if (!channel.isActive()) {
+            releaseHeld();
+            side.closed(); // closed before the relay started: the channelInactive went by unseen
+        }
+    }
+
+    @Override
+    public void write(Object message) {
+        channel.write(message, channel.voidPromise());
+    }
+
+    @Override
+    public void flush() {
+        channel.flush();
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
+    }
+
+    @Override
+    public void setReading(boolean reading) {
+        this.reading = reading;
+        if (reading && !held.isEmpty()) {
+            if (!drainScheduled) {
+                drainScheduled = true;
+                channel.eventLoop().execute(this::drain); // not from inside the relay's own bookkeeping
+            }
+            return; // reads stay off until what was held is handed over, so nothing overtakes it
+        }
+        channel.config().setAutoRead(reading);
+    }
+
+    @Override
+    public void shutdownOutput() {
+        if (closeSent == null) {
+            closeSent = channel.writeAndFlush(closeFrame());
+        }
+    }
+
+    @Override
+    public void close() {
+        shutdownOutput();
+        closeWhenSent();
+    }
+
+    @Override
+    public void abort() {
+        if (closeSent == null && channel.isActive()) {
+            // goes out if the socket takes it now; whatever else is queued is dropped with the connection
+            closeSent = channel.writeAndFlush(atClient && receivedStatus != NOT_RECEIVED ? echo()
+                    : new CloseWebSocketFrame(abortStatus, abortReason));
+        }
+        channel.close();
+    }
+
+    private CloseWebSocketFrame closeFrame() {
+        if (peer == null || peer.receivedStatus == NOT_RECEIVED) {
+            return new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE.code(), "");
+        }
+        return peer.echo();
+    }
+
+    /** The close frame this end received, again. */
+    private CloseWebSocketFrame echo() {
+        return receivedStatus < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(receivedStatus, receivedReason);
+    }
+
+    private void closeWhenSent() {
+        closing = true;
+        if (atClient) {
+            channel.config().setAutoRead(true); // to see the gateway's FIN; anything else arriving is dropped
+        } else {
+            closeSent.addListener(ChannelFutureListener.CLOSE);
+        }
+        if (!channel.isOpen()) {
+            return;
+        }
+        try {
+            ScheduledFuture<?> deadline = channel.eventLoop().schedule(() -> {
+                channel.close();
+            }, CLOSE_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+            channel.closeFuture().addListener(f -> deadline.cancel(false));
+        } catch (RejectedExecutionException stopping) {
+            channel.close(); // the loop is shutting down: no time left to wait for the close frame
+        }
+    }
+
+    private void drain() {
+        drainScheduled = false;
+        Object message;
+        while (reading && (message = held.poll()) != null) {
+            deliver(message);
+        }
+        side.readComplete();
+        if (reading && held.isEmpty()) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    private void deliver(Object message) {
+        if (message == CLOSE_RECEIVED) {
+            boolean normal = receivedStatus < 0 || receivedStatus == WebSocketCloseStatus.NORMAL_CLOSURE.code();
+            if (atClient && !normal) {
+                side.failed(new IOException("the other peer closed the relay: " + receivedClose()));
+            } else {
+                side.inputEnded();
+            }
+            return;
+        }
+        if (message instanceof TextWebSocketFrame) {
+            textMessage = true;
+        } else if (message instanceof BinaryWebSocketFrame || message instanceof ByteBuf) {
+            textMessage = false;
+        }
+        side.read(message);
+    }
+
+    private void releaseHeld() {
+        Object message;
+        while ((message = held.poll()) != null) {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    // ---- what the connection reports --------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        Object message = msg;
+        if (msg instanceof CloseWebSocketFrame) {
+            CloseWebSocketFrame close = (CloseWebSocketFrame) msg;
+            receivedStatus = close.statusCode();
+            receivedReason = close.reasonText();
+            close.release();
+            message = CLOSE_RECEIVED;
+        }
+        if (side == null || !held.isEmpty()) {
+            held.add(message);
+            return;
+        }
+        deliver(message);
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (side != null && held.isEmpty()) {
+            side.readComplete();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        if (side != null) {
+            side.writabilityChanged();
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        releaseHeld();
+        if (side != null) {
+            side.closed();
+        }
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        releaseHeld();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (refusedTextFrame(cause) && closeSent == null && channel.isActive()) {
+            // the sender reads why; Netty's own decoders send their close frames (1002, 1007, 1009) themselves
+            CorruptedWebSocketFrameException corrupt = (CorruptedWebSocketFrameException) cause;
+            String reason = corrupt.getMessage() == null
+                    || corrupt.getMessage().getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES
+                    ? corrupt.closeStatus().reasonText() : corrupt.getMessage();
+            closeSent = channel.writeAndFlush(new CloseWebSocketFrame(corrupt.closeStatus(), reason));
+        }
+        if (side == null) {
+            logger.debug("{}: failed before its relay started", channel, cause);
+            ctx.close(); // not joined yet: bind() sees the channel closed
+            return;
+        }
+        side.failed(cause);
+    }
+
+    /** A text frame at a client, refused by the tunnel's frame codec (rendezvous 6.3). */
+    private static boolean refusedTextFrame(Throwable cause) {
+        return cause instanceof CorruptedWebSocketFrameException && ((CorruptedWebSocketFrameException) cause)
+                .closeStatus() == WebSocketCloseStatus.INVALID_MESSAGE_TYPE;
+    }
+
+    @Override
+    public String toString() {
+        return channel.toString();
+    }
+}

@@ -1,0 +1,406 @@
+package dev.mproxy.rendezvous;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.mproxy.auth.DeviceToken;
+import dev.mproxy.auth.GatewaySecret;
+import dev.mproxy.auth.TokenSigner;
+import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.gateway.GatewayConfig;
+import dev.mproxy.gateway.GatewayServer;
+import dev.mproxy.gateway.PortRange;
+import dev.mproxy.testing.TestSecrets;
+import dev.mproxy.tls.ClientTls;
+import dev.mproxy.tls.GatewayCertificate;
+import dev.mproxy.tls.SelfSignedCertificateGenerator;
+import dev.mproxy.tls.TlsContexts;
+import dev.mproxy.tunnel.TunnelLimits;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.MessageDigest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/**
+ * The gateway's rendezvous relay over real TLS and real WebSocket handshakes on loopback, with peers that are
+ * Netty's own WebSocket client (protocol-spec/rendezvous.md §1-§4).
+ */
+@Timeout(60)
+class RendezvousTest {
+
+    private static final String ID = "AAAAbbbbCCCCdddd-_01";
+
+    private final GatewaySecret secret = TestSecrets.random();
+    private final TokenSigner signer = new TokenSigner(secret, Clock.systemUTC());
+    private final GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
+    private final EventLoopGroup clients = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final List<AutoCloseable> closeables = new ArrayList<>();
+    private GatewayServer gateway;
+    private ClientTls tls;
+
+    @BeforeEach
+    void start() throws Exception {
+        gateway = gateway(Duration.ofSeconds(15), true);
+        tls = TlsContexts.clientPinned(certificate.fingerprint());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        for (int i = closeables.size() - 1; i >= 0; i--) {
+            closeables.get(i).close();
+        }
+        clients.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+
+    @Test
+    void pairedPeersAreGreetedAndTheirFramesCrossAsTheyCameBothWays() throws Exception {
+        // rendezvous 2.1 (a peer without a token joins one that has), 2.6, 3.1
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
+
+        first.sendText("hello");
+        first.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {0, 1, 2, (byte) 0xff})));
+        first.send(new TextWebSocketFrame(false, 0, "frag"));
+        first.send(new ContinuationWebSocketFrame(false, 0, "men"));
+        first.send(new ContinuationWebSocketFrame(true, 0, "ted"));
+        assertFrame(second.next(), WsPeer.TEXT, true, "hello");
+        WsPeer.Frame binary = second.next();
+        assertEquals(WsPeer.BINARY, binary.kind());
+        assertArrayEquals(new byte[] {0, 1, 2, (byte) 0xff}, binary.payload());
+        assertFrame(second.next(), WsPeer.TEXT, false, "frag");
+        assertFrame(second.next(), WsPeer.CONTINUATION, false, "men");
+        assertFrame(second.next(), WsPeer.CONTINUATION, true, "ted");
+
+        second.send(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[] {9})));
+        second.send(new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(new byte[] {8})));
+        second.sendText("back");
+        assertEquals(WsPeer.BINARY, first.next().kind());
+        assertEquals(WsPeer.CONTINUATION, first.next().kind());
+        assertFrame(first.next(), WsPeer.TEXT, true, "back");
+        RendezvousMetrics metrics = gateway.rendezvous().metrics();
+        assertEquals(1, metrics.activePairs());
+        assertEquals(0, metrics.waitingPeers());
+        assertEquals(1, metrics.pairsStarted());
+    }
+
+    @Test
+    void largeMessagesCrossIntactBothWaysAtOnce() throws Exception {
+        // rendezvous 1.5, 3.1: whole 1 MiB frames, and 32 MiB each way in 64 KiB to 1 MiB frames
+        Pair pair = paired(ID, token("alice"), token("alice"));
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
+        long total = 32L * 1024 * 1024;
+        CompletableFuture<byte[]> atSecond = second.digestBinary(total);
+        CompletableFuture<byte[]> atFirst = first.digestBinary(total);
+        WsPeer.Pump fromFirst = first.pump(total, Rendezvous.MAX_FRAME_PAYLOAD, new Random(1));
+        WsPeer.Pump fromSecond = second.pump(total, 64 * 1024, new Random(2));
+        assertArrayEquals(fromFirst.done.get(40, TimeUnit.SECONDS), atSecond.get(40, TimeUnit.SECONDS));
+        assertArrayEquals(fromSecond.done.get(40, TimeUnit.SECONDS), atFirst.get(40, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void pingIsAnsweredByTheGatewayAndNotRelayed() throws Exception {
+        // rendezvous 3.3
+        Pair pair = paired(ID, token("alice"), null);
+        pair.first().send(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {42})));
+        WsPeer.Frame pong = pair.first().next();
+        assertEquals(WsPeer.PONG, pong.kind());
+        assertArrayEquals(new byte[] {42}, pong.payload());
+        pair.first().sendText("after the ping");
+        assertFrame(pair.second().next(), WsPeer.TEXT, true, "after the ping");
+    }
+
+    @Test
+    void frameOverOneMebibyteClosesItsSenderWith1009AndTheOtherHearsItWentAway() throws Exception {
+        // rendezvous 1.5, 4.3
+        Pair pair = paired(ID, token("alice"), null);
+        // only the frame's head, by hand: the gateway refuses it on its length, before any payload, so nothing
+        // unread is left to turn its close into a reset
+        ByteBuf head = Unpooled.buffer().writeByte(0x82).writeByte(0x80 | 127) // FIN, binary; masked, 64-bit length
+                .writeLong(Rendezvous.MAX_FRAME_PAYLOAD + 1).writeInt(0x01020304); // the length; the mask key
+        pair.first().channel().writeAndFlush(head);
+        WsPeer.Frame close = pair.first().next();
+        assertEquals(1009, close.status(), close.toString());
+        pair.second().expectClose(1001, "the other relay peer went away");
+    }
+
+    @Test
+    void textFrameThatIsNotUtf8ClosesItsSenderWith1007() throws Exception {
+        // rendezvous 1.5
+        Pair pair = paired(ID, token("alice"), null);
+        pair.first().send(new TextWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {'a', (byte) 0xff})));
+        WsPeer.Frame close = pair.first().next();
+        assertEquals(1007, close.status(), close.toString());
+        pair.second().expectClose(1001, "the other relay peer went away");
+    }
+
+    @Test
+    void framesSentWhileWaitingArriveAfterTheGreetingInOrder() throws Exception {
+        // rendezvous 2.2, 2.6: the waiting peer is not read, and nothing it sent is lost
+        WsPeer first = peer(ID, token("alice"));
+        for (int i = 0; i < 5; i++) {
+            first.sendText("early " + i).sync();
+        }
+        WsPeer second = peer(ID, null);
+        second.expectGreeting();
+        for (int i = 0; i < 5; i++) {
+            assertFrame(second.next(), WsPeer.TEXT, true, "early " + i);
+        }
+        first.expectGreeting();
+    }
+
+    @Test
+    void waitingPeerIsClosedWith1013AfterTheHoldTimeoutAndItsIdIsFreeAgain() throws Exception {
+        // rendezvous 2.3
+        GatewayServer quick = gateway(Duration.ofMillis(300), true);
+        WsPeer lonely = peer(quick, ID, token("alice"));
+        lonely.expectClose(1013, "no peer joined within 300 ms");
+        lonely.expectGone();
+        RendezvousMetrics metrics = quick.rendezvous().metrics();
+        assertEquals(1, metrics.holdTimeouts());
+        assertEquals(0, metrics.waitingPeers());
+
+        WsPeer first = peer(quick, ID, token("alice"));
+        peer(quick, ID, null).expectGreeting();
+        first.expectGreeting();
+    }
+
+    @Test
+    void thirdPeerIsRefusedWith1008AndThePairGoesOn() throws Exception {
+        // rendezvous 2.5
+        Pair pair = paired(ID, token("alice"), token("alice"));
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
+        WsPeer third = peer(ID, token("alice"));
+        third.expectClose(1008, "relay id is already paired");
+        third.expectGone();
+        first.sendText("still here");
+        assertFrame(second.next(), WsPeer.TEXT, true, "still here");
+        assertEquals(1, gateway.rendezvous().metrics().refusedPeers());
+    }
+
+    @Test
+    void peerWithoutATokenThatFindsNobodyWaitingIsRefused() throws Exception {
+        // rendezvous 2.1: two unauthenticated peers can never pair
+        WsPeer anonymous = peer(ID, null);
+        anonymous.expectClose(1008, "no authenticated peer is waiting for this relay id");
+        anonymous.expectGone();
+        WsPeer another = peer(ID, null);
+        another.expectClose(1008, "no authenticated peer is waiting for this relay id");
+        assertEquals(0, gateway.rendezvous().metrics().waitingPeers());
+    }
+
+    @Test
+    void peerOfAnotherUserIsRefusedAndTheFirstGoesOnWaiting() throws Exception {
+        // rendezvous 2.4
+        WsPeer alice = peer(ID, token("alice"));
+        WsPeer bob = peer(ID, token("bob"));
+        bob.expectClose(1008, "relay id is held by another user");
+        WsPeer aliceAgain = peer(ID, token("alice"));
+        alice.expectGreeting();
+        aliceAgain.expectGreeting();
+    }
+
+    @Test
+    void closeFrameCrossesWithItsStatusAndTheOtherDirectionGoesOn() throws Exception {
+        // rendezvous 4.1, 4.2: a close frame is a half-close; both connections close once both have closed
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
+        first.sendText("last words");
+        first.sendClose(4000, "done sending");
+        assertFrame(second.next(), WsPeer.TEXT, true, "last words");
+        second.expectClose(4000, "done sending");
+        second.sendText("an answer after the close");
+        assertFrame(first.next(), WsPeer.TEXT, true, "an answer after the close");
+        second.sendClose(1000, "");
+        first.expectClose(1000, "");
+        first.expectGone();
+        second.expectGone();
+        RendezvousMetrics metrics = gateway.rendezvous().metrics();
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> metrics.activePairs() == 0);
+        assertEquals(0, metrics.errors());
+    }
+
+    @Test
+    void peerThatVanishesEndsThePairWith1001ForTheOther() throws Exception {
+        // rendezvous 4.3, 4.5
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
+        first.closeAbruptly();
+        second.expectClose(1001, "the other relay peer went away");
+        second.expectGone();
+        RendezvousMetrics metrics = gateway.rendezvous().metrics();
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> metrics.errors() == 1);
+        assertEquals(0, metrics.activePairs());
+    }
+
+    @Test
+    void slowPeerStopsTheOtherAtTheGatewayWithBoundedBufferingWhileOtherPairsFlow() throws Exception {
+        // rendezvous 3.2: the receiver stops reading; the sender is stopped by the gateway, not buffered
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer sender = pair.first();
+        WsPeer receiver = pair.second();
+        receiver.setReading(false);
+        long total = 96L * 1024 * 1024;
+        CompletableFuture<byte[]> received = receiver.digestBinary(total);
+        WsPeer.Pump pump = sender.pump(total, 64 * 1024, new Random(3));
+
+        // another pair moves 16 MiB meanwhile: the stalled one holds up nobody else
+        String other = "ZZZZyyyyXXXXwwww-other";
+        Pair others = paired(other, token("bob"), null);
+        WsPeer a = others.first();
+        WsPeer b = others.second();
+        long otherTotal = 16L * 1024 * 1024;
+        CompletableFuture<byte[]> atB = b.digestBinary(otherTotal);
+        assertArrayEquals(a.pump(otherTotal, 64 * 1024, new Random(4)).done.get(30, TimeUnit.SECONDS),
+                atB.get(30, TimeUnit.SECONDS));
+
+        // what left the sender is what the kernel buffers of both hops hold plus the gateway's water marks and
+        // a frame each way (a few MiB measured), never the 96 MiB it tried to send
+        long backlog = pump.flushed.get();
+        assertTrue(backlog < 24L * 1024 * 1024, "sender flushed " + backlog + " bytes to a stalled pair");
+        assertEquals(0, receiver.digested());
+
+        receiver.setReading(true); // and everything arrives, intact
+        assertArrayEquals(pump.done.get(40, TimeUnit.SECONDS), received.get(40, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void peersOnDifferentEventLoopsArePairedOnOne() throws Exception {
+        // Rendezvous.moveToWaitingLoop: the gateway's workers take connections in turn, so of several pairs
+        // most join across loops; each must still relay both ways
+        for (int i = 0; i < 6; i++) {
+            String id = ID + "-loop" + i;
+            Pair pair = paired(id, token("alice"), null);
+            WsPeer first = pair.first();
+            WsPeer second = pair.second();
+            first.sendText("to second " + i);
+            second.sendText("to first " + i);
+            assertFrame(second.next(), WsPeer.TEXT, true, "to second " + i);
+            assertFrame(first.next(), WsPeer.TEXT, true, "to first " + i);
+        }
+        assertEquals(6, gateway.rendezvous().metrics().activePairs());
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        // rendezvous 1.2
+        "/relay | 400 | E_BAD_RELAY_ID | request has no id parameter (expected: /relay?id=ID)",
+        "/relay?id=short | 400 | E_BAD_RELAY_ID | relay id is 5 characters long (expected: 16 to 128",
+        "/relay?id=AAAAbbbbCCCC%2BdddEEE | 400 | E_BAD_RELAY_ID | relay id holds '+' at index 12 (expected:",
+        "/relay?id=AAAAbbbbCCCCdddd%3D%3D | 400 | E_BAD_RELAY_ID | relay id holds '=' at index 16",
+        "/relay?id=AAAAbbbbCCCCdddd&id=AAAAbbbbCCCCeeee | 400 | E_BAD_RELAY_ID | "
+            + "request has 2 id parameters (expected: one)",
+        // rendezvous 1.3
+        "/relay?id=AAAAbbbbCCCCdddd&browser=yes | 400 | E_BAD_RELAY_REQUEST | "
+            + "browser parameter is 'yes' (expected: 1 or 0)",
+        "/relay?id=AAAAbbbbCCCCdddd&p=-1 | 400 | E_BAD_RELAY_REQUEST | "
+            + "p parameter is '-1' (expected: a protocol number",
+        "/relay?id=AAAAbbbbCCCCdddd&p=2147483648 | 400 | E_BAD_RELAY_REQUEST | p parameter is '2147483648'",
+        // rendezvous 1.4
+        "/relay?id=AAAAbbbbCCCCdddd&access_token=x.y.z | 401 | E_INVALID_TOKEN | token header is not",
+        // control 1.1
+        "/relays?id=AAAAbbbbCCCCdddd | 404 | E_NOT_FOUND | "
+            + "no endpoint at /relays (expected: / for device tunnels, /relay for the rendezvous relay)",
+    })
+    void badUpgradeRequestIsAnsweredWithItsStatusAndAReasonBeforeAnyWebSocket(String target, int status,
+                                                                             String code, String message)
+            throws Exception {
+        // the gateway checks the request before the WebSocket handshake: a plain GET gets the same answer
+        GatewayServer plain = gateway(Duration.ofSeconds(15), false);
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + plain.deviceAddress().getPort() + target)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(status, response.statusCode(), response.body());
+        assertTrue(response.body().contains("\"code\":\"" + code + '"'), response.body());
+        assertTrue(response.body().contains(message), response.body());
+        assertEquals(0, plain.rendezvous().metrics().waitingPeers());
+    }
+
+    @Test
+    void meshCentralsParametersAndUnknownOnesAreAccepted() throws Exception {
+        // rendezvous 1.3, 1.4: browser, p, parameters we do not know, and the token as access_token
+        WsPeer first = peer(ID + "&browser=1&p=2&nodeid=x&auth=y&access_token=" + token("alice"), null);
+        peer(ID + "&browser=0", null).expectGreeting();
+        first.expectGreeting();
+    }
+
+    // ---- helpers ----------------------------------------------------------------------------------------
+
+    private static void assertFrame(WsPeer.Frame frame, String kind, boolean fin, String text) {
+        assertEquals(kind, frame.kind(), frame.toString());
+        assertEquals(fin, frame.fin(), frame.toString());
+        assertEquals(text, frame.text());
+    }
+
+    /** Two peers, both greeted (rendezvous 2.6). */
+    private record Pair(WsPeer first, WsPeer second) {
+    }
+
+    private Pair paired(String id, String firstToken, String secondToken) throws Exception {
+        WsPeer first = peer(id, firstToken);
+        WsPeer second = peer(id, secondToken);
+        first.expectGreeting();
+        second.expectGreeting();
+        return new Pair(first, second);
+    }
+
+    private WsPeer peer(String id, String token) throws Exception {
+        return peer(gateway, id, token);
+    }
+
+    private WsPeer peer(GatewayServer server, String id, String token) throws Exception {
+        return WsPeer.open(clients, URI.create("wss://localhost:" + server.deviceAddress().getPort()
+                + "/relay?id=" + id), tls, token);
+    }
+
+    private String token(String user) {
+        return signer.sign(new DeviceToken(user, List.of(), List.of(), null));
+    }
+
+    private GatewayServer gateway(Duration hold, boolean withTls) throws Exception {
+        GatewayServer server = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
+                withTls ? TlsContexts.server(certificate) : null, new TokenVerifier(secret, Clock.systemUTC()),
+                "127.0.0.1", PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15),
+                Duration.ofSeconds(45), Duration.ofSeconds(10), null, null, hold, null)).start();
+        closeables.add(server);
+        return server;
+    }
+
+    static {
+        try {
+            MessageDigest.getInstance("SHA-256"); // loaded before the first test's timer starts
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
