@@ -9,13 +9,17 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** {@code --record DIR} and {@code --record-format}: each stream recorded to its own file (recording.md §6.8). */
+/**
+ * {@code --record DIR} and {@code --record-format}: each stream, and each rendezvous pair, recorded to its own file
+ * (recording.md 6.8, rendezvous.md 5).
+ */
 final class StreamRecordOptions {
 
     @Option(names = "--record", paramLabel = "DIR",
-            description = "Record every stream to its own file in DIR, named <UTC time>_<device>_<service>-<name or "
-                + "port>_<client address>_<n>; created 0700 when missing, files 0600. Bytes are forwarded only once "
-                + "recorded; a stream whose recording fails is reset. Read them with 'mproxy inspect'.")
+            description = "Record every stream (and, on the gateway, every rendezvous relay pair) to its own file in "
+                + "DIR, named <UTC time>_<device>_<service>-<name or port>_<client address>_<n>; created 0700 when "
+                + "missing, files 0600. Bytes are forwarded only once recorded; a stream whose recording fails is "
+                + "reset. Read them with 'mproxy inspect'.")
     Path directory;
 
     @Option(names = "--record-format", paramLabel = "FORMAT", defaultValue = "mcrec",

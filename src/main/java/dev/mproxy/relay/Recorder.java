@@ -78,11 +78,11 @@ public final class Recorder implements AutoCloseable {
     /**
      * A tap for one stream of {@code device}, starting now, in this recorder's directory:
      * {@code <UTC time>_<device>_<stream>_<client address>_<n><extension>}, where {@code stream} names the service
-     * (say {@code https-pi.example.com} or {@code tcp-5000}) and {@code n} counts streams; every part is made
-     * safe for a file name.
+     * (say {@code https-pi.example.com}, {@code tcp-5000} or {@code relay-ID}) and {@code n} counts streams; every
+     * part is made safe for a file name. {@code sessionId} goes into the recording, or the file's name when null.
      */
-    public RecordingTap streamTap(EventExecutor loop, String device, String stream, InetSocketAddress client,
-            InetSocketAddress server, String protocol, Map<String, String> labels) {
+    public RecordingTap streamTap(EventExecutor loop, String sessionId, String device, String stream,
+            InetSocketAddress client, InetSocketAddress server, String protocol, Map<String, String> labels) {
         if (directory == null) {
             throw new IllegalStateException("this recorder names no files itself");
         }
@@ -92,7 +92,8 @@ public final class Recorder implements AutoCloseable {
                 + fileNamePart((client.getAddress() == null ? client.getHostString()
                         : client.getAddress().getHostAddress()) + '-' + client.getPort()) + '_'
                 + streams.incrementAndGet();
-        SessionInfo session = new SessionInfo(start, name, device, client, server, protocol, labels);
+        SessionInfo session = new SessionInfo(start, sessionId == null ? name : sessionId, device, client, server,
+                protocol, labels);
         return tap(directory.resolve(name + format.fileExtension()), loop, session, originNanos);
     }
 

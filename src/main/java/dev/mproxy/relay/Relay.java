@@ -4,7 +4,6 @@ import dev.mproxy.files.SecureFiles;
 import dev.mproxy.record.Direction;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
-import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -118,9 +117,7 @@ public final class Relay {
             from.other.end.write(message);
             return;
         }
-        // a WebSocket text message is recorded as text (recording 6.7); everything else as binary
-        unrecorded.add(new Action(tap.data(from.direction, content, message instanceof TextWebSocketFrame), from,
-                message));
+        unrecorded.add(new Action(tap.data(from.direction, content, from.end.isText(message)), from, message));
         if (!recordingBehind && tap.backlog() > RecordingTap.HIGH_WATER_MARK) {
             recordingBehind = true;
             updateReading();

@@ -30,4 +30,12 @@ public interface RelayEnd {
 
     /** Closes at once, dropping what was not sent (a reset where the transport has one). */
     void abort();
+
+    /**
+     * Whether {@code message}, which this end has just read, is (part of) a text message, which a recording keeps
+     * apart from binary data (recording 6.7). Only message-based transports (WebSocket) have text.
+     */
+    default boolean isText(Object message) {
+        return false;
+    }
 }

@@ -2,6 +2,7 @@ package dev.mproxy.rendezvous;
 
 import dev.mproxy.record.Direction;
 import dev.mproxy.relay.EventLoops;
+import dev.mproxy.relay.Recorder;
 import dev.mproxy.relay.Relay;
 import dev.mproxy.relay.RecordingTap;
 import io.netty.channel.Channel;
@@ -15,8 +16,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +40,10 @@ public final class Rendezvous {
     /** Frames up to this size are relayed; the decoder holds one whole frame per peer (rendezvous 1.5). */
     public static final int MAX_FRAME_PAYLOAD = 1024 * 1024;
 
-    /** MeshCentral's greeting to both peers of a new pair (rendezvous 2.6); {@code "cr"} when recorded. */
+    /** MeshCentral's greeting to both peers of a new pair (rendezvous 2.6). */
     static final String GREETING = "c";
+    /** The greeting when the pair is recorded (rendezvous 5.1). */
+    static final String RECORDED_GREETING = "cr";
 
     static final String NO_AUTHENTICATED_PEER = "no authenticated peer is waiting for this relay id";
     static final String OTHER_USER = "relay id is held by another user";
@@ -46,6 +51,8 @@ public final class Rendezvous {
     static final String PEER_WENT_AWAY = "the other relay peer went away";
 
     private final Duration hold;
+    /** Records every pair; null for none. */
+    private final Recorder recorder;
     private final WebSocketServerProtocolConfig webSocket;
     private final RendezvousMetrics metrics = new RendezvousMetrics();
     /** Waiting and paired peers by id: an id is here from its first peer's arrival until its pair ends. */
@@ -54,12 +61,14 @@ public final class Rendezvous {
     /**
      * @param hold             how long a first peer waits for the second (rendezvous 2.3)
      * @param handshakeTimeout how long a WebSocket upgrade may take
+     * @param recorder         records every pair (rendezvous 5); null for none
      */
-    public Rendezvous(Duration hold, Duration handshakeTimeout) {
+    public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder) {
         if (hold.isNegative() || hold.isZero()) {
             throw new IllegalArgumentException("relay hold: " + hold + " (expected: a positive duration)");
         }
         this.hold = hold;
+        this.recorder = recorder;
         this.webSocket = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath(RelayRequest.PATH)
                 .checkStartsWith(true) // the query follows; the gateway has checked the path itself
@@ -188,6 +197,9 @@ public final class Rendezvous {
         volatile RendezvousPeer joiner;
         /** Set on the waiting peer's loop right after it starts waiting; read there. */
         ScheduledFuture<?> timer;
+        /** The relay's client side (the {@code browser=1} peer, else the waiting one) and its server side. */
+        private RendezvousPeer userSide;
+        private RendezvousPeer otherSide;
         private boolean finished;
 
         Pair(String id, RendezvousPeer waiting) {
@@ -200,17 +212,32 @@ public final class Rendezvous {
             if (timer != null) {
                 timer.cancel(false);
             }
-            WebSocketEnd first = waiting.end;
-            WebSocketEnd second = joiner.end;
-            WebSocketEnd.pair(first, second);
-            // Recording plugs in here: a RecordingTap made on this loop for this pair (the waiting peer is the
-            // relay's client side, ipaddr1), passed to Relay.join below, and "cr" instead of "c" (rendezvous 5).
-            RecordingTap tap = null;
-            String greeting = GREETING;
-            first.channel().writeAndFlush(new TextWebSocketFrame(greeting));
-            second.channel().writeAndFlush(new TextWebSocketFrame(greeting));
-            logger.info("relay {}: paired {} with {}", id, waiting, joiner);
-            Relay.join(first, second, tap, this::finished);
+            // The user's side is the relay's client: a recording flags what it sends (rendezvous 5.3)
+            userSide = joiner.request.browser() && !waiting.request.browser() ? joiner : waiting;
+            otherSide = userSide == waiting ? joiner : waiting;
+            WebSocketEnd.pair(waiting.end, joiner.end);
+            RecordingTap tap = recorder == null ? null : tap();
+            String greeting = tap == null ? GREETING : RECORDED_GREETING;
+            waiting.channel.writeAndFlush(new TextWebSocketFrame(greeting));
+            joiner.channel.writeAndFlush(new TextWebSocketFrame(greeting));
+            logger.info("relay {}: paired {} with {}{}", id, waiting, joiner, tap == null ? "" : "; recording");
+            Relay.join(userSide.end, otherSide.end, tap, this::finished);
+        }
+
+        /**
+         * The pair's recording (rendezvous 5): MeshCentral's metadata with the relay id as its session, the user's
+         * side as {@code ipaddr1}, {@code ?p=} as the protocol.
+         */
+        private RecordingTap tap() {
+            Integer protocol = waiting.request.protocol() != null ? waiting.request.protocol()
+                    : joiner.request.protocol();
+            RecordingTap tap = recorder.streamTap(waiting.channel.eventLoop(), id, user(), "relay-" + id,
+                    (InetSocketAddress) userSide.channel.remoteAddress(),
+                    (InetSocketAddress) otherSide.channel.remoteAddress(),
+                    protocol == null ? null : protocol.toString(), Map.of("recordedBy", "gateway", "relay",
+                            "rendezvous"));
+            tap.opened();
+            return tap;
         }
 
         /** The relay ended (or never could start, when {@code relay} is null); the id is free again. */
@@ -228,10 +255,10 @@ public final class Rendezvous {
             }
             logger.info("relay {}: ended after {} ms; user {}; {} sent {} bytes ({}), {} sent {} bytes ({}){}", id,
                     TimeUnit.NANOSECONDS.toMillis(relay.durationNanos()), user(),
-                    waiting.channel.remoteAddress(), relay.bytesFrom(Direction.FROM_CLIENT),
-                    ending(relay, Direction.FROM_CLIENT, waiting),
-                    joiner.channel.remoteAddress(), relay.bytesFrom(Direction.FROM_SERVER),
-                    ending(relay, Direction.FROM_SERVER, joiner),
+                    userSide.channel.remoteAddress(), relay.bytesFrom(Direction.FROM_CLIENT),
+                    ending(relay, Direction.FROM_CLIENT, userSide),
+                    otherSide.channel.remoteAddress(), relay.bytesFrom(Direction.FROM_SERVER),
+                    ending(relay, Direction.FROM_SERVER, otherSide),
                     relay.failure() == null ? "" : "; " + relay.failure());
         }
 

@@ -121,10 +121,11 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     }
 
     /**
-     * Whether the message last handed to the relay belongs to a text message: continuation frames have no type
-     * of their own, so this is what a recording's text flag reads, on the loop, while the relay takes it.
+     * Whether the frame being handed to the relay belongs to a text message: continuation frames have no type of
+     * their own, so the message's first frame decides, and the relay asks while it takes the frame.
      */
-    public boolean inTextMessage() {
+    @Override
+    public boolean isText(Object message) {
         return textMessage;
     }
 

@@ -370,7 +370,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                 : (InetSocketAddress) endpoint.remoteAddress();
         InetSocketAddress server = (InetSocketAddress) (isDeviceSide() ? endpoint.remoteAddress()
                 : ctx.channel().remoteAddress());
-        RecordingTap tap = recorder.streamTap(ctx.executor(), device,
+        RecordingTap tap = recorder.streamTap(ctx.executor(), null, device,
                 r.service() + '-' + (r.name().isEmpty() ? r.servicePort() : r.name()), client, server, r.service(),
                 Map.of("servicePort", r.servicePort(), "name", r.name(), "recordedBy",
                         isDeviceSide() ? "device" : "gateway"));
