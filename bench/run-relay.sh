@@ -239,7 +239,7 @@ run_relay() {
         scheme=ws
     fi
     # Any token of the gateway identifies a relay peer; 'mproxy token' wants a grant, so it gets a port.
-    token=$(java -jar "$JAR" token --data-dir "$dir" --device bench --port 10022 --ttl 1h)
+    token=$(java -jar "$JAR" token --data-dir "$dir" --device bench --relay-only --ttl 1h)
     id=$(python3 -c 'import secrets; print(secrets.token_urlsafe(18))')
     local join=(relay --gateway "$scheme://localhost:$gw" "${trust[@]}" --token "$token" --id "$id"
         --sessions "$SESSIONS")

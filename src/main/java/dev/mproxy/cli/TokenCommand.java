@@ -20,7 +20,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code mproxy token --device ID [--port P]... [--domain D]... [--ttl 30d]}: prints a device token signed
+ * {@code mproxy token --device ID [--port P]... [--domain D]... [--relay-only] [--ttl 30d]}: prints a device token signed
  * with the gateway's secret, and nothing else on stdout, so {@code TOKEN=$(mproxy token ...)} works.
  */
 @Command(name = "token",
@@ -60,6 +60,11 @@ final class TokenCommand implements Callable<Integer> {
             description = "A name the device may serve, exact (example.com) or wildcard (*.example.com, any "
                 + "depth below it, not example.com itself); repeatable. Lowercased.")
     List<String> domains = new ArrayList<>();
+
+    @Option(names = "--relay-only",
+            description = "A token for the rendezvous relay only ('mproxy relay', /relay?id=): its subject and "
+                + "nothing more, no --port or --domain.")
+    boolean relayOnly;
 
     @Option(names = "--ttl", paramLabel = "DURATION", defaultValue = "30d",
             description = "How long the token is valid: a number and d, h, m or s (30d, 12h, 45m, 90s), or "
@@ -104,8 +109,12 @@ final class TokenCommand implements Callable<Integer> {
                 throw usage("invalid value for option '--domain': " + e.getMessage());
             }
         }
-        if (ports.isEmpty() && domains.isEmpty()) {
-            throw usage("the token would grant nothing: give at least one --port or --domain");
+        if (relayOnly && !(ports.isEmpty() && domains.isEmpty())) {
+            throw usage("--relay-only makes a token that grants no --port or --domain");
+        }
+        if (!relayOnly && ports.isEmpty() && domains.isEmpty()) {
+            throw usage("the token would grant nothing: give at least one --port or --domain, or --relay-only for a "
+                    + "token used only with the rendezvous relay");
         }
         return new DeviceToken(device, ports, domains, lifetime.map(now::plus).orElse(null));
     }

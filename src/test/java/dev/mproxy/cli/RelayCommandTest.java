@@ -59,7 +59,7 @@ class RelayCommandTest {
                 "--hostname", "localhost", "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
         gateway.awaitLine(Pattern.compile("rendezvous relay: wss://localhost:\\d+/relay\\?id=ID"));
         Matcher connect = gateway.awaitLine(CONNECT_LINE);
-        Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop", "--port", "10022");
+        Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop", "--relay-only");
         assertEquals(0, token.exitCode(), token.err());
         List<String> join = List.of("relay", "--gateway", connect.group(1), "--fingerprint", connect.group(2),
                 "--token", token.out().trim(), "--id", ID);
@@ -94,7 +94,7 @@ class RelayCommandTest {
         Path dataDir = tmp.resolve("data");
         Matcher connect = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port", "0",
                 "--hostname", "localhost", "--data-dir", dataDir.toString()).awaitLine(CONNECT_LINE);
-        Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop", "--port", "10022");
+        Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop", "--relay-only");
         List<String> join = List.of("relay", "--gateway", connect.group(1), "--fingerprint", connect.group(2),
                 "--token", token.out().trim(), "--id", ID);
         byte[] fromService = random(1024 * 1024, 3);

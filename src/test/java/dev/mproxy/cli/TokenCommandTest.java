@@ -145,7 +145,8 @@ class TokenCommandTest {
         "--port 22 --ttl 0s   | '0s' is zero",
         "--port 22 --ttl 36501d | exceeds 36500d",
         "--port 22 --ttl -1d  | '--ttl'",
-        "--ttl 1h             | the token would grant nothing: give at least one --port or --domain",
+        "--ttl 1h             | the token would grant nothing: give at least one --port or --domain, or --relay-only",
+        "--relay-only --port 22 | --relay-only makes a token that grants no --port or --domain",
     })
     void badOptionsAreUsageErrors(String options, String expected) {
         String[] args = ("token --data-dir " + tmp.resolve("data") + " --device d " + options).split(" ");
