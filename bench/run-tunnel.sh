@@ -184,8 +184,8 @@ iperf3 -s -B 127.0.0.1 -p "$IPERF_PORT" >"$WORK/iperf-server.log" 2>&1 &
 PIDS+=($!)
 java bench/PingPong.java server "$ECHO_PORT" >"$WORK/echo.log" 2>&1 &
 PIDS+=($!)
-wait_port "$IPERF_PORT" || die "iperf3 server did not start"
-wait_port "$ECHO_PORT" || die "ping-pong server did not start"
+wait_listening "$IPERF_PORT" || die "iperf3 server did not start"
+wait_listening "$ECHO_PORT" || die "ping-pong server did not start"
 
 # ---------------------------------------------------------------------------------------------- direct
 log "direct (iperf3 on 127.0.0.1:$IPERF_PORT, echo on $ECHO_PORT)"
@@ -221,7 +221,7 @@ haproxy -f "$WORK/hop1.cfg" -db >"$WORK/hop1.log" 2>&1 &
 HA1=$!
 PIDS+=("$HA1")
 for p in "$H1_I" "$H1_E" "$H2_I" "$H2_E"; do
-    wait_port "$p" || { cat "$WORK"/hop*.log; die "haproxy did not start"; }
+    wait_listening "$p" || { cat "$WORK"/hop*.log; die "haproxy did not start"; }
 done
 log "haproxy x2 (127.0.0.1:$H1_I -> :$H2_I -> iperf3)"
 measure haproxy "$H1_I" "$H1_E" "$HA1" "$HA2"
@@ -259,7 +259,7 @@ run_mproxy() {
     conpid=$!
     PIDS+=("$conpid")
     wait_for "$WORK/connect-$config.log" "serving as device" "$conpid"
-    wait_port "$pub_i" || die "public port $pub_i is not listening"
+    wait_listening "$pub_i" || die "public port $pub_i is not listening"
     log "$config ($scheme://localhost:$gw, public port $pub_i -> iperf3)"
     # Untimed warm-up so the JIT has compiled the data path before the first measured test (iperf3's -O
     # seconds are also excluded from every test, the baselines' included).
