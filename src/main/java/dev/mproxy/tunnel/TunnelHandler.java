@@ -353,9 +353,11 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         RecordingTap tap = recorder == null ? null : tap(stream, endpoint);
         stream.relay = isDeviceSide() ? Relay.join(stream, socket, tap, finished)
                 : Relay.join(socket, stream, tap, finished);
-        if (firstBytes != null) {
+        if (firstBytes != null && firstBytes.isReadable()) {
             // through the socket's pipeline, so the relay takes them as the client's first read
             endpoint.pipeline().fireChannelRead(firstBytes).fireChannelReadComplete();
+        } else {
+            ReferenceCountUtil.release(firstBytes); // no empty data message goes out
         }
         stream.relayJoined();
     }
