@@ -174,6 +174,38 @@ class RecordProxyTest {
     }
 
     @Test
+    void ipv6ClientsAndServersAreRecordedWithTheirAddresses() throws Exception {
+        // netrecord listened and connected over IPv4 only (relay-record notes); both sides here are ::1
+        InetAddress v6 = InetAddress.getByName("::1");
+        try (ServerSocket server = new ServerSocket(0, 5, v6)) {
+            threads.submit(() -> {
+                try (Socket s = server.accept()) {
+                    byte[] got = s.getInputStream().readAllBytes();
+                    s.getOutputStream().write(("got " + new String(got, StandardCharsets.US_ASCII))
+                            .getBytes(StandardCharsets.US_ASCII));
+                }
+                return null;
+            });
+            RecordProxy proxy = new RecordProxy(new InetSocketAddress(v6, 0),
+                    new InetSocketAddress(v6, server.getLocalPort()), dir.resolve("rec").toString(),
+                    RecordingFormat.MCREC).start();
+            closeables.add(proxy);
+            try (Socket client = new Socket(v6, proxy.address().getPort())) {
+                client.setSoTimeout(20_000);
+                client.getOutputStream().write("v6".getBytes(StandardCharsets.US_ASCII));
+                client.shutdownOutput();
+                assertEquals("got v6", new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII));
+                proxy.close();
+                RecordingContents r = RecordingContents.read(recordingOf(1, RecordingFormat.MCREC));
+                assertEquals(List.of("OPENED c", "DATA c v6", "ENDED c", "DATA s got v6", "ENDED s"),
+                        describe(r.events));
+                assertEquals(new InetSocketAddress(v6, client.getLocalPort()), r.session.client());
+                assertEquals(new InetSocketAddress(v6, server.getLocalPort()), r.session.server());
+            }
+        }
+    }
+
+    @Test
     void connectionWhoseRecordingCannotBeWrittenIsClosedAndForwardsNothing() throws Exception {
         // recording 6.4: a recording that fails closes its connection; not one byte goes across unrecorded
         try (ServerSocket server = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
