@@ -118,7 +118,8 @@ public final class RelayDialer {
                             p.addLast(tls.newHandler(ch.alloc(), host, port));
                         }
                         p.addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_RESPONSE),
-                                new RefusalReader(joined), new WebSocketClientProtocolHandler(webSocket),
+                                new RefusalReader(joined), PingResponder.INSTANCE,
+                                new WebSocketClientProtocolHandler(webSocket),
                                 new Greeting(joined, id));
                     }
                 })

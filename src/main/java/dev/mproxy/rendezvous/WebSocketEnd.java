@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * (rendezvous 4.1).
  *
  * <p>Reading is off from the start: what the connection delivers before the relay starts (frames that came
- * with the greeting, say) is held and handed over first, before reading turns on.
+ * with the greeting, say), or while the relay does not read, is held and handed over first, before reading
+ * turns on. Pings and pongs never get here: {@link PingResponder} answers them.
  */
 public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements RelayEnd {
 
@@ -296,7 +297,9 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
             close.release();
             message = CLOSE_RECEIVED;
         }
-        if (side == null || !held.isEmpty()) {
+        if (side == null || !reading || !held.isEmpty()) {
+            // reads are off, yet a decoder may still deliver: the rest of a socket read, or a frame it read on
+            // to complete; held, it waits for the relay to read again (rendezvous 3.2)
             held.add(message);
             return;
         }
@@ -305,7 +308,9 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (side != null && held.isEmpty()) {
+        if (side != null) {
+            // even with frames held: those delivered before reading stopped (the other end went unwritable
+            // while they were written) must be flushed
             side.readComplete();
         }
         ctx.fireChannelReadComplete();

@@ -295,6 +295,41 @@ class RendezvousTest {
     }
 
     @Test
+    void pingsBetweenFramesDoNotLetTheSenderPastAPeerThatDoesNotRead() throws Exception {
+        // rendezvous 3.2, 3.3: the joiner (it needs no token) sends a ping after each 16 KiB frame toward a peer
+        // that stopped reading; the gateway answers the pings it reads, and reads no further for them. Over plain
+        // ws, as behind a TLS terminator, where Netty's ping handling had the gateway read on after each ping
+        GatewayServer plain = gateway(Duration.ofSeconds(15), false);
+        URI uri = URI.create("ws://127.0.0.1:" + plain.deviceAddress().getPort() + "/relay?id=" + ID);
+        WsPeer receiver = WsPeer.open(clients, uri, null, token("alice"));
+        WsPeer sender = WsPeer.open(clients, uri, null, null);
+        receiver.expectGreeting();
+        sender.expectGreeting();
+        receiver.setReading(false);
+        long total = 64L * 1024 * 1024;
+        CompletableFuture<byte[]> received = receiver.digestBinary(total);
+        WsPeer.Pump pump = sender.pumpWithPings(total, 16 * 1024, new Random(5));
+
+        // wait until the sender is stalled (it cannot write, and nothing more left it between two looks), or
+        // has sent more than a stalled pair may hold, as it did when each ping made the gateway read on
+        long bound = 24L * 1024 * 1024;
+        long[] last = {-1};
+        Awaitility.await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(250)).until(() -> {
+            long now = pump.flushed.get();
+            boolean stalled = now == last[0] && !sender.channel().isWritable();
+            last[0] = now;
+            return stalled || now > bound;
+        });
+        long backlog = pump.flushed.get();
+        assertTrue(backlog <= bound, "sender flushed " + backlog + " bytes to a peer that does not read");
+        assertEquals(0, receiver.digested());
+        assertEquals(WsPeer.PONG, sender.next().kind(), "the gateway answers the pings it reads");
+
+        receiver.setReading(true); // and everything arrives, intact, without the pings
+        assertArrayEquals(pump.done.get(40, TimeUnit.SECONDS), received.get(40, TimeUnit.SECONDS));
+    }
+
+    @Test
     void peersOnDifferentEventLoopsArePairedOnOne() throws Exception {
         // Rendezvous.moveToWaitingLoop: the gateway's workers take connections in turn, so of several pairs
         // most join across loops; each must still relay both ways

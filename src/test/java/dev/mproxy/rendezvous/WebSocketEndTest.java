@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mproxy.relay.Relay;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -47,6 +48,33 @@ class WebSocketEndTest {
         TextWebSocketFrame early = b.readOutbound();
         assertEquals("early", early.text());
         early.release();
+        assertTrue(a.config().isAutoRead());
+    }
+
+    @Test
+    void framesReadWhileTheRelayDoesNotReadAreHeldAndThoseBeforeAreFlushed() {
+        // rendezvous 3.2: a decoder may deliver after reads were turned off (the rest of a socket read); such
+        // frames wait for the relay to read again, and what was relayed before still goes out
+        WebSocketEnd first = WebSocketEnd.atGateway(a);
+        WebSocketEnd second = WebSocketEnd.atGateway(b);
+        b.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+        join(first, second);
+        assertTrue(a.config().isAutoRead());
+
+        a.pipeline().fireChannelRead(new BinaryWebSocketFrame(Unpooled.buffer(32).writeZero(32)));
+        assertFalse(a.config().isAutoRead(), "b is over its high water mark: the relay stopped reading a");
+        a.pipeline().fireChannelRead(new TextWebSocketFrame("after reads were turned off"));
+        a.pipeline().fireChannelReadComplete();
+        BinaryWebSocketFrame before = b.readOutbound();
+        assertEquals(32, before.content().readableBytes(), "the frame relayed before is flushed");
+        before.release();
+        assertNull(b.readOutbound(), "the frame read after is held");
+
+        b.runPendingTasks();
+        a.runPendingTasks(); // b took its frame: the relay reads again, the held frame goes first
+        TextWebSocketFrame after = b.readOutbound();
+        assertEquals("after reads were turned off", after.text());
+        after.release();
         assertTrue(a.config().isAutoRead());
     }
 
