@@ -177,11 +177,8 @@ public final class RelayDialer {
             } catch (IOException notJson) {
                 // say what came instead
             }
-            message = message.strip().replaceAll("\\p{Cntrl}", "?");
-            if (message.length() > 300) {
-                message = message.substring(0, 300) + "...";
-            }
-            return message.isEmpty() ? "" : ": " + message;
+            message = message.strip();
+            return message.isEmpty() ? "" : ": " + RemoteText.quoted(message);
         }
     }
 
@@ -200,11 +197,11 @@ public final class RelayDialer {
             if (msg instanceof CloseWebSocketFrame) {
                 CloseWebSocketFrame close = (CloseWebSocketFrame) msg;
                 int status = close.statusCode();
-                String reason = close.reasonText().replaceAll("\\p{Cntrl}", "?");
+                String reason = close.reasonText().isEmpty() ? "" : " " + RemoteText.quoted(close.reasonText());
                 close.release();
                 fail(ctx, status == WebSocketCloseStatus.TRY_AGAIN_LATER.code() ? RelayJoinException.Kind.HOLD_TIMEOUT
                         : RelayJoinException.Kind.FAILED, "gateway closed relay id " + id + " before a peer joined: "
-                        + (status < 0 ? "no status" : status + (reason.isEmpty() ? "" : " " + reason)));
+                        + (status < 0 ? "no status" : status + reason));
                 return;
             }
             String text = msg instanceof TextWebSocketFrame && ((TextWebSocketFrame) msg).isFinalFragment()
@@ -221,7 +218,7 @@ public final class RelayDialer {
                 return;
             }
             String what = text == null ? "a " + type
-                    : text.length() <= 20 ? "'" + text.replaceAll("\\p{Cntrl}", "?") + "'" : "a longer text message";
+                    : text.length() <= 20 ? RemoteText.quoted(text) : "a longer text message";
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR,
                     "expected: 'c' or 'cr'"));
             fail(ctx, RelayJoinException.Kind.FAILED, "gateway sent " + what + " (expected: 'c' or 'cr')");

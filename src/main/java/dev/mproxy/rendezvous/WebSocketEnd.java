@@ -130,13 +130,16 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
         return textMessage;
     }
 
-    /** The close frame the other side sent, e.g. {@code "1011 cannot connect"}; null if none came. */
+    /**
+     * The close frame the other side sent, for log lines and error messages, e.g. {@code 1011 "cannot connect"}:
+     * its reason quoted and escaped, as the peer chose it (rendezvous 4.4); null if none came.
+     */
     public String receivedClose() {
         if (receivedStatus == NOT_RECEIVED) {
             return null;
         }
-        return receivedStatus < 0 ? "an empty close frame"
-                : receivedReason.isEmpty() ? Integer.toString(receivedStatus) : receivedStatus + " " + receivedReason;
+        return receivedStatus < 0 ? "an empty close frame" : receivedReason.isEmpty()
+                ? Integer.toString(receivedStatus) : receivedStatus + " " + RemoteText.quoted(receivedReason);
     }
 
     /**

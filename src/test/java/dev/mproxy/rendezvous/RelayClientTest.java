@@ -209,7 +209,7 @@ class RelayClientTest {
         client("alice", 1).connect(new InetSocketAddress("127.0.0.1", deadPort));
         CompletableFuture<Relay> session = client("alice", 1).stdio(new Pipe().in, new Output());
         String why = RelayClient.why(session.get(TIMEOUT, TimeUnit.SECONDS));
-        assertTrue(why.contains("the other peer closed the relay: 1011 cannot connect to 127.0.0.1:" + deadPort),
+        assertTrue(why.contains("the other peer closed the relay: 1011 \"cannot connect to 127.0.0.1:" + deadPort),
                 why);
     }
 
@@ -224,8 +224,8 @@ class RelayClientTest {
                 () -> stdio.stdio(new Pipe().in, new Output()).get(TIMEOUT, TimeUnit.SECONDS));
         RelayJoinException e = assertInstanceOf(RelayJoinException.class, refused.getCause());
         assertEquals(RelayJoinException.Kind.REFUSED_UPGRADE, e.kind());
-        assertEquals("gateway refused the relay: 401 Unauthorized: token signature does not verify with this "
-                + "gateway's secret", e.getMessage());
+        assertEquals("gateway refused the relay: 401 Unauthorized: \"token signature does not verify with this "
+                + "gateway's secret\"", e.getMessage());
 
         RelayClient connect = new RelayClient(new RelayDialer(uri(ID), foreign, tls), ID, 1);
         closeables.add(connect);
@@ -243,7 +243,7 @@ class RelayClientTest {
                 .stdio(new Pipe().in, new Output()).get(TIMEOUT, TimeUnit.SECONDS));
         RelayJoinException e = assertInstanceOf(RelayJoinException.class, failed.getCause());
         assertEquals(RelayJoinException.Kind.HOLD_TIMEOUT, e.kind());
-        assertEquals("gateway closed relay id " + ID + " before a peer joined: 1013 no peer joined within 300 ms",
+        assertEquals("gateway closed relay id " + ID + " before a peer joined: 1013 \"no peer joined within 300 ms\"",
                 e.getMessage());
     }
 

@@ -2,6 +2,7 @@ package dev.mproxy.rendezvous;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mproxy.auth.DeviceToken;
@@ -39,6 +40,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -247,6 +251,44 @@ class RendezvousTest {
         RendezvousMetrics metrics = gateway.rendezvous().metrics();
         Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> metrics.activePairs() == 0);
         assertEquals(0, metrics.errors());
+    }
+
+    @Test
+    void closeReasonCrossesUnchangedButIsQuotedAndEscapedInTheGatewaysLog() throws Exception {
+        // rendezvous 4.1, 4.4: a reason with a line break in it cannot forge a log line of its own
+        String id = "LogLineOfItsOwn-0001";
+        CompletableFuture<String> ended = new CompletableFuture<>();
+        Handler lines = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getMessage().startsWith("relay " + id + ": ended")) {
+                    ended.complete(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger(Rendezvous.class.getName());
+        log.addHandler(lines);
+        try {
+            Pair pair = paired(id, token("alice"), null);
+            String forged = "bye\nINFO: relay FORGED: paired 10.0.0.1 with 10.0.0.2";
+            pair.first().sendClose(4000, forged);
+            pair.second().expectClose(4000, forged);
+            pair.second().sendClose(1000, "");
+            String line = ended.get(WsPeer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertFalse(line.contains("\n"), line);
+            assertTrue(line.contains("close 4000 \"bye\\nINFO: relay FORGED: paired 10.0.0.1 with 10.0.0.2\""),
+                    line);
+        } finally {
+            log.removeHandler(lines);
+        }
     }
 
     @Test

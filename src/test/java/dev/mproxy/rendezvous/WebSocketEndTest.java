@@ -108,7 +108,7 @@ class WebSocketEndTest {
         assertEquals(4001, relayed.statusCode());
         assertEquals("enough", relayed.reasonText());
         relayed.release();
-        assertEquals("4001 enough", first.receivedClose());
+        assertEquals("4001 \"enough\"", first.receivedClose());
         assertTrue(b.isOpen(), "the other direction goes on");
 
         b.writeInbound(new CloseWebSocketFrame());
