@@ -208,8 +208,10 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     @Override
     public void abort() {
         if (closeSent == null && channel.isActive()) {
-            // goes out if the socket takes it now; whatever else is queued is dropped with the connection
-            closeSent = channel.writeAndFlush(atClient && receivedStatus != NOT_RECEIVED ? echo()
+            // goes out if the socket takes it now; whatever else is queued is dropped with the connection. A
+            // failure the other peer reported is answered with its own status; after its clean close, our
+            // failure is ours to report, never as a clean 1000 (rendezvous 6.4)
+            closeSent = channel.writeAndFlush(atClient && receivedFailure() ? echo()
                     : new CloseWebSocketFrame(abortStatus, abortReason));
         }
         channel.close();
@@ -220,6 +222,11 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
             return new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE.code(), "");
         }
         return peer.echo();
+    }
+
+    /** Whether this end received a close frame with a status other than 1000. */
+    private boolean receivedFailure() {
+        return receivedStatus >= 0 && receivedStatus != WebSocketCloseStatus.NORMAL_CLOSURE.code();
     }
 
     /** The close frame this end received, again. */
@@ -261,8 +268,7 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     private void deliver(Object message) {
         if (message == CLOSE_RECEIVED) {
-            boolean normal = receivedStatus < 0 || receivedStatus == WebSocketCloseStatus.NORMAL_CLOSURE.code();
-            if (atClient && !normal) {
+            if (atClient && receivedFailure()) {
                 side.failed(new IOException("the other peer closed the relay: " + receivedClose()));
             } else {
                 side.inputEnded();

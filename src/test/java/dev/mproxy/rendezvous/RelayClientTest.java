@@ -214,6 +214,26 @@ class RelayClientTest {
     }
 
     @Test
+    void connectSideWhoseServiceResetsAfterTheOthersCleanCloseSends1011Not1000() throws Exception {
+        // rendezvous 6.4: a failure after a clean 1000 from the other peer is reported as a failure
+        ServerSocket service = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        closeables.add(service);
+        threads.submit(() -> {
+            try (Socket s = service.accept()) {
+                s.getInputStream().readAllBytes(); // until the relay ends its output: the peer's close arrived
+                s.setSoLinger(true, 0); // then a reset
+            }
+            return null;
+        });
+        client("alice", 1).connect(new InetSocketAddress("127.0.0.1", service.getLocalPort()));
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> gateway.rendezvous().metrics().waitingPeers() == 1);
+        WsPeer peer = WsPeer.open(peers, uri(ID), tls, null);
+        peer.expectGreeting();
+        peer.sendClose(1000, "");
+        peer.expectClose(1011, WebSocketEnd.LOCAL_SIDE_FAILED);
+    }
+
+    @Test
     void refusedUpgradeIsReportedWithTheGatewaysReasonAndStopsConnect() throws Exception {
         // rendezvous 6.2, 6.6
         String foreign = new TokenSigner(TestSecrets.random(), Clock.systemUTC())
