@@ -2,6 +2,7 @@ package dev.mproxy.rendezvous;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,6 +23,8 @@ import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -49,6 +52,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -231,6 +236,40 @@ class RelayClientTest {
         peer.expectGreeting();
         peer.sendClose(1000, "");
         peer.expectClose(1011, WebSocketEnd.LOCAL_SIDE_FAILED);
+    }
+
+    @Test
+    void gatewaysNameIsLookedUpOffTheEventLoop() throws Exception {
+        // Netty's default resolver looks a name up on the loop that connects, stalling all its channels
+        CountDownLatch lookingUp = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        List<Thread> lookups = new CopyOnWriteArrayList<>();
+        OffLoopResolver slowDns = new OffLoopResolver(host -> {
+            assertEquals("localhost", host);
+            lookups.add(Thread.currentThread());
+            lookingUp.countDown();
+            try {
+                answer.await(TIMEOUT, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return InetAddress.getLoopbackAddress();
+        });
+        RelayDialer dialer = new RelayDialer(URI.create("wss://localhost:" + gateway.deviceAddress().getPort()),
+                token("alice"), tls, slowDns);
+        EventLoop loop = peers.next();
+        io.netty.util.concurrent.Future<RelayDialer.Joined> joined = dialer.join(loop, ID);
+        assertTrue(lookingUp.await(TIMEOUT, TimeUnit.SECONDS));
+        assertEquals("free", loop.submit(() -> "free").get(TIMEOUT, TimeUnit.SECONDS),
+                "the loop runs while the name is looked up");
+
+        answer.countDown();
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> gateway.rendezvous().metrics().waitingPeers() == 1);
+        WsPeer peer = WsPeer.open(peers, uri(ID), tls, null);
+        peer.expectGreeting();
+        Channel ws = joined.get(TIMEOUT, TimeUnit.SECONDS).end().channel();
+        assertFalse(loop.inEventLoop(lookups.get(0)));
+        ws.close().sync();
     }
 
     @Test
