@@ -2,6 +2,7 @@ package dev.mproxy.rendezvous;
 
 import dev.mproxy.relay.Relay;
 import dev.mproxy.relay.RelayEnd;
+import dev.mproxy.tunnel.WebSocketFrameCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -18,7 +19,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -50,9 +50,6 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     /** The reason a client sends when its local side fails (rendezvous 6.4). */
     static final String LOCAL_SIDE_FAILED = "the relay client's local side failed";
-
-    /** A close reason is at most 123 bytes (RFC 6455 §5.5: a control frame's payload is at most 125). */
-    private static final int MAX_REASON_BYTES = 123;
 
     /** No close frame received yet; {@code -1} is an empty one, as {@link CloseWebSocketFrame#statusCode()}. */
     private static final int NOT_RECEIVED = -2;
@@ -143,12 +140,13 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     }
 
     /**
-     * Sends a close frame with {@code status} and {@code reason} unless one was sent, and closes the connection
-     * once it is sent: for a peer refused or timed out before any relay (rendezvous 2.1-2.5).
+     * Sends a close frame with {@code status} and {@code reason} (cut to what a close frame holds) unless one was
+     * sent, and closes the connection once it is sent: for a peer refused or timed out before any relay
+     * (rendezvous 2.1-2.5), or a client that cannot reach its local service (rendezvous 6.6).
      */
     public void close(WebSocketCloseStatus status, String reason) {
         if (closeSent == null) {
-            closeSent = channel.writeAndFlush(new CloseWebSocketFrame(status, reason));
+            closeSent = channel.writeAndFlush(new CloseWebSocketFrame(status, WebSocketFrameCodec.closeReason(reason)));
         }
         closeWhenSent();
     }
@@ -352,9 +350,8 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
         if (refusedTextFrame(cause) && closeSent == null && channel.isActive()) {
             // the sender reads why; Netty's own decoders send their close frames (1002, 1007, 1009) themselves
             CorruptedWebSocketFrameException corrupt = (CorruptedWebSocketFrameException) cause;
-            String reason = corrupt.getMessage() == null
-                    || corrupt.getMessage().getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES
-                    ? corrupt.closeStatus().reasonText() : corrupt.getMessage();
+            String reason = corrupt.getMessage() == null ? corrupt.closeStatus().reasonText()
+                    : WebSocketFrameCodec.closeReason(corrupt.getMessage());
             closeSent = channel.writeAndFlush(new CloseWebSocketFrame(corrupt.closeStatus(), reason));
         }
         if (side == null) {

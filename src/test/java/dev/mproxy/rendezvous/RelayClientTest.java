@@ -41,6 +41,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -216,6 +217,31 @@ class RelayClientTest {
         String why = RelayClient.why(session.get(TIMEOUT, TimeUnit.SECONDS));
         assertTrue(why.contains("the other peer closed the relay: 1011 \"cannot connect to 127.0.0.1:" + deadPort),
                 why);
+    }
+
+    @Test
+    void connectSideWhoseLongServiceNameIsUnknownSaysWhyInACloseFrameThatFits() throws Exception {
+        // rendezvous 6.6: the reason names the service and the failure, cut to a close frame's 123 bytes (it
+        // was sent whole, and the gateway refused the frame, so the peer only heard 1001)
+        String name = "a-service-with-a-rather-long-name-" + "x".repeat(60) + ".invalid";
+        OffLoopResolver dns = new OffLoopResolver(host -> {
+            if (host.equals("localhost")) {
+                return InetAddress.getLoopbackAddress();
+            }
+            throw new UnknownHostException(host + ": Name or service not known");
+        });
+        RelayClient connect = new RelayClient(new RelayDialer(URI.create("wss://localhost:"
+                + gateway.deviceAddress().getPort()), token("alice"), tls, dns), ID, 1);
+        closeables.add(connect);
+        connect.connect(InetSocketAddress.createUnresolved(name, 22));
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> gateway.rendezvous().metrics().waitingPeers() == 1);
+        WsPeer peer = WsPeer.open(peers, uri(ID), tls, null);
+        peer.expectGreeting();
+        WsPeer.Frame close = peer.next();
+        assertEquals(1011, close.status(), close.toString());
+        assertTrue(close.reason().startsWith("cannot connect to " + name.substring(0, 60)), close.reason());
+        assertTrue(close.reason().endsWith("..."), close.reason());
+        assertTrue(close.reason().getBytes(StandardCharsets.UTF_8).length <= 123, close.reason());
     }
 
     @Test

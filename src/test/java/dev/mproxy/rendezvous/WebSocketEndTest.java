@@ -13,6 +13,7 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,6 +138,17 @@ class WebSocketEndTest {
         CloseWebSocketFrame abort = b.readOutbound();
         assertEquals(1001, abort.statusCode());
         abort.release();
+    }
+
+    @Test
+    void closeReasonIsCutToWhatACloseFrameHoldsOnACharacterBoundary() {
+        // RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the status
+        WebSocketEnd end = WebSocketEnd.atClient(a);
+        end.close(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "cannot connect to " + "é".repeat(100));
+        CloseWebSocketFrame close = a.readOutbound();
+        assertTrue(close.content().readableBytes() <= 125, close.content().readableBytes() + " bytes");
+        assertEquals("cannot connect to " + "é".repeat(51) + "...", close.reasonText());
+        close.release();
     }
 
     @Test
