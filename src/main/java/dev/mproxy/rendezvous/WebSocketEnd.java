@@ -67,6 +67,11 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     private WebSocketEnd peer;
     private Relay.Side side;
     private boolean reading;
+    /**
+     * A close frame was handed to the relay: reads stay on from then on, whatever the relay says, so that the
+     * end of the connection is seen; Netty's decoder drops anything else that arrives after a close frame.
+     */
+    private boolean inputClosed;
     private boolean drainScheduled;
     private boolean textMessage;
     private ChannelFuture closeSent;
@@ -187,7 +192,7 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
             }
             return; // reads stay off until what was held is handed over, so nothing overtakes it
         }
-        channel.config().setAutoRead(reading);
+        channel.config().setAutoRead(reading || inputClosed);
     }
 
     @Override
@@ -266,6 +271,9 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     private void deliver(Object message) {
         if (message == CLOSE_RECEIVED) {
+            // a peer that goes away now, while the other direction is open, ends the pair (rendezvous 4.3)
+            // instead of leaving it and both connections half-closed for ever
+            inputClosed = true;
             if (atClient && receivedFailure()) {
                 side.failed(new IOException("the other peer closed the relay: " + receivedClose()));
             } else {

@@ -306,6 +306,22 @@ class RendezvousTest {
     }
 
     @Test
+    void peerThatVanishesAfterItsCloseFrameEndsThePairWhileTheOtherIdles() throws Exception {
+        // rendezvous 4.1, 4.3: its close frame crossed; then its connection ended, and the other peer sends
+        // nothing: the gateway must still see the end, not keep the pair and both sockets for ever
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
+        first.sendClose(1000, "done").sync();
+        second.expectClose(1000, "done");
+        first.closeAbruptly();
+        second.expectGone();
+        RendezvousMetrics metrics = gateway.rendezvous().metrics();
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> metrics.activePairs() == 0);
+        assertEquals(1, metrics.errors(), "the other direction never ended: a failure");
+    }
+
+    @Test
     void slowPeerStopsTheOtherAtTheGatewayWithBoundedBufferingWhileOtherPairsFlow() throws Exception {
         // rendezvous 3.2: the receiver stops reading; the sender is stopped by the gateway, not buffered
         Pair pair = paired(ID, token("alice"), null);
