@@ -135,7 +135,8 @@ public final class RelayClient implements AutoCloseable {
 
     /**
      * Keeps a peer waiting on each session's id and connects each pair to {@code service} ({@code --connect}),
-     * joining again after each session and each hold timeout. Returns at once.
+     * joining again after each session and each hold timeout. Returns at once. An unresolved {@code service} is
+     * looked up for each pair, off the event loops.
      */
     public void connect(InetSocketAddress service) {
         for (int session = 1; session <= sessions; session++) {
@@ -193,26 +194,37 @@ public final class RelayClient implements AutoCloseable {
     private void connectService(int session, InetSocketAddress service, RelayDialer.Joined joined) {
         String sessionId = sessionId(id, session);
         Channel ws = joined.end().channel();
-        new Bootstrap().group(ws.eventLoop()).channel(NioSocketChannel.class)
-                .option(ChannelOption.AUTO_READ, false)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        // the relay's endpoint handler is added once connected
-                    }
-                })
-                .connect(service).addListener((ChannelFutureListener) c -> {
-                    // joins again once the gateway has closed the WebSocket: it has freed the id by then
-                    ws.closeFuture().addListener(closed -> serve(session, service, FIRST_RETRY_MILLIS));
-                    if (c.isSuccess()) {
-                        bridge(sessionId, ChannelEnd.of(c.channel()), joined, relay -> { });
-                        return;
-                    }
-                    String why = "cannot connect to " + service.getHostString() + ':' + service.getPort() + ": "
-                            + c.cause().getMessage();
-                    logger.warn("relay {}: {}", sessionId, why);
-                    joined.end().close(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, why); // rendezvous 6.6
-                });
+        // joins again once the gateway has closed the WebSocket: it has freed the id by then
+        ws.closeFuture().addListener(closed -> serve(session, service, FIRST_RETRY_MILLIS));
+        dialer.resolver().resolve(ws.eventLoop(), service).addListener((Future<InetSocketAddress> resolved) -> {
+            if (!resolved.isSuccess()) {
+                cannotConnect(sessionId, service, resolved.cause(), joined);
+                return;
+            }
+            new Bootstrap().group(ws.eventLoop()).channel(NioSocketChannel.class)
+                    .option(ChannelOption.AUTO_READ, false)
+                    .handler(new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            // the relay's endpoint handler is added once connected
+                        }
+                    })
+                    .connect(resolved.getNow()).addListener((ChannelFutureListener) c -> {
+                        if (c.isSuccess()) {
+                            bridge(sessionId, ChannelEnd.of(c.channel()), joined, relay -> { });
+                        } else {
+                            cannotConnect(sessionId, service, c.cause(), joined);
+                        }
+                    });
+        });
+    }
+
+    private static void cannotConnect(String sessionId, InetSocketAddress service, Throwable cause,
+                                      RelayDialer.Joined joined) {
+        String why = "cannot connect to " + service.getHostString() + ':' + service.getPort() + ": "
+                + cause.getMessage();
+        logger.warn("relay {}: {}", sessionId, why);
+        joined.end().close(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, why); // rendezvous 6.6
     }
 
     /** Relays {@code local} and the paired WebSocket; {@code finished} hears, on the loop, that the relay is done. */

@@ -31,6 +31,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -53,6 +54,7 @@ public final class RelayDialer {
     private final URI gateway;
     private final String token;
     private final ClientTls tls;
+    private final OffLoopResolver resolver;
 
     /**
      * @param gateway {@code wss://HOST:PORT} or {@code ws://HOST:PORT} (behind another TLS terminator)
@@ -60,9 +62,15 @@ public final class RelayDialer {
      * @param tls     how to trust a {@code wss} gateway; null for {@code ws}
      */
     public RelayDialer(URI gateway, String token, ClientTls tls) {
+        this(gateway, token, tls, OffLoopResolver.SYSTEM);
+    }
+
+    /** As the public constructor, looking host names up with {@code resolver}. */
+    RelayDialer(URI gateway, String token, ClientTls tls, OffLoopResolver resolver) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.token = token;
         this.tls = tls;
+        this.resolver = Objects.requireNonNull(resolver, "resolver");
         boolean secure = "wss".equalsIgnoreCase(gateway.getScheme());
         if (!secure && !"ws".equalsIgnoreCase(gateway.getScheme()) || gateway.getHost() == null) {
             throw new IllegalArgumentException("gateway " + gateway + " (expected: wss://HOST:PORT or ws://HOST:PORT)");
@@ -93,6 +101,24 @@ public final class RelayDialer {
     public Future<Joined> join(EventLoop loop, String id) {
         URI uri = uri(id);
         Promise<Joined> joined = loop.newPromise();
+        // the name stays for SNI and the Host header; the address is looked up off the loop
+        resolver.resolve(loop, InetSocketAddress.createUnresolved(uri.getHost(), uri.getPort())).addListener(
+                (Future<InetSocketAddress> resolved) -> {
+                    if (resolved.isSuccess()) {
+                        connect(loop, resolved.getNow(), uri, id, joined);
+                    } else {
+                        cannotReach(joined, resolved.cause());
+                    }
+                });
+        return joined;
+    }
+
+    /** How {@link RelayClient} looks up the names of local services too. */
+    OffLoopResolver resolver() {
+        return resolver;
+    }
+
+    private void connect(EventLoop loop, InetSocketAddress address, URI uri, String id, Promise<Joined> joined) {
         HttpHeaders headers = new DefaultHttpHeaders();
         if (token != null) {
             headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
@@ -118,18 +144,22 @@ public final class RelayDialer {
                             p.addLast(tls.newHandler(ch.alloc(), host, port));
                         }
                         p.addLast(new HttpClientCodec(), new HttpObjectAggregator(MAX_RESPONSE),
-                                new RefusalReader(joined), new WebSocketClientProtocolHandler(webSocket),
+                                new RefusalReader(joined), PingResponder.INSTANCE,
+                                new WebSocketClientProtocolHandler(webSocket),
                                 new Greeting(joined, id));
                     }
                 })
-                .connect(host, port)
+                .connect(address)
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
-                        joined.tryFailure(new RelayJoinException(RelayJoinException.Kind.FAILED,
-                                "cannot reach gateway " + gateway + ": " + TlsFailures.describe(f.cause()), f.cause()));
+                        cannotReach(joined, f.cause());
                     }
                 });
-        return joined;
+    }
+
+    private void cannotReach(Promise<Joined> joined, Throwable cause) {
+        joined.tryFailure(new RelayJoinException(RelayJoinException.Kind.FAILED,
+                "cannot reach gateway " + gateway + ": " + TlsFailures.describe(cause), cause));
     }
 
     /**
@@ -176,11 +206,8 @@ public final class RelayDialer {
             } catch (IOException notJson) {
                 // say what came instead
             }
-            message = message.strip().replaceAll("\\p{Cntrl}", "?");
-            if (message.length() > 300) {
-                message = message.substring(0, 300) + "...";
-            }
-            return message.isEmpty() ? "" : ": " + message;
+            message = message.strip();
+            return message.isEmpty() ? "" : ": " + RemoteText.quoted(message);
         }
     }
 
@@ -199,11 +226,11 @@ public final class RelayDialer {
             if (msg instanceof CloseWebSocketFrame) {
                 CloseWebSocketFrame close = (CloseWebSocketFrame) msg;
                 int status = close.statusCode();
-                String reason = close.reasonText().replaceAll("\\p{Cntrl}", "?");
+                String reason = close.reasonText().isEmpty() ? "" : " " + RemoteText.quoted(close.reasonText());
                 close.release();
                 fail(ctx, status == WebSocketCloseStatus.TRY_AGAIN_LATER.code() ? RelayJoinException.Kind.HOLD_TIMEOUT
                         : RelayJoinException.Kind.FAILED, "gateway closed relay id " + id + " before a peer joined: "
-                        + (status < 0 ? "no status" : status + (reason.isEmpty() ? "" : " " + reason)));
+                        + (status < 0 ? "no status" : status + reason));
                 return;
             }
             String text = msg instanceof TextWebSocketFrame && ((TextWebSocketFrame) msg).isFinalFragment()
@@ -220,7 +247,7 @@ public final class RelayDialer {
                 return;
             }
             String what = text == null ? "a " + type
-                    : text.length() <= 20 ? "'" + text.replaceAll("\\p{Cntrl}", "?") + "'" : "a longer text message";
+                    : text.length() <= 20 ? RemoteText.quoted(text) : "a longer text message";
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR,
                     "expected: 'c' or 'cr'"));
             fail(ctx, RelayJoinException.Kind.FAILED, "gateway sent " + what + " (expected: 'c' or 'cr')");

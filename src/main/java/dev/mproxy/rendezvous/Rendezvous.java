@@ -95,7 +95,8 @@ public final class Rendezvous {
      */
     public void accept(ChannelPipeline pipeline, RelayRequest request) {
         Channel channel = pipeline.channel();
-        pipeline.addLast(new WebSocketServerProtocolHandler(webSocket));
+        // before the protocol handler, which would read on after each ping (rendezvous 3.3)
+        pipeline.addLast(PingResponder.INSTANCE, new WebSocketServerProtocolHandler(webSocket));
         WebSocketEnd end = WebSocketEnd.atGateway(channel);
         pipeline.addBefore(pipeline.context(end).name(), null, new RendezvousPeer(this, request, channel, end));
     }

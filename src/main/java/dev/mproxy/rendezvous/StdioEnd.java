@@ -19,8 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Standard input and output as a relay endpoint ({@code mproxy relay --stdio}). Streams block, so each has a
  * thread of its own and the event loop never waits for them: a reader thread reads input while the relay
- * reads, and a writer thread writes what the relay forwards, its backlog bounded by water marks like a
- * channel's. Every report to the relay goes through the loop.
+ * reads, one chunk at a time, and a writer thread writes what the relay forwards, its backlog bounded by water
+ * marks like a channel's. Every report to the relay goes through the loop.
  */
 final class StdioEnd implements RelayEnd {
 
@@ -41,6 +41,11 @@ final class StdioEnd implements RelayEnd {
     private final Object gate = new Object();
     /** Guarded by {@link #gate}: whether the reader thread may read. */
     private boolean reading;
+    /**
+     * Guarded by {@link #gate}: the loop has not taken the last chunk read yet. The reader waits for it, so a
+     * busy loop gets one chunk, not every chunk the input holds before the relay can stop reading.
+     */
+    private boolean chunkInFlight;
     /** Guarded by {@link #gate}: the relay is done with this end. */
     private boolean stopped;
     /** Set on the loop; read by the writer thread: drop what is not written yet. */
@@ -163,7 +168,7 @@ final class StdioEnd implements RelayEnd {
         }
     }
 
-    /** The reader thread: reads while the relay reads, hands each chunk to the loop. */
+    /** The reader thread: reads while the relay reads, hands each chunk to the loop and waits until it took it. */
     private void readInput() {
         byte[] chunk = new byte[CHUNK];
         try {
@@ -174,19 +179,35 @@ final class StdioEnd implements RelayEnd {
                     return;
                 }
                 ByteBuf bytes = ByteBufAllocator.DEFAULT.buffer(n).writeBytes(chunk, 0, n);
-                onLoop(() -> {
-                    side.read(bytes);
-                    side.readComplete();
-                }, bytes);
+                synchronized (gate) {
+                    chunkInFlight = true;
+                }
+                if (!onLoop(() -> {
+                    try {
+                        side.read(bytes);
+                        side.readComplete();
+                    } finally {
+                        tookChunk(); // once the relay has said whether it reads on
+                    }
+                }, bytes)) {
+                    return; // the loop has stopped
+                }
             }
         } catch (IOException e) {
             onLoop(() -> side.failed(e));
         }
     }
 
+    private void tookChunk() {
+        synchronized (gate) {
+            chunkInFlight = false;
+            gate.notifyAll();
+        }
+    }
+
     private boolean awaitReading() {
         synchronized (gate) {
-            while (!reading && !stopped) {
+            while ((!reading || chunkInFlight) && !stopped) {
                 try {
                     gate.wait();
                 } catch (InterruptedException e) {
@@ -202,12 +223,17 @@ final class StdioEnd implements RelayEnd {
         onLoop(task, null);
     }
 
-    /** Runs {@code task} on the loop; if the loop has stopped, releases what the task would have taken. */
-    private void onLoop(Runnable task, Object owned) {
+    /**
+     * Runs {@code task} on the loop; false if the loop has stopped, having released what the task would have
+     * taken.
+     */
+    private boolean onLoop(Runnable task, Object owned) {
         try {
             loop.execute(task);
+            return true;
         } catch (RejectedExecutionException stopping) {
             ReferenceCountUtil.release(owned);
+            return false;
         }
     }
 

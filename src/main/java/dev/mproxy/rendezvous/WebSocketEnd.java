@@ -2,6 +2,7 @@ package dev.mproxy.rendezvous;
 
 import dev.mproxy.relay.Relay;
 import dev.mproxy.relay.RelayEnd;
+import dev.mproxy.tunnel.WebSocketFrameCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -18,7 +19,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * (rendezvous 4.1).
  *
  * <p>Reading is off from the start: what the connection delivers before the relay starts (frames that came
- * with the greeting, say) is held and handed over first, before reading turns on.
+ * with the greeting, say), or while the relay does not read, is held and handed over first, before reading
+ * turns on. Pings and pongs never get here: {@link PingResponder} answers them.
  */
 public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements RelayEnd {
 
@@ -50,9 +51,6 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     /** The reason a client sends when its local side fails (rendezvous 6.4). */
     static final String LOCAL_SIDE_FAILED = "the relay client's local side failed";
 
-    /** A close reason is at most 123 bytes (RFC 6455 §5.5: a control frame's payload is at most 125). */
-    private static final int MAX_REASON_BYTES = 123;
-
     /** No close frame received yet; {@code -1} is an empty one, as {@link CloseWebSocketFrame#statusCode()}. */
     private static final int NOT_RECEIVED = -2;
 
@@ -69,6 +67,11 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     private WebSocketEnd peer;
     private Relay.Side side;
     private boolean reading;
+    /**
+     * A close frame was handed to the relay: reads stay on from then on, whatever the relay says, so that the
+     * end of the connection is seen; Netty's decoder drops anything else that arrives after a close frame.
+     */
+    private boolean inputClosed;
     private boolean drainScheduled;
     private boolean textMessage;
     private ChannelFuture closeSent;
@@ -129,22 +132,26 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
         return textMessage;
     }
 
-    /** The close frame the other side sent, e.g. {@code "1011 cannot connect"}; null if none came. */
+    /**
+     * The close frame the other side sent, for log lines and error messages, e.g. {@code 1011 "cannot connect"}:
+     * its reason quoted and escaped, as the peer chose it (rendezvous 4.4); null if none came.
+     */
     public String receivedClose() {
         if (receivedStatus == NOT_RECEIVED) {
             return null;
         }
-        return receivedStatus < 0 ? "an empty close frame"
-                : receivedReason.isEmpty() ? Integer.toString(receivedStatus) : receivedStatus + " " + receivedReason;
+        return receivedStatus < 0 ? "an empty close frame" : receivedReason.isEmpty()
+                ? Integer.toString(receivedStatus) : receivedStatus + " " + RemoteText.quoted(receivedReason);
     }
 
     /**
-     * Sends a close frame with {@code status} and {@code reason} unless one was sent, and closes the connection
-     * once it is sent: for a peer refused or timed out before any relay (rendezvous 2.1-2.5).
+     * Sends a close frame with {@code status} and {@code reason} (cut to what a close frame holds) unless one was
+     * sent, and closes the connection once it is sent: for a peer refused or timed out before any relay
+     * (rendezvous 2.1-2.5), or a client that cannot reach its local service (rendezvous 6.6).
      */
     public void close(WebSocketCloseStatus status, String reason) {
         if (closeSent == null) {
-            closeSent = channel.writeAndFlush(new CloseWebSocketFrame(status, reason));
+            closeSent = channel.writeAndFlush(new CloseWebSocketFrame(status, WebSocketFrameCodec.closeReason(reason)));
         }
         closeWhenSent();
     }
@@ -185,7 +192,7 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
             }
             return; // reads stay off until what was held is handed over, so nothing overtakes it
         }
-        channel.config().setAutoRead(reading);
+        channel.config().setAutoRead(reading || inputClosed);
     }
 
     @Override
@@ -204,8 +211,10 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     @Override
     public void abort() {
         if (closeSent == null && channel.isActive()) {
-            // goes out if the socket takes it now; whatever else is queued is dropped with the connection
-            closeSent = channel.writeAndFlush(atClient && receivedStatus != NOT_RECEIVED ? echo()
+            // goes out if the socket takes it now; whatever else is queued is dropped with the connection. A
+            // failure the other peer reported is answered with its own status; after its clean close, our
+            // failure is ours to report, never as a clean 1000 (rendezvous 6.4)
+            closeSent = channel.writeAndFlush(atClient && receivedFailure() ? echo()
                     : new CloseWebSocketFrame(abortStatus, abortReason));
         }
         channel.close();
@@ -216,6 +225,11 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
             return new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE.code(), "");
         }
         return peer.echo();
+    }
+
+    /** Whether this end received a close frame with a status other than 1000. */
+    private boolean receivedFailure() {
+        return receivedStatus >= 0 && receivedStatus != WebSocketCloseStatus.NORMAL_CLOSURE.code();
     }
 
     /** The close frame this end received, again. */
@@ -257,8 +271,10 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     private void deliver(Object message) {
         if (message == CLOSE_RECEIVED) {
-            boolean normal = receivedStatus < 0 || receivedStatus == WebSocketCloseStatus.NORMAL_CLOSURE.code();
-            if (atClient && !normal) {
+            // a peer that goes away now, while the other direction is open, ends the pair (rendezvous 4.3)
+            // instead of leaving it and both connections half-closed for ever
+            inputClosed = true;
+            if (atClient && receivedFailure()) {
                 side.failed(new IOException("the other peer closed the relay: " + receivedClose()));
             } else {
                 side.inputEnded();
@@ -296,7 +312,9 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
             close.release();
             message = CLOSE_RECEIVED;
         }
-        if (side == null || !held.isEmpty()) {
+        if (side == null || !reading || !held.isEmpty()) {
+            // reads are off, yet a decoder may still deliver: the rest of a socket read, or a frame it read on
+            // to complete; held, it waits for the relay to read again (rendezvous 3.2)
             held.add(message);
             return;
         }
@@ -305,7 +323,9 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (side != null && held.isEmpty()) {
+        if (side != null) {
+            // even with frames held: those delivered before reading stopped (the other end went unwritable
+            // while they were written) must be flushed
             side.readComplete();
         }
         ctx.fireChannelReadComplete();
@@ -338,9 +358,8 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
         if (refusedTextFrame(cause) && closeSent == null && channel.isActive()) {
             // the sender reads why; Netty's own decoders send their close frames (1002, 1007, 1009) themselves
             CorruptedWebSocketFrameException corrupt = (CorruptedWebSocketFrameException) cause;
-            String reason = corrupt.getMessage() == null
-                    || corrupt.getMessage().getBytes(StandardCharsets.UTF_8).length > MAX_REASON_BYTES
-                    ? corrupt.closeStatus().reasonText() : corrupt.getMessage();
+            String reason = corrupt.getMessage() == null ? corrupt.closeStatus().reasonText()
+                    : WebSocketFrameCodec.closeReason(corrupt.getMessage());
             closeSent = channel.writeAndFlush(new CloseWebSocketFrame(corrupt.closeStatus(), reason));
         }
         if (side == null) {

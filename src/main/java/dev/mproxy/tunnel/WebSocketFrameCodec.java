@@ -51,7 +51,7 @@ public final class WebSocketFrameCodec extends MessageToMessageCodec<WebSocketFr
     protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) {
         if (msg instanceof TunnelClose) {
             TunnelClose close = (TunnelClose) msg;
-            out.add(new CloseWebSocketFrame(close.status(), reason(close.reason())));
+            out.add(new CloseWebSocketFrame(close.status(), closeReason(close.reason())));
         } else {
             ByteBuf payload = (ByteBuf) msg;
             out.add(mask ? MaskedFrames.binary(ctx.alloc(), payload, ThreadLocalRandom.current().nextInt())
@@ -71,8 +71,11 @@ public final class WebSocketFrameCodec extends MessageToMessageCodec<WebSocketFr
         }
     }
 
-    /** Cuts a reason to what a close frame can hold, on a character boundary. */
-    static String reason(String reason) {
+    /**
+     * {@code reason} cut to what a close frame can hold (123 bytes of UTF-8) on a character boundary, ending in
+     * {@code ...} when cut; as it is when it fits.
+     */
+    public static String closeReason(String reason) {
         byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
         if (bytes.length <= MAX_REASON_BYTES) {
             return reason;

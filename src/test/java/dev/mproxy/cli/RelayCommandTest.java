@@ -134,7 +134,7 @@ class RelayCommandTest {
         RunningCommand relay = new RunningCommand("relay", "--gateway", connect.group(1), "--fingerprint",
                 connect.group(2), "--token", "x.y.z", "--id", ID, "--connect", "127.0.0.1:9");
         assertEquals(1, relay.awaitExit(30));
-        assertTrue(relay.err().startsWith("mproxy relay: gateway refused the relay: 401 Unauthorized: token "),
+        assertTrue(relay.err().startsWith("mproxy relay: gateway refused the relay: 401 Unauthorized: \"token "),
                 relay.err());
     }
 

@@ -2,6 +2,7 @@ package dev.mproxy.rendezvous;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -22,6 +23,8 @@ import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -38,6 +41,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.URI;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Clock;
@@ -49,6 +53,8 @@ import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -209,8 +215,87 @@ class RelayClientTest {
         client("alice", 1).connect(new InetSocketAddress("127.0.0.1", deadPort));
         CompletableFuture<Relay> session = client("alice", 1).stdio(new Pipe().in, new Output());
         String why = RelayClient.why(session.get(TIMEOUT, TimeUnit.SECONDS));
-        assertTrue(why.contains("the other peer closed the relay: 1011 cannot connect to 127.0.0.1:" + deadPort),
+        assertTrue(why.contains("the other peer closed the relay: 1011 \"cannot connect to 127.0.0.1:" + deadPort),
                 why);
+    }
+
+    @Test
+    void connectSideWhoseLongServiceNameIsUnknownSaysWhyInACloseFrameThatFits() throws Exception {
+        // rendezvous 6.6: the reason names the service and the failure, cut to a close frame's 123 bytes (it
+        // was sent whole, and the gateway refused the frame, so the peer only heard 1001)
+        String name = "a-service-with-a-rather-long-name-" + "x".repeat(60) + ".invalid";
+        OffLoopResolver dns = new OffLoopResolver(host -> {
+            if (host.equals("localhost")) {
+                return InetAddress.getLoopbackAddress();
+            }
+            throw new UnknownHostException(host + ": Name or service not known");
+        });
+        RelayClient connect = new RelayClient(new RelayDialer(URI.create("wss://localhost:"
+                + gateway.deviceAddress().getPort()), token("alice"), tls, dns), ID, 1);
+        closeables.add(connect);
+        connect.connect(InetSocketAddress.createUnresolved(name, 22));
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> gateway.rendezvous().metrics().waitingPeers() == 1);
+        WsPeer peer = WsPeer.open(peers, uri(ID), tls, null);
+        peer.expectGreeting();
+        WsPeer.Frame close = peer.next();
+        assertEquals(1011, close.status(), close.toString());
+        assertTrue(close.reason().startsWith("cannot connect to " + name.substring(0, 60)), close.reason());
+        assertTrue(close.reason().endsWith("..."), close.reason());
+        assertTrue(close.reason().getBytes(StandardCharsets.UTF_8).length <= 123, close.reason());
+    }
+
+    @Test
+    void connectSideWhoseServiceResetsAfterTheOthersCleanCloseSends1011Not1000() throws Exception {
+        // rendezvous 6.4: a failure after a clean 1000 from the other peer is reported as a failure
+        ServerSocket service = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        closeables.add(service);
+        threads.submit(() -> {
+            try (Socket s = service.accept()) {
+                s.getInputStream().readAllBytes(); // until the relay ends its output: the peer's close arrived
+                s.setSoLinger(true, 0); // then a reset
+            }
+            return null;
+        });
+        client("alice", 1).connect(new InetSocketAddress("127.0.0.1", service.getLocalPort()));
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> gateway.rendezvous().metrics().waitingPeers() == 1);
+        WsPeer peer = WsPeer.open(peers, uri(ID), tls, null);
+        peer.expectGreeting();
+        peer.sendClose(1000, "");
+        peer.expectClose(1011, WebSocketEnd.LOCAL_SIDE_FAILED);
+    }
+
+    @Test
+    void gatewaysNameIsLookedUpOffTheEventLoop() throws Exception {
+        // Netty's default resolver looks a name up on the loop that connects, stalling all its channels
+        CountDownLatch lookingUp = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        List<Thread> lookups = new CopyOnWriteArrayList<>();
+        OffLoopResolver slowDns = new OffLoopResolver(host -> {
+            assertEquals("localhost", host);
+            lookups.add(Thread.currentThread());
+            lookingUp.countDown();
+            try {
+                answer.await(TIMEOUT, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return InetAddress.getLoopbackAddress();
+        });
+        RelayDialer dialer = new RelayDialer(URI.create("wss://localhost:" + gateway.deviceAddress().getPort()),
+                token("alice"), tls, slowDns);
+        EventLoop loop = peers.next();
+        io.netty.util.concurrent.Future<RelayDialer.Joined> joined = dialer.join(loop, ID);
+        assertTrue(lookingUp.await(TIMEOUT, TimeUnit.SECONDS));
+        assertEquals("free", loop.submit(() -> "free").get(TIMEOUT, TimeUnit.SECONDS),
+                "the loop runs while the name is looked up");
+
+        answer.countDown();
+        Awaitility.await().atMost(20, TimeUnit.SECONDS).until(() -> gateway.rendezvous().metrics().waitingPeers() == 1);
+        WsPeer peer = WsPeer.open(peers, uri(ID), tls, null);
+        peer.expectGreeting();
+        Channel ws = joined.get(TIMEOUT, TimeUnit.SECONDS).end().channel();
+        assertFalse(loop.inEventLoop(lookups.get(0)));
+        ws.close().sync();
     }
 
     @Test
@@ -224,8 +309,8 @@ class RelayClientTest {
                 () -> stdio.stdio(new Pipe().in, new Output()).get(TIMEOUT, TimeUnit.SECONDS));
         RelayJoinException e = assertInstanceOf(RelayJoinException.class, refused.getCause());
         assertEquals(RelayJoinException.Kind.REFUSED_UPGRADE, e.kind());
-        assertEquals("gateway refused the relay: 401 Unauthorized: token signature does not verify with this "
-                + "gateway's secret", e.getMessage());
+        assertEquals("gateway refused the relay: 401 Unauthorized: \"token signature does not verify with this "
+                + "gateway's secret\"", e.getMessage());
 
         RelayClient connect = new RelayClient(new RelayDialer(uri(ID), foreign, tls), ID, 1);
         closeables.add(connect);
@@ -243,7 +328,7 @@ class RelayClientTest {
                 .stdio(new Pipe().in, new Output()).get(TIMEOUT, TimeUnit.SECONDS));
         RelayJoinException e = assertInstanceOf(RelayJoinException.class, failed.getCause());
         assertEquals(RelayJoinException.Kind.HOLD_TIMEOUT, e.kind());
-        assertEquals("gateway closed relay id " + ID + " before a peer joined: 1013 no peer joined within 300 ms",
+        assertEquals("gateway closed relay id " + ID + " before a peer joined: 1013 \"no peer joined within 300 ms\"",
                 e.getMessage());
     }
 

@@ -2,6 +2,7 @@ package dev.mproxy.rendezvous;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mproxy.auth.DeviceToken;
@@ -39,6 +40,9 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -250,6 +254,44 @@ class RendezvousTest {
     }
 
     @Test
+    void closeReasonCrossesUnchangedButIsQuotedAndEscapedInTheGatewaysLog() throws Exception {
+        // rendezvous 4.1, 4.4: a reason with a line break in it cannot forge a log line of its own
+        String id = "LogLineOfItsOwn-0001";
+        CompletableFuture<String> ended = new CompletableFuture<>();
+        Handler lines = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                if (record.getMessage().startsWith("relay " + id + ": ended")) {
+                    ended.complete(record.getMessage());
+                }
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger log = Logger.getLogger(Rendezvous.class.getName());
+        log.addHandler(lines);
+        try {
+            Pair pair = paired(id, token("alice"), null);
+            String forged = "bye\nINFO: relay FORGED: paired 10.0.0.1 with 10.0.0.2";
+            pair.first().sendClose(4000, forged);
+            pair.second().expectClose(4000, forged);
+            pair.second().sendClose(1000, "");
+            String line = ended.get(WsPeer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            assertFalse(line.contains("\n"), line);
+            assertTrue(line.contains("close 4000 \"bye\\nINFO: relay FORGED: paired 10.0.0.1 with 10.0.0.2\""),
+                    line);
+        } finally {
+            log.removeHandler(lines);
+        }
+    }
+
+    @Test
     void peerThatVanishesEndsThePairWith1001ForTheOther() throws Exception {
         // rendezvous 4.3, 4.5
         Pair pair = paired(ID, token("alice"), null);
@@ -261,6 +303,22 @@ class RendezvousTest {
         RendezvousMetrics metrics = gateway.rendezvous().metrics();
         Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> metrics.errors() == 1);
         assertEquals(0, metrics.activePairs());
+    }
+
+    @Test
+    void peerThatVanishesAfterItsCloseFrameEndsThePairWhileTheOtherIdles() throws Exception {
+        // rendezvous 4.1, 4.3: its close frame crossed; then its connection ended, and the other peer sends
+        // nothing: the gateway must still see the end, not keep the pair and both sockets for ever
+        Pair pair = paired(ID, token("alice"), null);
+        WsPeer first = pair.first();
+        WsPeer second = pair.second();
+        first.sendClose(1000, "done").sync();
+        second.expectClose(1000, "done");
+        first.closeAbruptly();
+        second.expectGone();
+        RendezvousMetrics metrics = gateway.rendezvous().metrics();
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> metrics.activePairs() == 0);
+        assertEquals(1, metrics.errors(), "the other direction never ended: a failure");
     }
 
     @Test
@@ -291,6 +349,41 @@ class RendezvousTest {
         assertEquals(0, receiver.digested());
 
         receiver.setReading(true); // and everything arrives, intact
+        assertArrayEquals(pump.done.get(40, TimeUnit.SECONDS), received.get(40, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void pingsBetweenFramesDoNotLetTheSenderPastAPeerThatDoesNotRead() throws Exception {
+        // rendezvous 3.2, 3.3: the joiner (it needs no token) sends a ping after each 16 KiB frame toward a peer
+        // that stopped reading; the gateway answers the pings it reads, and reads no further for them. Over plain
+        // ws, as behind a TLS terminator, where Netty's ping handling had the gateway read on after each ping
+        GatewayServer plain = gateway(Duration.ofSeconds(15), false);
+        URI uri = URI.create("ws://127.0.0.1:" + plain.deviceAddress().getPort() + "/relay?id=" + ID);
+        WsPeer receiver = WsPeer.open(clients, uri, null, token("alice"));
+        WsPeer sender = WsPeer.open(clients, uri, null, null);
+        receiver.expectGreeting();
+        sender.expectGreeting();
+        receiver.setReading(false);
+        long total = 64L * 1024 * 1024;
+        CompletableFuture<byte[]> received = receiver.digestBinary(total);
+        WsPeer.Pump pump = sender.pumpWithPings(total, 16 * 1024, new Random(5));
+
+        // wait until the sender is stalled (it cannot write, and nothing more left it between two looks), or
+        // has sent more than a stalled pair may hold, as it did when each ping made the gateway read on
+        long bound = 24L * 1024 * 1024;
+        long[] last = {-1};
+        Awaitility.await().atMost(30, TimeUnit.SECONDS).pollInterval(Duration.ofMillis(250)).until(() -> {
+            long now = pump.flushed.get();
+            boolean stalled = now == last[0] && !sender.channel().isWritable();
+            last[0] = now;
+            return stalled || now > bound;
+        });
+        long backlog = pump.flushed.get();
+        assertTrue(backlog <= bound, "sender flushed " + backlog + " bytes to a peer that does not read");
+        assertEquals(0, receiver.digested());
+        assertEquals(WsPeer.PONG, sender.next().kind(), "the gateway answers the pings it reads");
+
+        receiver.setReading(true); // and everything arrives, intact, without the pings
         assertArrayEquals(pump.done.get(40, TimeUnit.SECONDS), received.get(40, TimeUnit.SECONDS));
     }
 

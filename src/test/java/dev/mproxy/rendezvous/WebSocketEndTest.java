@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mproxy.relay.Relay;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,6 +53,33 @@ class WebSocketEndTest {
     }
 
     @Test
+    void framesReadWhileTheRelayDoesNotReadAreHeldAndThoseBeforeAreFlushed() {
+        // rendezvous 3.2: a decoder may deliver after reads were turned off (the rest of a socket read); such
+        // frames wait for the relay to read again, and what was relayed before still goes out
+        WebSocketEnd first = WebSocketEnd.atGateway(a);
+        WebSocketEnd second = WebSocketEnd.atGateway(b);
+        b.config().setWriteBufferWaterMark(new WriteBufferWaterMark(8, 16));
+        join(first, second);
+        assertTrue(a.config().isAutoRead());
+
+        a.pipeline().fireChannelRead(new BinaryWebSocketFrame(Unpooled.buffer(32).writeZero(32)));
+        assertFalse(a.config().isAutoRead(), "b is over its high water mark: the relay stopped reading a");
+        a.pipeline().fireChannelRead(new TextWebSocketFrame("after reads were turned off"));
+        a.pipeline().fireChannelReadComplete();
+        BinaryWebSocketFrame before = b.readOutbound();
+        assertEquals(32, before.content().readableBytes(), "the frame relayed before is flushed");
+        before.release();
+        assertNull(b.readOutbound(), "the frame read after is held");
+
+        b.runPendingTasks();
+        a.runPendingTasks(); // b took its frame: the relay reads again, the held frame goes first
+        TextWebSocketFrame after = b.readOutbound();
+        assertEquals("after reads were turned off", after.text());
+        after.release();
+        assertTrue(a.config().isAutoRead());
+    }
+
+    @Test
     void continuationFramesBelongToTheTypeOfTheirMessage() {
         // what a recording's text flag reads (rendezvous 5.3): continuation frames carry no type
         WebSocketEnd first = WebSocketEnd.atGateway(a);
@@ -80,7 +109,7 @@ class WebSocketEndTest {
         assertEquals(4001, relayed.statusCode());
         assertEquals("enough", relayed.reasonText());
         relayed.release();
-        assertEquals("4001 enough", first.receivedClose());
+        assertEquals("4001 \"enough\"", first.receivedClose());
         assertTrue(b.isOpen(), "the other direction goes on");
 
         b.writeInbound(new CloseWebSocketFrame());
@@ -109,6 +138,17 @@ class WebSocketEndTest {
         CloseWebSocketFrame abort = b.readOutbound();
         assertEquals(1001, abort.statusCode());
         abort.release();
+    }
+
+    @Test
+    void closeReasonIsCutToWhatACloseFrameHoldsOnACharacterBoundary() {
+        // RFC 6455 §5.5: a control frame's payload is at most 125 bytes, 2 of them the status
+        WebSocketEnd end = WebSocketEnd.atClient(a);
+        end.close(WebSocketCloseStatus.INTERNAL_SERVER_ERROR, "cannot connect to " + "é".repeat(100));
+        CloseWebSocketFrame close = a.readOutbound();
+        assertTrue(close.content().readableBytes() <= 125, close.content().readableBytes() + " bytes");
+        assertEquals("cannot connect to " + "é".repeat(51) + "...", close.reasonText());
+        close.release();
     }
 
     @Test

@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
@@ -172,7 +173,16 @@ final class WsPeer {
 
     /** Sends {@code total} bytes of {@code random} in binary frames of {@code frameSize}, as fast as writable. */
     Pump pump(long total, int frameSize, Random random) {
-        Pump started = new Pump(total, frameSize, random);
+        return pump(total, frameSize, random, false);
+    }
+
+    /** As {@link #pump(long, int, Random)}, with a ping after each binary frame. */
+    Pump pumpWithPings(long total, int frameSize, Random random) {
+        return pump(total, frameSize, random, true);
+    }
+
+    private Pump pump(long total, int frameSize, Random random, boolean pings) {
+        Pump started = new Pump(total, frameSize, random, pings);
         pump = started;
         channel.eventLoop().execute(started::more);
         return started;
@@ -183,15 +193,17 @@ final class WsPeer {
         final long total;
         final int frameSize;
         final Random random;
+        final boolean pings;
         final MessageDigest sent;
         final AtomicLong flushed = new AtomicLong();
         final CompletableFuture<byte[]> done = new CompletableFuture<>();
         private long queued;
 
-        Pump(long total, int frameSize, Random random) {
+        Pump(long total, int frameSize, Random random, boolean pings) {
             this.total = total;
             this.frameSize = frameSize;
             this.random = random;
+            this.pings = pings;
             try {
                 this.sent = MessageDigest.getInstance("SHA-256");
             } catch (NoSuchAlgorithmException e) {
@@ -207,14 +219,19 @@ final class WsPeer {
                 sent.update(bytes);
                 queued += n;
                 boolean last = queued == total;
-                channel.writeAndFlush(new BinaryWebSocketFrame(channel.alloc().buffer(n).writeBytes(bytes)))
-                        .addListener(f -> {
-                            if (f.isSuccess() && flushed.addAndGet(n) == total) {
-                                done.complete(sent.digest());
-                            } else if (!f.isSuccess()) {
-                                done.completeExceptionally(f.cause());
-                            }
-                        });
+                ChannelFuture written = channel.write(
+                        new BinaryWebSocketFrame(channel.alloc().buffer(n).writeBytes(bytes)));
+                if (pings) {
+                    channel.write(new PingWebSocketFrame(channel.alloc().buffer(8).writeLong(queued)));
+                }
+                channel.flush();
+                written.addListener(f -> {
+                    if (f.isSuccess() && flushed.addAndGet(n) == total) {
+                        done.complete(sent.digest());
+                    } else if (!f.isSuccess()) {
+                        done.completeExceptionally(f.cause());
+                    }
+                });
                 if (last) {
                     return;
                 }
