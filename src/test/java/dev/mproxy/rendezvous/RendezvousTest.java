@@ -169,6 +169,7 @@ class RendezvousTest {
     void framesSentWhileWaitingArriveAfterTheGreetingInOrder() throws Exception {
         // rendezvous 2.2, 2.6: the waiting peer is not read, and nothing it sent is lost
         WsPeer first = peer(ID, token("alice"));
+        awaitWaiting(gateway);
         for (int i = 0; i < 5; i++) {
             first.sendText("early " + i).sync();
         }
@@ -192,6 +193,7 @@ class RendezvousTest {
         assertEquals(0, metrics.waitingPeers());
 
         WsPeer first = peer(quick, ID, token("alice"));
+        awaitWaiting(quick);
         peer(quick, ID, null).expectGreeting();
         first.expectGreeting();
     }
@@ -225,6 +227,7 @@ class RendezvousTest {
     void peerOfAnotherUserIsRefusedAndTheFirstGoesOnWaiting() throws Exception {
         // rendezvous 2.4
         WsPeer alice = peer(ID, token("alice"));
+        awaitWaiting(gateway);
         WsPeer bob = peer(ID, token("bob"));
         bob.expectClose(1008, "relay id is held by another user");
         WsPeer aliceAgain = peer(ID, token("alice"));
@@ -360,6 +363,7 @@ class RendezvousTest {
         GatewayServer plain = gateway(Duration.ofSeconds(15), false);
         URI uri = URI.create("ws://127.0.0.1:" + plain.deviceAddress().getPort() + "/relay?id=" + ID);
         WsPeer receiver = WsPeer.open(clients, uri, null, token("alice"));
+        awaitWaiting(plain);
         WsPeer sender = WsPeer.open(clients, uri, null, null);
         receiver.expectGreeting();
         sender.expectGreeting();
@@ -443,6 +447,7 @@ class RendezvousTest {
     void meshCentralsParametersAndUnknownOnesAreAccepted() throws Exception {
         // rendezvous 1.3, 1.4: browser, p, parameters we do not know, and the token as access_token
         WsPeer first = peer(ID + "&browser=1&p=2&nodeid=x&auth=y&access_token=" + token("alice"), null);
+        awaitWaiting(gateway);
         peer(ID + "&browser=0", null).expectGreeting();
         first.expectGreeting();
     }
@@ -461,10 +466,20 @@ class RendezvousTest {
 
     private Pair paired(String id, String firstToken, String secondToken) throws Exception {
         WsPeer first = peer(id, firstToken);
+        awaitWaiting(gateway);
         WsPeer second = peer(id, secondToken);
         first.expectGreeting();
         second.expectGreeting();
         return new Pair(first, second);
+    }
+
+    /**
+     * Returns once {@code server} has one peer waiting: a client sees the upgrade's response before the gateway
+     * takes the peer in, so a second peer opened at once could arrive first and be refused (rendezvous 2.1).
+     */
+    private static void awaitWaiting(GatewayServer server) {
+        RendezvousMetrics metrics = server.rendezvous().metrics();
+        Awaitility.await().atMost(WsPeer.TIMEOUT_SECONDS, TimeUnit.SECONDS).until(() -> metrics.waitingPeers() == 1);
     }
 
     private WsPeer peer(String id, String token) throws Exception {
