@@ -112,8 +112,8 @@ public final class RecordingTap {
     public long data(Direction from, ByteBuf content, boolean text) {
         requireOpen();
         long micros = micros();
-        ByteBuf held = content.retainedDuplicate();
-        return submit(content.readableBytes(), new PendingData(from, micros, text, held, ownViews(held)));
+        ByteBuffer[] views = ownViews(content);
+        return submit(content.readableBytes(), new PendingData(from, micros, text, content.retain(), views));
     }
 
     /** {@code side} ended its output. Returns the sequence number. */
