@@ -152,8 +152,9 @@ final class WsPeer {
         assertEquals(GONE, next().kind());
     }
 
+    /** Starts or stops reading, and returns once that is in effect on the peer's loop. */
     void setReading(boolean reading) {
-        channel.eventLoop().execute(() -> channel.config().setAutoRead(reading));
+        channel.eventLoop().submit(() -> channel.config().setAutoRead(reading)).syncUninterruptibly();
     }
 
     /** From now on binary and continuation payloads only go into a SHA-256, completed at {@code bytes}. */
