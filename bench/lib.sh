@@ -149,6 +149,28 @@ own_cpu_ticks() {
     awk '{print $14 + $15 + $16 + $17}' "/proc/$$/stat"
 }
 
+# mark_other_cpu: remembers the time and the machine's and this shell's CPU so far, for other_cpu_since_mark.
+mark_other_cpu() {
+    RUN_T0=$(date +%s.%N)
+    RUN_BUSY0=$(machine_busy_ticks)
+    RUN_OWN0=$(own_cpu_ticks)
+}
+
+# other_cpu_since_mark: one line saying how much CPU processes other than this run's used since mark_other_cpu,
+# with a WARNING past 10 % of the cores. Call once every process this run started has been waited for, so
+# own_cpu_ticks includes them.
+other_cpu_since_mark() {
+    python3 - "$RUN_T0" "$(date +%s.%N)" "$RUN_BUSY0" "$(machine_busy_ticks)" "$RUN_OWN0" \
+        "$(own_cpu_ticks)" "$(getconf CLK_TCK)" "$(nproc)" <<'EOF'
+import sys
+t0, t1, b0, b1, o0, o1, hz, cores = map(float, sys.argv[1:])
+other = max(0.0, ((b1 - b0) - (o1 - o0)) / hz)   # tick sampling can make it slightly negative on an idle machine
+share = 100 * other / ((t1 - t0) * cores)
+print(f"{other:.1f} CPU-s, {share:.0f} % of the {cores:.0f} cores over the {t1 - t0:.0f} s of the run"
+      + (" -- WARNING: something else was running; the figures include that contention" if share > 10 else ""))
+EOF
+}
+
 # start_work NAME: sets WORK to a new directory (absolute, no symlinks) under $TMPDIR or /tmp and PIDS to an
 # empty list, and arranges that on exit every process in PIDS is stopped and WORK is removed.
 start_work() {

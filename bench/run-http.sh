@@ -303,9 +303,7 @@ EOF
     wait_port "$NGINX_PORT" || { cat "$dir"/logs/*.log; die "nginx did not start"; }
 }
 # What the whole machine and this script's own processes use from here on: the difference is someone else's.
-RUN_T0=$(date +%s.%N)
-RUN_BUSY0=$(machine_busy_ticks)
-RUN_OWN0=$(own_cpu_ticks)
+mark_other_cpu
 
 read -r NGINX_PORT <<<"$(free_ports 1)"
 start_nginx
@@ -431,16 +429,7 @@ run_mproxy mproxy-tls tls
 
 stop "$NGINX"
 # Every process started above has been waited for now, so own_cpu_ticks includes them (wrk and nginx too).
-other_cpu=$(python3 - "$RUN_T0" "$(date +%s.%N)" "$RUN_BUSY0" "$(machine_busy_ticks)" "$RUN_OWN0" \
-    "$(own_cpu_ticks)" "$CLK_TCK" "$(nproc)" <<'EOF'
-import sys
-t0, t1, b0, b1, o0, o1, hz, cores = map(float, sys.argv[1:])
-other = max(0.0, ((b1 - b0) - (o1 - o0)) / hz)   # tick sampling can make it slightly negative on an idle machine
-share = 100 * other / ((t1 - t0) * cores)
-print(f"{other:.1f} CPU-s, {share:.0f} % of the {cores:.0f} cores over the {t1 - t0:.0f} s of the run"
-      + (" -- WARNING: something else was running; the figures include that contention" if share > 10 else ""))
-EOF
-)
+other_cpu=$(other_cpu_since_mark)
 
 # ---------------------------------------------------------------------------------------------- summary
 python3 - "$RESULTS" "$SIZES" "$HAPROXY_MODE" "$THREADS" "$CONNECTIONS" <<'EOF'

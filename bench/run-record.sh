@@ -269,9 +269,7 @@ echo "# load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); CPU idle 
      "(anything else running skews the figures)"
 ((idle < 90)) && echo "# WARNING: the machine was busy before the run (${idle} % idle); the figures include that contention"
 # What the whole machine and this script's own processes use from here on: the difference is someone else's.
-RUN_T0=$(date +%s.%N)
-RUN_BUSY0=$(machine_busy_ticks)
-RUN_OWN0=$(own_cpu_ticks)
+mark_other_cpu
 
 # ---------------------------------------------------------------------------------------------- server
 read -r IPERF_PORT <<<"$(free_ports 1)"
@@ -354,16 +352,7 @@ run_record mcrec --format mcrec
 
 stop "$IPERF_SERVER"
 # Every process started above has been waited for now, so own_cpu_ticks includes them (iperf3 too).
-other_cpu=$(python3 - "$RUN_T0" "$(date +%s.%N)" "$RUN_BUSY0" "$(machine_busy_ticks)" "$RUN_OWN0" \
-    "$(own_cpu_ticks)" "$CLK_TCK" "$(nproc)" <<'EOF'
-import sys
-t0, t1, b0, b1, o0, o1, hz, cores = map(float, sys.argv[1:])
-other = max(0.0, ((b1 - b0) - (o1 - o0)) / hz)   # tick sampling can make it slightly negative on an idle machine
-share = 100 * other / ((t1 - t0) * cores)
-print(f"{other:.1f} CPU-s, {share:.0f} % of the {cores:.0f} cores over the {t1 - t0:.0f} s of the run"
-      + (" -- WARNING: something else was running; the figures include that contention" if share > 10 else ""))
-EOF
-)
+other_cpu=$(other_cpu_since_mark)
 
 # ---------------------------------------------------------------------------------------------- summary
 python3 - "$RESULTS" "$STREAMS" <<'EOF'
