@@ -1,7 +1,7 @@
 package dev.mproxy.cli;
 
 import dev.mproxy.record.RecordingFormat;
-import dev.mproxy.relay.RecordProxy;
+import dev.mproxy.recordproxy.RecordProxy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;

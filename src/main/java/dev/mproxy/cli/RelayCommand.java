@@ -1,9 +1,9 @@
 package dev.mproxy.cli;
 
 import dev.mproxy.relay.Relay;
-import dev.mproxy.rendezvous.RelayClient;
-import dev.mproxy.rendezvous.RelayDialer;
-import dev.mproxy.rendezvous.RelayId;
+import dev.mproxy.rendezvous.RendezvousClient;
+import dev.mproxy.rendezvous.RendezvousDialer;
+import dev.mproxy.rendezvous.RendezvousId;
 import dev.mproxy.tls.ClientTls;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -65,7 +65,7 @@ final class RelayCommand implements Callable<Integer> {
 
     @Option(names = "--sessions", paramLabel = "N", defaultValue = "1",
             description = "Sessions at once, with --listen or --connect: session k joins ID-k (session 1 joins ID); "
-                + "give both sides the same N (default: ${DEFAULT-VALUE}, at most " + RelayClient.MAX_SESSIONS
+                + "give both sides the same N (default: ${DEFAULT-VALUE}, at most " + RendezvousClient.MAX_SESSIONS
                 + ").")
     int sessions;
 
@@ -87,7 +87,7 @@ final class RelayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        String relayId = usage(() -> RelayId.check(id), "--id");
+        String relayId = usage(() -> RendezvousId.check(id), "--id");
         if (mode.stdio && sessions != 1) {
             throw new ParameterException(spec.commandLine(), "--sessions goes with --listen or --connect "
                     + "(--stdio is one session)");
@@ -98,8 +98,8 @@ final class RelayCommand implements Callable<Integer> {
                 "--connect");
         String jwt = token == null ? null : token.read();
         ClientTls tls = trust.clientTls(gateway, spec, err);
-        RelayDialer dialer = usage(() -> new RelayDialer(gateway, jwt, tls), "--gateway");
-        try (RelayClient client = usage(() -> new RelayClient(dialer, relayId, sessions), "--sessions")) {
+        RendezvousDialer dialer = usage(() -> new RendezvousDialer(gateway, jwt, tls), "--gateway");
+        try (RendezvousClient client = usage(() -> new RendezvousClient(dialer, relayId, sessions), "--sessions")) {
             if (mode.stdio) {
                 return stdio(client);
             }
@@ -131,7 +131,7 @@ final class RelayCommand implements Callable<Integer> {
     }
 
     /** One session on this process's stdin and stdout; messages go to stderr only. */
-    private int stdio(RelayClient client) throws InterruptedException {
+    private int stdio(RendezvousClient client) throws InterruptedException {
         Relay relay;
         try {
             relay = client.stdio(new FileInputStream(FileDescriptor.in), new FileOutputStream(FileDescriptor.out))
@@ -140,7 +140,7 @@ final class RelayCommand implements Callable<Integer> {
             throw CommandException.failure(e.getCause().getMessage());
         }
         if (relay.failure() != null) {
-            throw CommandException.failure("relay id " + id + " failed: " + RelayClient.why(relay));
+            throw CommandException.failure("relay id " + id + " failed: " + RendezvousClient.why(relay));
         }
         return ExitCodes.OK;
     }

@@ -7,11 +7,11 @@ import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.InvalidTokenException;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.protocol.MproxyMessage;
+import dev.mproxy.relay.Recorder;
 import dev.mproxy.tunnel.ControlHandler;
 import dev.mproxy.tunnel.ControlMessages;
-import dev.mproxy.tunnel.TunnelClose;
-import dev.mproxy.relay.Recorder;
 import dev.mproxy.tunnel.TunnelHandler;
+import dev.mproxy.websocket.WebSocketClose;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -169,7 +169,7 @@ final class DeviceSession extends ControlHandler {
 
     /** Ends this tunnel with a close frame the device can read; the future completes once it is closed. */
     ChannelFuture close(WebSocketCloseStatus status, String reason) {
-        ctx.writeAndFlush(new TunnelClose(status, reason)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(new WebSocketClose(status, reason)).addListener(ChannelFutureListener.CLOSE);
         return ctx.channel().closeFuture();
     }
 

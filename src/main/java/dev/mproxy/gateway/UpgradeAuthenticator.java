@@ -4,8 +4,8 @@ import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.InvalidTokenException;
 import dev.mproxy.auth.TokenExtractor;
 import dev.mproxy.auth.TokenVerifier;
-import dev.mproxy.rendezvous.RelayRequest;
 import dev.mproxy.rendezvous.Rendezvous;
+import dev.mproxy.rendezvous.RendezvousRequest;
 import dev.mproxy.tunnel.ControlMessages;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -44,11 +44,11 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         String path = new QueryStringDecoder(request.uri()).path();
-        boolean relay = RelayRequest.PATH.equals(path);
+        boolean relay = RendezvousRequest.PATH.equals(path);
         if (!"/".equals(path) && !relay) {
             request.release();
             respond(ctx, HttpResponseStatus.NOT_FOUND, "E_NOT_FOUND", "no endpoint at " + path
-                    + " (expected: / for device tunnels, " + RelayRequest.PATH + " for the rendezvous relay)");
+                    + " (expected: / for device tunnels, " + RendezvousRequest.PATH + " for the rendezvous relay)");
             return;
         }
         DeviceToken verified = null;
@@ -75,10 +75,10 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
 
     /** Hands a {@code /relay} upgrade to the rendezvous, in place of the device endpoint's handlers. */
     private void acceptRelayPeer(ChannelHandlerContext ctx, FullHttpRequest request, DeviceToken token) {
-        RelayRequest relay;
+        RendezvousRequest relay;
         try {
-            relay = RelayRequest.parse(request.uri(), token);
-        } catch (RelayRequest.BadRelayRequestException e) {
+            relay = RendezvousRequest.parse(request.uri(), token);
+        } catch (RendezvousRequest.BadRelayRequestException e) {
             request.release();
             respond(ctx, HttpResponseStatus.BAD_REQUEST, e.code(), e.getMessage());
             return;

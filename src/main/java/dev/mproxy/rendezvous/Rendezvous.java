@@ -3,8 +3,9 @@ package dev.mproxy.rendezvous;
 import dev.mproxy.record.Direction;
 import dev.mproxy.relay.EventLoops;
 import dev.mproxy.relay.Recorder;
-import dev.mproxy.relay.Relay;
 import dev.mproxy.relay.RecordingTap;
+import dev.mproxy.relay.Relay;
+import dev.mproxy.websocket.PingResponder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
@@ -70,7 +71,7 @@ public final class Rendezvous {
         this.hold = hold;
         this.recorder = recorder;
         this.webSocket = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(RelayRequest.PATH)
+                .websocketPath(RendezvousRequest.PATH)
                 .checkStartsWith(true) // the query follows; the gateway has checked the path itself
                 .handshakeTimeoutMillis(handshakeTimeout.toMillis())
                 .handleCloseFrames(false) // a close frame is half a close here: WebSocketEnd carries it across
@@ -89,11 +90,11 @@ public final class Rendezvous {
     }
 
     /**
-     * Takes over a connection whose upgrade request to {@value RelayRequest#PATH} was checked and made
+     * Takes over a connection whose upgrade request to {@value RendezvousRequest#PATH} was checked and made
      * {@code request}: adds the WebSocket handlers to the end of {@code pipeline}, which must hold the HTTP codec
      * and aggregator and nothing after them, and stops its reads. Fire the request through the pipeline next.
      */
-    public void accept(ChannelPipeline pipeline, RelayRequest request) {
+    public void accept(ChannelPipeline pipeline, RendezvousRequest request) {
         Channel channel = pipeline.channel();
         // before the protocol handler, which would read on after each ping (rendezvous 3.3)
         pipeline.addLast(PingResponder.INSTANCE, new WebSocketServerProtocolHandler(webSocket));
@@ -103,7 +104,7 @@ public final class Rendezvous {
 
     /** {@code peer}'s WebSocket is up: it waits, pairs or is refused (rendezvous 2.1-2.5). On its loop. */
     void arrived(RendezvousPeer peer) {
-        RelayRequest request = peer.request;
+        RendezvousRequest request = peer.request;
         String[] refusal = {null};
         boolean[] joined = {false};
         Pair pair = pairs.compute(request.id(), (id, existing) -> {

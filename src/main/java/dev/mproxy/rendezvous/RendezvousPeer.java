@@ -13,11 +13,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 final class RendezvousPeer extends ChannelInboundHandlerAdapter {
 
     final Rendezvous rendezvous;
-    final RelayRequest request;
+    final RendezvousRequest request;
     final Channel channel;
     final WebSocketEnd end;
 
-    RendezvousPeer(Rendezvous rendezvous, RelayRequest request, Channel channel, WebSocketEnd end) {
+    RendezvousPeer(Rendezvous rendezvous, RendezvousRequest request, Channel channel, WebSocketEnd end) {
         this.rendezvous = rendezvous;
         this.request = request;
         this.channel = channel;

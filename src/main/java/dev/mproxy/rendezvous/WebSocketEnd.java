@@ -2,7 +2,7 @@ package dev.mproxy.rendezvous;
 
 import dev.mproxy.relay.Relay;
 import dev.mproxy.relay.RelayEnd;
-import dev.mproxy.tunnel.WebSocketFrameCodec;
+import dev.mproxy.websocket.WebSocketFrameCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;

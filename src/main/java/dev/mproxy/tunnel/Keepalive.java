@@ -1,5 +1,6 @@
 package dev.mproxy.tunnel;
 
+import dev.mproxy.websocket.WebSocketClose;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -47,7 +48,7 @@ public final class Keepalive extends ChannelInboundHandlerAdapter {
             if (state == IdleState.WRITER_IDLE) {
                 ctx.channel().writeAndFlush(new PingWebSocketFrame());
             } else if (state == IdleState.READER_IDLE) {
-                ctx.channel().writeAndFlush(new TunnelClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
+                ctx.channel().writeAndFlush(new WebSocketClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
                         "nothing received for " + timeout.toSeconds() + " s (no data, no pong)"))
                         .addListener(ChannelFutureListener.CLOSE);
             }

@@ -10,6 +10,8 @@ import dev.mproxy.relay.EventLoops;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.relay.RecordingTap;
 import dev.mproxy.relay.Relay;
+import dev.mproxy.websocket.WebSocketClose;
+import dev.mproxy.websocket.WebSocketFrameCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
@@ -328,7 +330,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                         ? ((CorruptedWebSocketFrameException) cause).closeStatus()
                         : WebSocketCloseStatus.INTERNAL_SERVER_ERROR;
         String reason = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        ctx.writeAndFlush(new TunnelClose(status, reason)).addListener(ChannelFutureListener.CLOSE);
+        ctx.writeAndFlush(new WebSocketClose(status, reason)).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.mproxy.tunnel;
 
 import dev.mproxy.protocol.MproxyMessageDecoder;
 import dev.mproxy.protocol.MproxyMessageEncoder;
+import dev.mproxy.websocket.WebSocketFrameCodec;
 import io.netty.channel.ChannelPipeline;
 import java.time.Duration;
 

@@ -10,7 +10,7 @@ import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordedEvent;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.record.RecordingReader;
-import dev.mproxy.relay.RecordProxy;
+import dev.mproxy.recordproxy.RecordProxy;
 import dev.mproxy.testing.Loopback;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;

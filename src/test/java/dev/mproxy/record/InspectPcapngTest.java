@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mproxy.cli.MproxyCommand;
-import dev.mproxy.relay.RecordProxy;
+import dev.mproxy.recordproxy.RecordProxy;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;

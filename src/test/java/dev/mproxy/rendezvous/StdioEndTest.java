@@ -76,7 +76,8 @@ class StdioEndTest {
             StdioEnd stdio = new StdioEnd(input, new ByteArrayOutputStream(), loop);
             CompletableFuture<Relay> finished = new CompletableFuture<>();
             loop.execute(() -> {
-                Relay.join(stdio, ChannelEnd.of(socket), null, finished::complete); // the reader starts reading
+                // The busy task is queued before the reader starts, so even the first chunk's hand-off waits
+                // behind it: queued after the join, a fast reader's first hand-off could run before it.
                 loop.execute(() -> {
                     try {
                         busy.await(20, TimeUnit.SECONDS); // until the test has counted the reads
@@ -84,6 +85,7 @@ class StdioEndTest {
                         Thread.currentThread().interrupt();
                     }
                 });
+                Relay.join(stdio, ChannelEnd.of(socket), null, finished::complete); // the reader starts reading
             });
 
             // the reader took a chunk, then waits for the loop (or, before, read all input and ended)

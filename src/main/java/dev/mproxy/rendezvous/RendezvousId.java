@@ -3,7 +3,7 @@ package dev.mproxy.rendezvous;
 import java.util.Objects;
 
 /** Relay ids (rendezvous 1.2): opaque base64url strings, long enough not to be guessed. */
-public final class RelayId {
+public final class RendezvousId {
 
     /** 96 bits when random: the id is all an unauthenticated peer needs to join a waiting one (rendezvous 2.1). */
     public static final int MIN_LENGTH = 16;
@@ -14,7 +14,7 @@ public final class RelayId {
     private static final String EXPECTED = "(expected: " + MIN_LENGTH + " to " + MAX_LENGTH
             + " base64url characters: A-Z, a-z, 0-9, '-' and '_', no padding)";
 
-    private RelayId() {
+    private RendezvousId() {
     }
 
     /**

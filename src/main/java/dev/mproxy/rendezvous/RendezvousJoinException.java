@@ -3,7 +3,7 @@ package dev.mproxy.rendezvous;
 import java.io.IOException;
 
 /** Joining a relay id did not end in a pair (rendezvous 6.2); the message says why, in one line. */
-public final class RelayJoinException extends IOException {
+public final class RendezvousJoinException extends IOException {
 
     private static final long serialVersionUID = 1L;
 
@@ -19,7 +19,7 @@ public final class RelayJoinException extends IOException {
 
     private final Kind kind;
 
-    RelayJoinException(Kind kind, String message, Throwable cause) {
+    RendezvousJoinException(Kind kind, String message, Throwable cause) {
         super(message, cause);
         this.kind = kind;
     }

@@ -1,8 +1,12 @@
-package dev.mproxy.relay;
+package dev.mproxy.recordproxy;
 
 import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.record.SessionInfo;
+import dev.mproxy.relay.ChannelEnd;
+import dev.mproxy.relay.Recorder;
+import dev.mproxy.relay.RecordingTap;
+import dev.mproxy.relay.Relay;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;

@@ -14,7 +14,7 @@ import java.util.Objects;
  * @param browser  {@code browser=1}: the side a recording flags with 2 (rendezvous 1.3)
  * @param protocol MeshCentral's {@code p}, or null when absent
  */
-public record RelayRequest(String id, DeviceToken token, boolean browser, Integer protocol) {
+public record RendezvousRequest(String id, DeviceToken token, boolean browser, Integer protocol) {
 
     /** The rendezvous endpoint's path on the gateway's device port (rendezvous 1.1). */
     public static final String PATH = "/relay";
@@ -25,8 +25,8 @@ public record RelayRequest(String id, DeviceToken token, boolean browser, Intege
     /** Thrown for any other bad parameter (rendezvous 1.3); answered 400 with this code. */
     public static final String BAD_REQUEST = "E_BAD_RELAY_REQUEST";
 
-    public RelayRequest {
-        RelayId.check(id);
+    public RendezvousRequest {
+        RendezvousId.check(id);
         if (protocol != null && protocol < 0) {
             throw new IllegalArgumentException("protocol: " + protocol + " (expected: 0 to " + Integer.MAX_VALUE
                     + ')');
@@ -50,7 +50,7 @@ public record RelayRequest(String id, DeviceToken token, boolean browser, Intege
      * @param token the token the request carried, already verified, or null
      * @throws BadRelayRequestException naming the parameter, what it held and what was expected
      */
-    public static RelayRequest parse(String uri, DeviceToken token) throws BadRelayRequestException {
+    public static RendezvousRequest parse(String uri, DeviceToken token) throws BadRelayRequestException {
         Map<String, List<String>> parameters;
         try {
             parameters = new QueryStringDecoder(uri).parameters();
@@ -63,11 +63,11 @@ public record RelayRequest(String id, DeviceToken token, boolean browser, Intege
                     + "?id=ID)");
         }
         try {
-            RelayId.check(id);
+            RendezvousId.check(id);
         } catch (IllegalArgumentException e) {
             throw new BadRelayRequestException(BAD_ID, e.getMessage());
         }
-        return new RelayRequest(id, token, browser(single(parameters, "browser", BAD_REQUEST)),
+        return new RendezvousRequest(id, token, browser(single(parameters, "browser", BAD_REQUEST)),
                 protocol(single(parameters, "p", BAD_REQUEST)));
     }
 

@@ -1,4 +1,4 @@
-package dev.mproxy.rendezvous;
+package dev.mproxy.websocket;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

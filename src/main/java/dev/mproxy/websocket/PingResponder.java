@@ -1,4 +1,4 @@
-package dev.mproxy.rendezvous;
+package dev.mproxy.websocket;
 
 import io.netty.channel.ChannelHandler.Sharable;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,9 +14,9 @@ import io.netty.util.ReferenceCountUtil;
  * while the connection cannot take more, so pings cannot fill it either (rendezvous 3.3).
  */
 @Sharable
-final class PingResponder extends ChannelInboundHandlerAdapter {
+public final class PingResponder extends ChannelInboundHandlerAdapter {
 
-    static final PingResponder INSTANCE = new PingResponder();
+    public static final PingResponder INSTANCE = new PingResponder();
 
     private PingResponder() {
     }

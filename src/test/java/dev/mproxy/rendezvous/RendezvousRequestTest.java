@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Relay ids and the parameters of a relay's upgrade request (rendezvous 1.2, 1.3). */
-class RelayRequestTest {
+class RendezvousRequestTest {
 
     private static final String EXPECTED = " (expected: 16 to 128 base64url characters: A-Z, a-z, 0-9, '-' and '_', "
             + "no padding)";
@@ -19,7 +19,7 @@ class RelayRequestTest {
     @Test
     void idsOf16To128Base64UrlCharactersAreAccepted() {
         for (String id : List.of("a".repeat(16), "Z9-_".repeat(32), "0123456789abcdefABCDEF-_")) {
-            assertEquals(id, RelayId.check(id));
+            assertEquals(id, RendezvousId.check(id));
         }
     }
 
@@ -37,12 +37,12 @@ class RelayRequestTest {
     @Test
     void parametersAreReadFromTheQuery() throws Exception {
         DeviceToken token = new DeviceToken("alice", List.of(), List.of(), null);
-        RelayRequest request = RelayRequest.parse("/relay?id=" + "a".repeat(16) + "&browser=1&p=2&rauth=x", token);
+        RendezvousRequest request = RendezvousRequest.parse("/relay?id=" + "a".repeat(16) + "&browser=1&p=2&rauth=x", token);
         assertEquals("a".repeat(16), request.id());
         assertTrue(request.browser());
         assertEquals(2, request.protocol());
         assertEquals("alice", request.user());
-        RelayRequest anonymous = RelayRequest.parse("/relay?id=" + "a".repeat(16), null);
+        RendezvousRequest anonymous = RendezvousRequest.parse("/relay?id=" + "a".repeat(16), null);
         assertFalse(anonymous.authenticated());
         assertFalse(anonymous.browser());
         assertNull(anonymous.protocol());
@@ -51,16 +51,16 @@ class RelayRequestTest {
 
     @Test
     void badParametersNameTheirCode() {
-        RelayRequest.BadRelayRequestException e = assertThrows(RelayRequest.BadRelayRequestException.class,
-                () -> RelayRequest.parse("/relay?id=" + "a".repeat(16) + "&p=" + "9".repeat(50), null));
-        assertEquals(RelayRequest.BAD_REQUEST, e.code());
+        RendezvousRequest.BadRelayRequestException e = assertThrows(RendezvousRequest.BadRelayRequestException.class,
+                () -> RendezvousRequest.parse("/relay?id=" + "a".repeat(16) + "&p=" + "9".repeat(50), null));
+        assertEquals(RendezvousRequest.BAD_REQUEST, e.code());
         assertEquals("p parameter is a value of 50 characters (expected: a protocol number, 0 to 2147483647)",
                 e.getMessage());
-        assertEquals(RelayRequest.BAD_ID, assertThrows(RelayRequest.BadRelayRequestException.class,
-                () -> RelayRequest.parse("/relay?id=a", null)).code());
+        assertEquals(RendezvousRequest.BAD_ID, assertThrows(RendezvousRequest.BadRelayRequestException.class,
+                () -> RendezvousRequest.parse("/relay?id=a", null)).code());
     }
 
     private static String refused(String id) {
-        return assertThrows(IllegalArgumentException.class, () -> RelayId.check(id)).getMessage();
+        return assertThrows(IllegalArgumentException.class, () -> RendezvousId.check(id)).getMessage();
     }
 }

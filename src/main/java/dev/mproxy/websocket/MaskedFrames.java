@@ -1,4 +1,4 @@
-package dev.mproxy.tunnel;
+package dev.mproxy.websocket;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

@@ -34,9 +34,9 @@ import java.util.concurrent.TimeUnit;
  * and output, to each connection on a local port, or to a local service. Each session is one {@link Relay}
  * between a local end and the paired {@link WebSocketEnd}, on one event loop.
  */
-public final class RelayClient implements AutoCloseable {
+public final class RendezvousClient implements AutoCloseable {
 
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(RelayClient.class);
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(RendezvousClient.class);
 
     /** The most sessions one client runs: {@code --connect} keeps a peer waiting on each (rendezvous 6.5). */
     public static final int MAX_SESSIONS = 100;
@@ -45,7 +45,7 @@ public final class RelayClient implements AutoCloseable {
     private static final long FIRST_RETRY_MILLIS = 1000;
     private static final long MAX_RETRY_MILLIS = 30_000;
 
-    private final RelayDialer dialer;
+    private final RendezvousDialer dialer;
     private final String id;
     private final int sessions;
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -61,15 +61,15 @@ public final class RelayClient implements AutoCloseable {
      * @param sessions how many sessions may run at once, 1 to {@value #MAX_SESSIONS} (rendezvous 6.5)
      * @throws IllegalArgumentException if an id or the number of sessions is not valid
      */
-    public RelayClient(RelayDialer dialer, String id, int sessions) {
+    public RendezvousClient(RendezvousDialer dialer, String id, int sessions) {
         if (sessions < 1 || sessions > MAX_SESSIONS) {
             throw new IllegalArgumentException("sessions: " + sessions + " (expected: 1 to " + MAX_SESSIONS + ')');
         }
         this.dialer = dialer;
-        this.id = RelayId.check(id);
+        this.id = RendezvousId.check(id);
         this.sessions = sessions;
         this.inUse = new boolean[sessions + 1];
-        RelayId.check(sessionId(id, sessions)); // the longest
+        RendezvousId.check(sessionId(id, sessions)); // the longest
     }
 
     /** The relay id of session {@code session} (1-based): {@code id}, then {@code id-2}, {@code id-3}, ... */
@@ -87,14 +87,14 @@ public final class RelayClient implements AutoCloseable {
 
     /**
      * One session between {@code in} and {@code out} ({@code --stdio}). The future completes with the relay once
-     * both of its sides are done and {@code out} is closed, or fails with a {@link RelayJoinException}.
+     * both of its sides are done and {@code out} is closed, or fails with a {@link RendezvousJoinException}.
      */
     public CompletableFuture<Relay> stdio(InputStream in, OutputStream out) {
         EventLoop loop = group.next();
         StdioEnd local = new StdioEnd(in, out, loop);
         CompletableFuture<Relay> done = new CompletableFuture<>();
         String session = sessionId(id, 1);
-        dialer.join(loop, session).addListener((Future<RelayDialer.Joined> f) -> {
+        dialer.join(loop, session).addListener((Future<RendezvousDialer.Joined> f) -> {
             if (!f.isSuccess()) {
                 done.completeExceptionally(f.cause());
                 return;
@@ -153,7 +153,7 @@ public final class RelayClient implements AutoCloseable {
             return;
         }
         String sessionId = sessionId(id, session);
-        dialer.join(local.eventLoop(), sessionId).addListener((Future<RelayDialer.Joined> f) -> {
+        dialer.join(local.eventLoop(), sessionId).addListener((Future<RendezvousDialer.Joined> f) -> {
             if (!f.isSuccess()) {
                 logger.warn("relay {}: {}; closing the connection from {}", sessionId, f.cause().getMessage(),
                         local.remoteAddress());
@@ -161,7 +161,7 @@ public final class RelayClient implements AutoCloseable {
                 releaseSession(session);
                 return;
             }
-            RelayDialer.Joined joined = f.getNow();
+            RendezvousDialer.Joined joined = f.getNow();
             // the session is free once the gateway has closed the WebSocket: it has freed the id by then
             joined.end().channel().closeFuture().addListener(closed -> releaseSession(session));
             bridge(sessionId, ChannelEnd.of(local), joined, relay -> { });
@@ -173,16 +173,16 @@ public final class RelayClient implements AutoCloseable {
             return;
         }
         String sessionId = sessionId(id, session);
-        dialer.join(group.next(), sessionId).addListener((Future<RelayDialer.Joined> f) -> {
+        dialer.join(group.next(), sessionId).addListener((Future<RendezvousDialer.Joined> f) -> {
             if (f.isSuccess()) {
                 connectService(session, service, f.getNow());
                 return;
             }
-            RelayJoinException.Kind kind = f.cause() instanceof RelayJoinException
-                    ? ((RelayJoinException) f.cause()).kind() : RelayJoinException.Kind.FAILED;
-            if (kind == RelayJoinException.Kind.REFUSED_UPGRADE) {
+            RendezvousJoinException.Kind kind = f.cause() instanceof RendezvousJoinException
+                    ? ((RendezvousJoinException) f.cause()).kind() : RendezvousJoinException.Kind.FAILED;
+            if (kind == RendezvousJoinException.Kind.REFUSED_UPGRADE) {
                 stopped.completeExceptionally(f.cause()); // the same request would be refused again
-            } else if (kind == RelayJoinException.Kind.HOLD_TIMEOUT) {
+            } else if (kind == RendezvousJoinException.Kind.HOLD_TIMEOUT) {
                 serve(session, service, FIRST_RETRY_MILLIS);
             } else {
                 logger.warn("relay {}: {}; joining again in {} ms", sessionId, f.cause().getMessage(), retryMillis);
@@ -191,7 +191,7 @@ public final class RelayClient implements AutoCloseable {
         });
     }
 
-    private void connectService(int session, InetSocketAddress service, RelayDialer.Joined joined) {
+    private void connectService(int session, InetSocketAddress service, RendezvousDialer.Joined joined) {
         String sessionId = sessionId(id, session);
         Channel ws = joined.end().channel();
         // joins again once the gateway has closed the WebSocket: it has freed the id by then
@@ -220,7 +220,7 @@ public final class RelayClient implements AutoCloseable {
     }
 
     private static void cannotConnect(String sessionId, InetSocketAddress service, Throwable cause,
-                                      RelayDialer.Joined joined) {
+                                      RendezvousDialer.Joined joined) {
         String why = "cannot connect to " + service.getHostString() + ':' + service.getPort() + ": "
                 + cause.getMessage();
         logger.warn("relay {}: {}", sessionId, why);
@@ -228,7 +228,7 @@ public final class RelayClient implements AutoCloseable {
     }
 
     /** Relays {@code local} and the paired WebSocket; {@code finished} hears, on the loop, that the relay is done. */
-    private void bridge(String sessionId, RelayEnd local, RelayDialer.Joined joined, Relay.Listener finished) {
+    private void bridge(String sessionId, RelayEnd local, RendezvousDialer.Joined joined, Relay.Listener finished) {
         WebSocketEnd ws = joined.end();
         logger.info("relay {}: paired{}; relaying {}", sessionId, joined.recorded() ? " (recorded by the gateway)"
                 : "", local);

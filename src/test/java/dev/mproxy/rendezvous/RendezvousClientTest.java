@@ -68,7 +68,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** {@code mproxy relay}'s client through a real gateway over TLS on loopback (protocol-spec/rendezvous.md §6). */
 @Timeout(60)
-class RelayClientTest {
+class RendezvousClientTest {
 
     private static final String ID = "relay-client-test-0001";
     private static final long TIMEOUT = 30;
@@ -150,7 +150,7 @@ class RelayClientTest {
         peer.sendText("not bytes");
         peer.expectClose(1003, "text frame on a tunnel (expected: binary frames)");
         Relay relay = session.get(TIMEOUT, TimeUnit.SECONDS);
-        assertTrue(RelayClient.why(relay).startsWith("relay connection failed: "), RelayClient.why(relay));
+        assertTrue(RendezvousClient.why(relay).startsWith("relay connection failed: "), RendezvousClient.why(relay));
     }
 
     @Test
@@ -214,7 +214,7 @@ class RelayClientTest {
         }
         client("alice", 1).connect(new InetSocketAddress("127.0.0.1", deadPort));
         CompletableFuture<Relay> session = client("alice", 1).stdio(new Pipe().in, new Output());
-        String why = RelayClient.why(session.get(TIMEOUT, TimeUnit.SECONDS));
+        String why = RendezvousClient.why(session.get(TIMEOUT, TimeUnit.SECONDS));
         assertTrue(why.contains("the other peer closed the relay: 1011 \"cannot connect to 127.0.0.1:" + deadPort),
                 why);
     }
@@ -230,7 +230,7 @@ class RelayClientTest {
             }
             throw new UnknownHostException(host + ": Name or service not known");
         });
-        RelayClient connect = new RelayClient(new RelayDialer(URI.create("wss://localhost:"
+        RendezvousClient connect = new RendezvousClient(new RendezvousDialer(URI.create("wss://localhost:"
                 + gateway.deviceAddress().getPort()), token("alice"), tls, dns), ID, 1);
         closeables.add(connect);
         connect.connect(InetSocketAddress.createUnresolved(name, 22));
@@ -281,10 +281,10 @@ class RelayClientTest {
             }
             return InetAddress.getLoopbackAddress();
         });
-        RelayDialer dialer = new RelayDialer(URI.create("wss://localhost:" + gateway.deviceAddress().getPort()),
+        RendezvousDialer dialer = new RendezvousDialer(URI.create("wss://localhost:" + gateway.deviceAddress().getPort()),
                 token("alice"), tls, slowDns);
         EventLoop loop = peers.next();
-        io.netty.util.concurrent.Future<RelayDialer.Joined> joined = dialer.join(loop, ID);
+        io.netty.util.concurrent.Future<RendezvousDialer.Joined> joined = dialer.join(loop, ID);
         assertTrue(lookingUp.await(TIMEOUT, TimeUnit.SECONDS));
         assertEquals("free", loop.submit(() -> "free").get(TIMEOUT, TimeUnit.SECONDS),
                 "the loop runs while the name is looked up");
@@ -303,16 +303,16 @@ class RelayClientTest {
         // rendezvous 6.2, 6.6
         String foreign = new TokenSigner(TestSecrets.random(), Clock.systemUTC())
                 .sign(new DeviceToken("alice", List.of(), List.of(), null));
-        RelayClient stdio = new RelayClient(new RelayDialer(uri(ID), foreign, tls), ID, 1);
+        RendezvousClient stdio = new RendezvousClient(new RendezvousDialer(uri(ID), foreign, tls), ID, 1);
         closeables.add(stdio);
         ExecutionException refused = assertThrows(ExecutionException.class,
                 () -> stdio.stdio(new Pipe().in, new Output()).get(TIMEOUT, TimeUnit.SECONDS));
-        RelayJoinException e = assertInstanceOf(RelayJoinException.class, refused.getCause());
-        assertEquals(RelayJoinException.Kind.REFUSED_UPGRADE, e.kind());
+        RendezvousJoinException e = assertInstanceOf(RendezvousJoinException.class, refused.getCause());
+        assertEquals(RendezvousJoinException.Kind.REFUSED_UPGRADE, e.kind());
         assertEquals("gateway refused the relay: 401 Unauthorized: \"token signature does not verify with this "
                 + "gateway's secret\"", e.getMessage());
 
-        RelayClient connect = new RelayClient(new RelayDialer(uri(ID), foreign, tls), ID, 1);
+        RendezvousClient connect = new RendezvousClient(new RendezvousDialer(uri(ID), foreign, tls), ID, 1);
         closeables.add(connect);
         connect.connect(new InetSocketAddress("127.0.0.1", 9));
         ExecutionException stopped = assertThrows(ExecutionException.class,
@@ -326,8 +326,8 @@ class RelayClientTest {
         GatewayServer quick = gateway(Duration.ofMillis(300));
         ExecutionException failed = assertThrows(ExecutionException.class, () -> client(quick, "alice", 1)
                 .stdio(new Pipe().in, new Output()).get(TIMEOUT, TimeUnit.SECONDS));
-        RelayJoinException e = assertInstanceOf(RelayJoinException.class, failed.getCause());
-        assertEquals(RelayJoinException.Kind.HOLD_TIMEOUT, e.kind());
+        RendezvousJoinException e = assertInstanceOf(RendezvousJoinException.class, failed.getCause());
+        assertEquals(RendezvousJoinException.Kind.HOLD_TIMEOUT, e.kind());
         assertEquals("gateway closed relay id " + ID + " before a peer joined: 1013 \"no peer joined within 300 ms\"",
                 e.getMessage());
     }
@@ -335,32 +335,32 @@ class RelayClientTest {
     @Test
     void badIdsAndSessionCountsAreRefusedBeforeDialing() {
         // rendezvous 1.2, 6.5: the longest session id must be valid too
-        RelayDialer dialer = new RelayDialer(uri(ID), null, tls);
+        RendezvousDialer dialer = new RendezvousDialer(uri(ID), null, tls);
         assertEquals("relay id is 5 characters long (expected: 16 to 128 base64url characters: A-Z, a-z, 0-9, "
                 + "'-' and '_', no padding)", assertThrows(IllegalArgumentException.class,
-                () -> new RelayClient(dialer, "short", 1)).getMessage());
+                () -> new RendezvousClient(dialer, "short", 1)).getMessage());
         assertEquals("sessions: 0 (expected: 1 to 100)", assertThrows(IllegalArgumentException.class,
-                () -> new RelayClient(dialer, ID, 0)).getMessage());
-        String longest = "a".repeat(RelayId.MAX_LENGTH - 1);
-        assertThrows(IllegalArgumentException.class, () -> new RelayClient(dialer, longest, 2));
-        assertEquals(ID + "-7", RelayClient.sessionId(ID, 7));
+                () -> new RendezvousClient(dialer, ID, 0)).getMessage());
+        String longest = "a".repeat(RendezvousId.MAX_LENGTH - 1);
+        assertThrows(IllegalArgumentException.class, () -> new RendezvousClient(dialer, longest, 2));
+        assertEquals(ID + "-7", RendezvousClient.sessionId(ID, 7));
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
 
-    private RelayClient client(String user, int sessions) {
+    private RendezvousClient client(String user, int sessions) {
         return client(gateway, user, sessions);
     }
 
-    private RelayClient client(GatewayServer server, String user, int sessions) {
-        RelayClient client = new RelayClient(new RelayDialer(URI.create("wss://localhost:"
+    private RendezvousClient client(GatewayServer server, String user, int sessions) {
+        RendezvousClient client = new RendezvousClient(new RendezvousDialer(URI.create("wss://localhost:"
                 + server.deviceAddress().getPort()), user == null ? null : token(user), tls), ID, sessions);
         closeables.add(client);
         return client;
     }
 
     private URI uri(String id) {
-        return new RelayDialer(URI.create("wss://localhost:" + gateway.deviceAddress().getPort()), null, tls).uri(id);
+        return new RendezvousDialer(URI.create("wss://localhost:" + gateway.deviceAddress().getPort()), null, tls).uri(id);
     }
 
     private String token(String user) {

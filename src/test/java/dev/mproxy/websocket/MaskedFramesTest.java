@@ -1,4 +1,4 @@
-package dev.mproxy.tunnel;
+package dev.mproxy.websocket;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

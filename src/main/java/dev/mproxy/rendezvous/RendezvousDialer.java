@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.tunnel.ControlMessages;
-import dev.mproxy.tunnel.WebSocketFrameCodec;
+import dev.mproxy.websocket.PingResponder;
+import dev.mproxy.websocket.WebSocketFrameCodec;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -43,7 +44,7 @@ import java.util.Objects;
  * waits for the greeting. The result is a paired WebSocket ready for a {@link dev.mproxy.relay.Relay}: its
  * {@link WebSocketEnd} carries bytes in binary frames and reads nothing until the relay starts.
  */
-public final class RelayDialer {
+public final class RendezvousDialer {
 
     /** A refusal's JSON body is short; anything longer is not our gateway's. */
     private static final int MAX_RESPONSE = 64 * 1024;
@@ -61,12 +62,12 @@ public final class RelayDialer {
      * @param token   a device token, sent as {@code Authorization: Bearer}; null to join unauthenticated
      * @param tls     how to trust a {@code wss} gateway; null for {@code ws}
      */
-    public RelayDialer(URI gateway, String token, ClientTls tls) {
+    public RendezvousDialer(URI gateway, String token, ClientTls tls) {
         this(gateway, token, tls, OffLoopResolver.SYSTEM);
     }
 
     /** As the public constructor, looking host names up with {@code resolver}. */
-    RelayDialer(URI gateway, String token, ClientTls tls, OffLoopResolver resolver) {
+    RendezvousDialer(URI gateway, String token, ClientTls tls, OffLoopResolver resolver) {
         this.gateway = Objects.requireNonNull(gateway, "gateway");
         this.token = token;
         this.tls = tls;
@@ -84,7 +85,7 @@ public final class RelayDialer {
     public URI uri(String id) {
         try {
             return new URI(gateway.getScheme().toLowerCase(Locale.ROOT), null, gateway.getHost(), port(),
-                    RelayRequest.PATH, "id=" + RelayId.check(id), null);
+                    RendezvousRequest.PATH, "id=" + RendezvousId.check(id), null);
         } catch (URISyntaxException e) {
             throw new IllegalArgumentException("gateway " + gateway + ": " + e.getMessage(), e);
         }
@@ -96,7 +97,7 @@ public final class RelayDialer {
 
     /**
      * Joins {@code id} from {@code loop}: the future succeeds once the gateway has greeted the pair, with the
-     * WebSocket on {@code loop}, and fails with a {@link RelayJoinException} saying why it did not.
+     * WebSocket on {@code loop}, and fails with a {@link RendezvousJoinException} saying why it did not.
      */
     public Future<Joined> join(EventLoop loop, String id) {
         URI uri = uri(id);
@@ -113,7 +114,7 @@ public final class RelayDialer {
         return joined;
     }
 
-    /** How {@link RelayClient} looks up the names of local services too. */
+    /** How {@link RendezvousClient} looks up the names of local services too. */
     OffLoopResolver resolver() {
         return resolver;
     }
@@ -158,7 +159,7 @@ public final class RelayDialer {
     }
 
     private void cannotReach(Promise<Joined> joined, Throwable cause) {
-        joined.tryFailure(new RelayJoinException(RelayJoinException.Kind.FAILED,
+        joined.tryFailure(new RendezvousJoinException(RendezvousJoinException.Kind.FAILED,
                 "cannot reach gateway " + gateway + ": " + TlsFailures.describe(cause), cause));
     }
 
@@ -186,7 +187,7 @@ public final class RelayDialer {
                 FullHttpResponse response = (FullHttpResponse) msg;
                 String why = response.status() + reason(response.content().toString(StandardCharsets.UTF_8));
                 response.release();
-                joined.tryFailure(new RelayJoinException(RelayJoinException.Kind.REFUSED_UPGRADE,
+                joined.tryFailure(new RendezvousJoinException(RendezvousJoinException.Kind.REFUSED_UPGRADE,
                         "gateway refused the relay: " + why, null));
                 ctx.close();
                 return;
@@ -228,8 +229,8 @@ public final class RelayDialer {
                 int status = close.statusCode();
                 String reason = close.reasonText().isEmpty() ? "" : " " + RemoteText.quoted(close.reasonText());
                 close.release();
-                fail(ctx, status == WebSocketCloseStatus.TRY_AGAIN_LATER.code() ? RelayJoinException.Kind.HOLD_TIMEOUT
-                        : RelayJoinException.Kind.FAILED, "gateway closed relay id " + id + " before a peer joined: "
+                fail(ctx, status == WebSocketCloseStatus.TRY_AGAIN_LATER.code() ? RendezvousJoinException.Kind.HOLD_TIMEOUT
+                        : RendezvousJoinException.Kind.FAILED, "gateway closed relay id " + id + " before a peer joined: "
                         + (status < 0 ? "no status" : status + reason));
                 return;
             }
@@ -250,24 +251,24 @@ public final class RelayDialer {
                     : text.length() <= 20 ? RemoteText.quoted(text) : "a longer text message";
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR,
                     "expected: 'c' or 'cr'"));
-            fail(ctx, RelayJoinException.Kind.FAILED, "gateway sent " + what + " (expected: 'c' or 'cr')");
+            fail(ctx, RendezvousJoinException.Kind.FAILED, "gateway sent " + what + " (expected: 'c' or 'cr')");
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            fail(ctx, RelayJoinException.Kind.FAILED, "relay to " + ctx.channel().remoteAddress() + " failed: "
+            fail(ctx, RendezvousJoinException.Kind.FAILED, "relay to " + ctx.channel().remoteAddress() + " failed: "
                     + TlsFailures.describe(cause));
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            joined.tryFailure(new RelayJoinException(RelayJoinException.Kind.FAILED,
+            joined.tryFailure(new RendezvousJoinException(RendezvousJoinException.Kind.FAILED,
                     "gateway closed the connection before a peer joined relay id " + id, null));
             ctx.fireChannelInactive();
         }
 
-        private void fail(ChannelHandlerContext ctx, RelayJoinException.Kind kind, String message) {
-            joined.tryFailure(new RelayJoinException(kind, message, null));
+        private void fail(ChannelHandlerContext ctx, RendezvousJoinException.Kind kind, String message) {
+            joined.tryFailure(new RendezvousJoinException(kind, message, null));
             ctx.close();
         }
     }

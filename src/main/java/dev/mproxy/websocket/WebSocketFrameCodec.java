@@ -1,4 +1,4 @@
-package dev.mproxy.tunnel;
+package dev.mproxy.websocket;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler.Sharable;
@@ -44,13 +44,13 @@ public final class WebSocketFrameCodec extends MessageToMessageCodec<WebSocketFr
 
     @Override
     public boolean acceptOutboundMessage(Object msg) {
-        return msg instanceof ByteBuf || msg instanceof TunnelClose;
+        return msg instanceof ByteBuf || msg instanceof WebSocketClose;
     }
 
     @Override
     protected void encode(ChannelHandlerContext ctx, Object msg, List<Object> out) {
-        if (msg instanceof TunnelClose) {
-            TunnelClose close = (TunnelClose) msg;
+        if (msg instanceof WebSocketClose) {
+            WebSocketClose close = (WebSocketClose) msg;
             out.add(new CloseWebSocketFrame(close.status(), closeReason(close.reason())));
         } else {
             ByteBuf payload = (ByteBuf) msg;

@@ -1,4 +1,4 @@
-package dev.mproxy.relay;
+package dev.mproxy.recordproxy;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -7,8 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mproxy.record.Direction;
-import dev.mproxy.record.RecordedEvent;
 import dev.mproxy.record.RecordedEvent.Kind;
+import dev.mproxy.record.RecordedEvent;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.testing.RecordingContents;
 import java.io.ByteArrayOutputStream;
