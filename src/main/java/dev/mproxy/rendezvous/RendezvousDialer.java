@@ -3,6 +3,7 @@ package dev.mproxy.rendezvous;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.TlsFailures;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.websocket.PingResponder;
 import dev.mproxy.websocket.WebSocketFrameCodec;
@@ -14,7 +15,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -136,7 +136,7 @@ public final class RendezvousDialer {
                 .build();
         String host = uri.getHost();
         int port = uri.getPort();
-        new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        new Bootstrap().group(loop).channel(Transport.socketChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

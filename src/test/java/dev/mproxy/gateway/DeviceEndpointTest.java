@@ -14,13 +14,12 @@ import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.TestSecrets;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.TunnelLimits;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -49,7 +48,7 @@ import org.junit.jupiter.api.Timeout;
 class DeviceEndpointTest {
 
     private final GatewaySecret secret = TestSecrets.random();
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = Transport.newGroup(1);
     private GatewayServer gateway;
 
     @BeforeEach

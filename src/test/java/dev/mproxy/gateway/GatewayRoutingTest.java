@@ -12,11 +12,10 @@ import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.testing.TestSecrets;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -49,7 +48,7 @@ import org.junit.jupiter.api.Timeout;
 class GatewayRoutingTest {
 
     private final GatewaySecret secret = TestSecrets.random();
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = Transport.newGroup(1);
     private final List<RawDevice> devices = new ArrayList<>();
     private GatewayServer gateway;
 

@@ -21,11 +21,10 @@ import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -58,7 +57,7 @@ class RendezvousRecordingTest {
 
     private final GatewaySecret secret = TestSecrets.random();
     private final GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
-    private final EventLoopGroup clients = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final EventLoopGroup clients = Transport.newGroup(2);
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private GatewayServer gateway;
 
