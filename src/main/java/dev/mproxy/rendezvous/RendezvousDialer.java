@@ -1,6 +1,5 @@
 package dev.mproxy.rendezvous;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
@@ -31,7 +30,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -198,16 +196,8 @@ public final class RendezvousDialer {
 
         /** The gateway's {@code message}, or the body itself when it is not our JSON. */
         private static String reason(String body) {
-            String message = body;
-            try {
-                JsonNode json = ControlMessages.JSON.readTree(body);
-                if (json != null && json.path("message").isTextual()) {
-                    message = json.path("message").textValue();
-                }
-            } catch (IOException notJson) {
-                // say what came instead
-            }
-            message = message.strip();
+            String message = ControlMessages.errorMessage(body);
+            message = (message != null ? message : body).strip(); // not our JSON: say what came instead
             return message.isEmpty() ? "" : ": " + RemoteText.quoted(message);
         }
     }
