@@ -79,15 +79,15 @@ public final class GatewayServer implements AutoCloseable {
 ;
         listener = Transport.bind(devices, config.listen(), "devices");
         long routeTimeout = config.handshakeTimeout().toMillis();
-        if (config.tlsPort() != null) {
+        if (config.tlsPort().isPresent()) {
             tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
                     port -> new SniRouter(registry, port, routeTimeout)),
-                    new InetSocketAddress(config.publicBindHost(), config.tlsPort()), "the TLS port (--tls-port)"));
+                    new InetSocketAddress(config.publicBindHost(), config.tlsPort().getAsInt()), "the TLS port (--tls-port)"));
         }
-        if (config.httpPort() != null) {
+        if (config.httpPort().isPresent()) {
             httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
                     port -> new HttpHostRouter(registry, port, routeTimeout)),
-                    new InetSocketAddress(config.publicBindHost(), config.httpPort()), "the HTTP port (--http-port)"));
+                    new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
         }
         return this;
     }

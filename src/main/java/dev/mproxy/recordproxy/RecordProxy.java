@@ -41,6 +41,7 @@ public final class RecordProxy implements AutoCloseable {
     private final InetSocketAddress listen;
     private final InetSocketAddress server;
     private final String logRoot;
+    /** How to record; null to forward only. */
     private final RecordingFormat format;
     private final EventLoopGroup loops = Transport.newGroup();
     private final Recorder recorder;
@@ -50,17 +51,12 @@ public final class RecordProxy implements AutoCloseable {
     private Channel listener;
     private boolean closed;
 
-    /**
-     * @param listen where clients connect
-     * @param server where each connection is forwarded; resolved once, here
-     * @param logRoot recordings go to {@code logRoot + "_" + n}, plus the format's extension
-     * @param format how to record; null to forward only
-     */
-    public RecordProxy(InetSocketAddress listen, InetSocketAddress server, String logRoot, RecordingFormat format) {
-        this.listen = listen;
-        this.server = server;
-        this.logRoot = logRoot;
-        this.format = format;
+    /** Forwards as {@code config} says, recording unless {@link RecordProxyConfig#recording()} is false. */
+    public RecordProxy(RecordProxyConfig config) {
+        this.listen = config.listen();
+        this.server = config.server();
+        this.logRoot = config.logRoot();
+        this.format = config.recording() ? config.format() : null;
         this.recorder = format == null ? null : Recorder.of(format);
     }
 

@@ -33,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,9 +62,11 @@ class DeviceEndpointTest {
         if (gateway != null) {
             gateway.close();
         }
-        gateway = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0), null,
-                new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1", PortRange.UNPRIVILEGED,
-                limits, pingInterval, pingTimeout, handshakeTimeout)).start();
+        gateway = new GatewayServer(GatewayConfig.newBuilder()
+                .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
+                .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty())
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).limits(limits).pingInterval(pingInterval)
+                .pingTimeout(pingTimeout).handshakeTimeout(handshakeTimeout).build()).start();
     }
 
     @AfterEach

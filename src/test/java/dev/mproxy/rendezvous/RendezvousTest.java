@@ -11,14 +11,12 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
-import dev.mproxy.gateway.PortRange;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.transport.Transport;
-import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
@@ -36,6 +34,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -495,10 +494,11 @@ class RendezvousTest {
     }
 
     private GatewayServer gateway(Duration hold, boolean withTls) throws Exception {
-        GatewayServer server = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
-                withTls ? TlsContexts.server(certificate) : null, new TokenVerifier(secret, Clock.systemUTC()),
-                "127.0.0.1", PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15),
-                Duration.ofSeconds(45), Duration.ofSeconds(10), null, null, hold, null)).start();
+        GatewayServer server = new GatewayServer(GatewayConfig.newBuilder()
+                .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
+                .tls(withTls ? TlsContexts.server(certificate) : null)
+                .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty())
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).relayHold(hold).build()).start();
         closeables.add(server);
         return server;
     }
