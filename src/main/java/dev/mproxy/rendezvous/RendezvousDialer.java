@@ -1,5 +1,6 @@
 package dev.mproxy.rendezvous;
 
+import dev.mproxy.config.GatewayUris;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
@@ -70,11 +71,8 @@ public final class RendezvousDialer {
         this.token = token;
         this.tls = tls;
         this.resolver = Objects.requireNonNull(resolver, "resolver");
-        boolean secure = "wss".equalsIgnoreCase(gateway.getScheme());
-        if (!secure && !"ws".equalsIgnoreCase(gateway.getScheme()) || gateway.getHost() == null) {
-            throw new IllegalArgumentException("gateway " + gateway + " (expected: wss://HOST:PORT or ws://HOST:PORT)");
-        }
-        if (secure && tls == null) {
+        GatewayUris.check(gateway);
+        if (GatewayUris.isSecure(gateway) && tls == null) {
             throw new IllegalArgumentException("a wss gateway needs a TLS trust setting");
         }
     }
