@@ -214,11 +214,11 @@ class DeviceEndpointTest {
         // streams 2.2: one client address and port reaching two public ports would share one stream id
         int portA = Loopback.freePort();
         int portB = Loopback.freePort();
-        InetSocketAddress clientAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), Loopback.freePort());
         try (RawDevice device = device(); Socket a = new Socket(); Socket b = new Socket()) {
             device.authenticate(List.of(portA, portB));
             a.setReuseAddress(true);
-            a.bind(clientAddress);
+            a.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            InetSocketAddress clientAddress = (InetSocketAddress) a.getLocalSocketAddress();
             a.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), portA));
             MproxyMessage connection = device.nextStreamMessage();
             assertEquals(Integer.toString(clientAddress.getPort()), connection.address().port());
