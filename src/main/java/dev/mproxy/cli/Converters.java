@@ -40,6 +40,19 @@ final class Converters {
         abstract T parse(String value);
     }
 
+    /** {@code value} as a decimal int from {@code low} to {@code high}, or an error saying {@code expected}. */
+    private static int wholeNumber(String value, int low, int high, String expected) {
+        try {
+            int n = Integer.parseInt(value);
+            if (n >= low && n <= high) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // the message below says what was expected
+        }
+        throw new IllegalArgumentException("'" + value + "' (expected: " + expected + ')');
+    }
+
     /** {@code HOST:PORT} to listen on, resolved now; port 0 picks a free one. */
     static final class ListenAddress extends Checked<InetSocketAddress> {
         @Override
@@ -60,15 +73,7 @@ final class Converters {
     static final class Port extends Checked<Integer> {
         @Override
         Integer parse(String value) {
-            try {
-                int port = Integer.parseInt(value);
-                if (port >= 1 && port <= 65535) {
-                    return port;
-                }
-            } catch (NumberFormatException e) {
-                // the message below says what was expected
-            }
-            throw new IllegalArgumentException("'" + value + "' (expected: a port 1 to 65535)");
+            return wholeNumber(value, 1, 65535, "a port 1 to 65535");
         }
     }
 
@@ -76,15 +81,8 @@ final class Converters {
     static final class SharedPort extends Checked<OptionalInt> {
         @Override
         OptionalInt parse(String value) {
-            try {
-                int port = Integer.parseInt(value);
-                if (port >= 0 && port <= 65535) {
-                    return port == 0 ? OptionalInt.empty() : OptionalInt.of(port);
-                }
-            } catch (NumberFormatException e) {
-                // the message below says what was expected
-            }
-            throw new IllegalArgumentException("'" + value + "' (expected: a port 1 to 65535, or 0 for none)");
+            int port = wholeNumber(value, 0, 65535, "a port 1 to 65535, or 0 for none");
+            return port == 0 ? OptionalInt.empty() : OptionalInt.of(port);
         }
     }
 
@@ -100,15 +98,7 @@ final class Converters {
     static final class AtLeastOne extends Checked<Integer> {
         @Override
         Integer parse(String value) {
-            try {
-                int n = Integer.parseInt(value);
-                if (n >= 1) {
-                    return n;
-                }
-            } catch (NumberFormatException e) {
-                // the message below says what was expected
-            }
-            throw new IllegalArgumentException("'" + value + "' (expected: a whole number, at least 1)");
+            return wholeNumber(value, 1, Integer.MAX_VALUE, "a whole number, at least 1");
         }
     }
 
