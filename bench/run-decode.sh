@@ -5,6 +5,9 @@
 #   bench/run-decode.sh --quick    smoke run (< 20 s)
 #   bench/run-decode.sh --sizes 16384 --iterations 10     any DecodeThroughput option
 #
+# DecodeThroughput.java runs as a single-file program against the jar; the build also compiles it with the
+# tests (build-helper-maven-plugin in pom.xml), so it cannot drift from the API it measures.
+#
 # JVM flags (override with JAVA_OPTS):
 #   -Xms1g -Xmx1g -XX:+AlwaysPreTouch  fixed, pre-touched heap: no resizing or page faults inside iterations.
 #                                      Direct memory defaults to the heap size, enough for 2 x 64 MiB streams.

@@ -3,14 +3,13 @@ package dev.mproxy.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mproxy.connector.Connector;
 import dev.mproxy.connector.ConnectorConfig;
-import dev.mproxy.connector.LocalService;
+import dev.mproxy.connector.Mapping;
 import dev.mproxy.connector.Mappings;
-import dev.mproxy.connector.ProxyProtocol;
 import java.io.PrintWriter;
 import java.net.URI;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -45,7 +44,7 @@ final class ConnectCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--gateway", paramLabel = "URI", required = true,
+    @Option(names = "--gateway", paramLabel = "URI", required = true, converter = Converters.GatewayUri.class,
             description = "The gateway, wss://HOST:PORT (or ws:// behind a TLS terminator).")
     URI gateway;
 
@@ -55,19 +54,19 @@ final class ConnectCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true)
     GatewayTrust trust = new GatewayTrust();
 
-    @Option(names = "--tcp", paramLabel = "PUBLIC_PORT=HOST:PORT[,proxy=v1|v2]",
+    @Option(names = "--tcp", paramLabel = Mapping.TCP_SYNTAX, converter = Converters.TcpMapping.class,
             description = "Serve public port PUBLIC_PORT with the local service at HOST:PORT (repeatable).")
-    List<String> tcp = List.of();
+    List<Mapping> tcp = List.of();
 
-    @Option(names = "--https", paramLabel = "NAME=HOST:PORT[,proxy=v1|v2]",
+    @Option(names = "--https", paramLabel = Mapping.NAME_SYNTAX, converter = Converters.NameMapping.class,
             description = "Pass TLS connections for NAME (by SNI, still encrypted) to the local TLS server at "
                     + "HOST:PORT; NAME may be a wildcard (repeatable).")
-    List<String> https = List.of();
+    List<Mapping> https = List.of();
 
-    @Option(names = "--http", paramLabel = "NAME=HOST:PORT[,proxy=v1|v2]",
+    @Option(names = "--http", paramLabel = Mapping.NAME_SYNTAX, converter = Converters.NameMapping.class,
             description = "Pass HTTP connections for NAME (by Host) to the local server at HOST:PORT; NAME may be "
                     + "a wildcard (repeatable).")
-    List<String> http = List.of();
+    List<Mapping> http = List.of();
 
     @Mixin
     TunnelLimitOptions tunnelLimits;
@@ -82,15 +81,21 @@ final class ConnectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        Mappings mappings = mappings(); // usage errors first, before a token file is read or a warning printed
-        ConnectorConfig config;
+        ConnectorConfig.Builder builder = ConnectorConfig.newBuilder()
+                .gateway(gateway)
+                .mappings(mappings())
+                .limits(tunnelLimits.limits())
+                .pingInterval(keepalive.interval)
+                .pingTimeout(keepalive.timeout)
+                .token(token.read())
+                .tls(trust.clientTls(gateway, spec));
         try {
-            config = new ConnectorConfig(gateway, token.read(), trust.clientTls(gateway, spec, err), mappings,
-                    tunnelLimits.limits(spec), keepalive.interval, keepalive.timeout, Duration.ofSeconds(30),
-                    record.open(spec));
+            builder.build(); // usage errors before a warning is printed or a recording directory made
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        trust.warn(gateway, spec, err);
+        ConnectorConfig config = builder.recorder(record.open()).build();
         try (Connector connector = new Connector(config, grant -> {
             JsonNode g = grant.get(2);
             out.println("mproxy connect: serving as device " + g.path("device").asText() + ", ports "
@@ -104,52 +109,24 @@ final class ConnectCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    /** Every {@code --tcp}, {@code --https} and {@code --http}; at least one is needed (mappings 1.3). */
+    /** Every {@code --tcp}, {@code --https} and {@code --http}; a port or name given twice is a usage error. */
     private Mappings mappings() {
-        if (tcp.isEmpty() && https.isEmpty() && http.isEmpty()) {
-            throw new ParameterException(spec.commandLine(), "at least one --tcp, --https or --http is required");
-        }
         Mappings.Builder mappings = Mappings.builder();
-        add("--tcp", tcp, (port, value, service) -> mappings.tcp(HostPorts.port(port, value), service));
-        add("--https", https, (name, value, service) -> mappings.https(name, service));
-        add("--http", http, (name, value, service) -> mappings.http(name, service));
+        add("--tcp", tcp, mapping -> mappings.tcp(mapping.publicPort(mapping.key()), mapping.service()));
+        add("--https", https, mapping -> mappings.https(mapping.key(), mapping.service()));
+        add("--http", http, mapping -> mappings.http(mapping.key(), mapping.service()));
         return mappings.build();
     }
 
-    /** Adds one mapping; {@code value} is the option's whole text, for messages. */
-    @FunctionalInterface
-    private interface Mapping {
-        void add(String key, String value, LocalService service);
-    }
-
-    /** Parses each {@code KEY=HOST:PORT[,proxy=v1|v2]} of {@code option} and hands it to {@code mapping}. */
-    private void add(String option, List<String> values, Mapping mapping) {
-        for (String value : values) {
+    /** Adds each of {@code option}'s mappings; a name that is not valid, or a key mapped twice, names the option. */
+    private void add(String option, List<Mapping> mappings, Consumer<Mapping> add) {
+        for (Mapping mapping : mappings) {
             try {
-                int eq = value.indexOf('=');
-                if (eq <= 0) {
-                    throw new IllegalArgumentException("'" + value + "' (expected: "
-                            + spec.findOption(option).paramLabel() + ')');
-                }
-                int comma = value.indexOf(',', eq);
-                String target = comma < 0 ? value.substring(eq + 1) : value.substring(eq + 1, comma);
-                ProxyProtocol proxy = comma < 0 ? ProxyProtocol.NONE : proxyOf(value.substring(comma + 1));
-                mapping.add(value.substring(0, eq), value, new LocalService(HostPorts.parse(target), proxy));
+                add.accept(mapping);
             } catch (IllegalArgumentException e) {
-                throw new ParameterException(spec.commandLine(), "invalid value for option '" + option + "': "
-                        + e.getMessage());
+                throw new ParameterException(spec.commandLine(), "Invalid value for option '" + option + "' ("
+                        + spec.findOption(option).paramLabel() + "): " + e.getMessage());
             }
-        }
-    }
-
-    private static ProxyProtocol proxyOf(String suffix) {
-        switch (suffix) {
-            case "proxy=v1":
-                return ProxyProtocol.V1;
-            case "proxy=v2":
-                return ProxyProtocol.V2;
-            default:
-                throw new IllegalArgumentException("'" + suffix + "' after the comma (expected: proxy=v1 or proxy=v2)");
         }
     }
 }

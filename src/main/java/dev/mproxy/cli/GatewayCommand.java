@@ -5,14 +5,11 @@ import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.gateway.GatewayConfig;
-import dev.mproxy.relay.Recorder;
 import dev.mproxy.gateway.GatewayServer;
 import dev.mproxy.gateway.PortRange;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.tls.TlsFileException;
-import dev.mproxy.tunnel.TunnelLimits;
-import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
@@ -22,8 +19,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -53,8 +50,8 @@ final class GatewayCommand implements Callable<Integer> {
     DataDirOptions files;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "0.0.0.0:7443",
-            description = "Where devices connect (default: ${DEFAULT-VALUE}).")
-    String listen;
+            converter = Converters.ListenAddress.class, description = "Where devices connect (default: ${DEFAULT-VALUE}).")
+    InetSocketAddress listen;
 
     @Option(names = "--hostname", paramLabel = "NAME",
             description = "A name devices use to reach the gateway: goes into a generated certificate and the "
@@ -74,21 +71,21 @@ final class GatewayCommand implements Callable<Integer> {
             description = "Address public TCP ports listen on (default: ${DEFAULT-VALUE}).")
     String bind;
 
-    @Option(names = "--tls-port", paramLabel = "PORT", defaultValue = "8443",
-            description = "Public TLS port shared by all devices, routed by the server name (SNI) without "
+    @Option(names = "--tls-port", paramLabel = "PORT", defaultValue = "" + GatewayConfig.DEFAULT_TLS_PORT,
+            converter = Converters.SharedPort.class, description = "Public TLS port shared by all devices, routed by the server name (SNI) without "
                 + "decrypting; 443 in production, 0 for none (default: ${DEFAULT-VALUE}).")
-    int tlsPort;
+    OptionalInt tlsPort;
 
-    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "8080",
-            description = "Public HTTP port shared by all devices, routed by the Host header; 80 in production, "
+    @Option(names = "--http-port", paramLabel = "PORT", defaultValue = "" + GatewayConfig.DEFAULT_HTTP_PORT,
+            converter = Converters.SharedPort.class, description = "Public HTTP port shared by all devices, routed by the Host header; 80 in production, "
                 + "0 for none (default: ${DEFAULT-VALUE}).")
-    int httpPort;
+    OptionalInt httpPort;
 
     @Option(names = "--allow-ports", paramLabel = "LOW-HIGH", defaultValue = "1024-65535",
-            description = "Public ports a token may claim (default: ${DEFAULT-VALUE}).")
-    String allowPorts;
+            converter = Converters.Ports.class, description = "Public ports a token may claim (default: ${DEFAULT-VALUE}).")
+    PortRange allowPorts;
 
-    @Option(names = "--relay-hold", paramLabel = "DURATION", defaultValue = "15s", converter = Durations.class,
+    @Option(names = "--relay-hold", paramLabel = "DURATION", defaultValue = "15s", converter = Converters.PositiveDuration.class,
             description = "How long a rendezvous relay peer (/relay?id=ID) waits for the second one "
                 + "(default: ${DEFAULT-VALUE}).")
     Duration relayHold;
@@ -104,21 +101,31 @@ final class GatewayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        InetSocketAddress address = parseOrUsage(() -> HostPorts.parseListen(listen), "--listen");
-        PortRange allowed = parseOrUsage(() -> PortRange.parse(allowPorts), "--allow-ports");
         if ((cert == null) != (key == null)) {
             throw new ParameterException(spec.commandLine(), "--cert and --key go together");
         }
+        GatewayConfig.Builder builder = GatewayConfig.newBuilder()
+                .listen(listen)
+                .publicBindHost(bind)
+                .allowedPorts(allowPorts)
+                .tlsPort(tlsPort)
+                .httpPort(httpPort)
+                .relayHold(relayHold)
+                .limits(tunnelLimits.limits())
+                .pingInterval(keepalive.interval)
+                .pingTimeout(keepalive.timeout);
         GatewaySecret secret = files.secret();
+        builder.verifier(new TokenVerifier(secret, Clock.systemUTC()));
+        try {
+            builder.build(); // usage errors before a certificate is generated or a recording directory made
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         GatewayCertificate certificate = noTls ? null : certificate();
-        SslContext tls = certificate == null ? null : TlsContexts.server(certificate);
-        TunnelLimits limits = tunnelLimits.limits(spec);
-        Recorder recorder = record.open(spec);
-        GatewayConfig config = parseOrUsage(() -> new GatewayConfig(address, tls,
-                new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
-                limits,
-                keepalive.interval, keepalive.timeout, Duration.ofSeconds(10), sharedPort(tlsPort, "--tls-port"),
-                sharedPort(httpPort, "--http-port"), relayHold, recorder), "--ping-timeout");
+        GatewayConfig config = builder
+                .tls(certificate == null ? null : TlsContexts.server(certificate))
+                .recorder(record.open())
+                .build();
         try (GatewayServer server = new GatewayServer(config)) {
             try {
                 server.start();
@@ -178,21 +185,4 @@ final class GatewayCommand implements Callable<Integer> {
         return address.getHostString() + ':' + address.getPort();
     }
 
-    /** A shared port option: null for 0 (none), else a valid port number. */
-    private Integer sharedPort(int port, String option) {
-        if (port < 0 || port > 65535) {
-            throw new ParameterException(spec.commandLine(), option + " must be a port 1-65535, or 0 for none"
-                    + " (found: " + port + ')');
-        }
-        return port == 0 ? null : port;
-    }
-
-    private <T> T parseOrUsage(Supplier<T> parse, String option) {
-        try {
-            return parse.get();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "invalid value for option '" + option + "': "
-                    + e.getMessage());
-        }
-    }
 }

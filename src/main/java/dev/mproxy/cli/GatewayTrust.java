@@ -1,5 +1,6 @@
 package dev.mproxy.cli;
 
+import dev.mproxy.config.GatewayUris;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.TlsContexts;
 import java.io.IOException;
@@ -26,16 +27,20 @@ final class GatewayTrust {
     @Option(names = "--insecure", description = "Trust any gateway certificate (testing only).")
     boolean insecure;
 
-    /**
-     * The TLS to reach {@code gateway} with, or null for {@code ws://}; warnings go to {@code err} under the
-     * command's name.
-     */
-    ClientTls clientTls(URI gateway, CommandSpec spec, PrintWriter err) throws IOException {
+    /** Says on {@code err}, under the command's name, what this trust leaves open: ws:// or --insecure. */
+    void warn(URI gateway, CommandSpec spec, PrintWriter err) {
         String command = spec.qualifiedName();
-        if (!"wss".equalsIgnoreCase(gateway.getScheme())) {
-            if ("ws".equalsIgnoreCase(gateway.getScheme())) {
-                err.println(command + ": warning: ws:// sends the token and all traffic unencrypted");
-            }
+        if ("ws".equalsIgnoreCase(gateway.getScheme())) {
+            err.println(command + ": warning: ws:// sends the token and all traffic unencrypted");
+        } else if (insecure && GatewayUris.isSecure(gateway)) {
+            err.println(command + ": warning: --insecure trusts any certificate; anyone on the path can read "
+                    + "and change the traffic");
+        }
+    }
+
+    /** The TLS to reach {@code gateway} with, or null for {@code ws://}; {@link #warn} says what it leaves open. */
+    ClientTls clientTls(URI gateway, CommandSpec spec) throws IOException {
+        if (!GatewayUris.isSecure(gateway)) {
             return null;
         }
         try {
@@ -46,13 +51,11 @@ final class GatewayTrust {
                 return TlsContexts.clientWithCa(ca);
             }
             if (insecure) {
-                err.println(command + ": warning: --insecure trusts any certificate; anyone on the path can read "
-                        + "and change the traffic");
                 return TlsContexts.clientInsecure();
             }
             return TlsContexts.clientDefault();
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "invalid value for option '--fingerprint': "
+            throw new ParameterException(spec.commandLine(), "Invalid value for option '--fingerprint': "
                     + e.getMessage());
         }
     }

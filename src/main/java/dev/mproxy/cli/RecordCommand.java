@@ -2,6 +2,7 @@ package dev.mproxy.cli;
 
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.recordproxy.RecordProxy;
+import dev.mproxy.recordproxy.RecordProxyConfig;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
@@ -9,11 +10,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.Callable;
-import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -37,20 +36,22 @@ final class RecordCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SERVER_HOST", description = "Host to forward connections to.")
     String serverHost;
 
-    @Parameters(index = "1", paramLabel = "SERVER_PORT", description = "Port to forward connections to.")
-    String serverPort;
+    @Parameters(index = "1", paramLabel = "SERVER_PORT", converter = Converters.Port.class,
+            description = "Port to forward connections to.")
+    int serverPort;
 
-    @Parameters(index = "2", paramLabel = "PROXY_PORT", description = "Port to listen on.")
-    String proxyPort;
+    @Parameters(index = "2", paramLabel = "PROXY_PORT", converter = Converters.Port.class,
+            description = "Port to listen on.")
+    int proxyPort;
 
     @Parameters(index = "3", paramLabel = "LOG_ROOT",
             description = "Recordings go to LOG_ROOT_n (mcrec: LOG_ROOT_n.mcrec); LOG_ROOT_1 must not exist yet.")
     String logRoot;
 
-    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "netrecord",
+    @Option(names = "--format", paramLabel = "FORMAT", defaultValue = "netrecord", converter = Converters.Format.class,
             description = "netrecord (text records, as netrecord writes them) or mcrec (MeshCentral's recording "
                 + "format) (default: ${DEFAULT-VALUE}).")
-    String format;
+    RecordingFormat format;
 
     @Option(names = "--no-record",
             description = "Forward only, recording nothing: the same relay without its recording, to measure "
@@ -63,39 +64,32 @@ final class RecordCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RecordingFormat recordingFormat = usage(() -> RecordingFormat.ofWord(format));
-        int listenPort = usage(() -> HostPorts.port(proxyPort, "PROXY_PORT " + proxyPort));
-        int port = usage(() -> HostPorts.port(serverPort, "SERVER_PORT " + serverPort));
         InetSocketAddress server;
         try {
-            server = new InetSocketAddress(InetAddress.getByName(serverHost), port);
+            server = new InetSocketAddress(InetAddress.getByName(serverHost), serverPort);
         } catch (UnknownHostException e) {
             throw CommandException.failure("cannot resolve SERVER_HOST " + serverHost + ": " + e.getMessage());
         }
-        try (RecordProxy proxy = new RecordProxy(new InetSocketAddress(bind, listenPort), server, logRoot,
-                noRecord ? null : recordingFormat)) {
+        RecordProxyConfig config = RecordProxyConfig.newBuilder()
+                .listen(new InetSocketAddress(bind, proxyPort))
+                .server(server)
+                .logRoot(logRoot)
+                .format(format)
+                .recording(!noRecord)
+                .build();
+        try (RecordProxy proxy = new RecordProxy(config)) {
             try {
                 proxy.start();
-            } catch (BindException e) {
-                throw CommandException.failure(e.getMessage());
-            } catch (IOException e) {
+            } catch (IOException e) { // a BindException names the address
                 throw CommandException.failure(e.getMessage());
             }
             PrintWriter out = spec.commandLine().getOut();
             out.println("mproxy record: " + bind + ':' + proxy.address().getPort() + " -> "
-                    + server.getHostString() + ':' + port + (noRecord ? ", not recording"
-                    : ", recording to " + logRoot + "_N (" + recordingFormat.word() + ')'));
+                    + server.getHostString() + ':' + serverPort + (noRecord ? ", not recording"
+                    : ", recording to " + logRoot + "_N (" + format.word() + ')'));
             out.flush();
             Running.untilStopped();
         }
         return ExitCodes.OK;
-    }
-
-    private <T> T usage(Supplier<T> parse) {
-        try {
-            return parse.get();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
-        }
     }
 }

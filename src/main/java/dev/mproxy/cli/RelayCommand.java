@@ -2,9 +2,7 @@ package dev.mproxy.cli;
 
 import dev.mproxy.relay.Relay;
 import dev.mproxy.rendezvous.RendezvousClient;
-import dev.mproxy.rendezvous.RendezvousDialer;
-import dev.mproxy.rendezvous.RendezvousId;
-import dev.mproxy.tls.ClientTls;
+import dev.mproxy.rendezvous.RelayConfig;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -15,7 +13,6 @@ import java.net.URI;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.function.Supplier;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -47,11 +44,12 @@ final class RelayCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--gateway", paramLabel = "URI", required = true,
+    @Option(names = "--gateway", paramLabel = "URI", required = true, converter = Converters.GatewayUri.class,
             description = "The gateway, wss://HOST:PORT (or ws:// behind a TLS terminator).")
     URI gateway;
 
-    @Option(names = "--id", paramLabel = "ID", required = true, description = "The relay id to join.")
+    @Option(names = "--id", paramLabel = "ID", required = true, converter = Converters.RelayId.class,
+            description = "The relay id to join.")
     String id;
 
     @ArgGroup(exclusive = true)
@@ -71,13 +69,13 @@ final class RelayCommand implements Callable<Integer> {
 
     static final class Mode {
         @Option(names = "--listen", paramLabel = "HOST:PORT", required = true,
-                description = "Accept connections here; each joins the relay and is bridged to the peer.")
-        String listen;
+                converter = Converters.ListenAddress.class, description = "Accept connections here; each joins the relay and is bridged to the peer.")
+        InetSocketAddress listen;
 
         @Option(names = "--connect", paramLabel = "HOST:PORT", required = true,
-                description = "Wait on the relay id; connect each pair to the local service at HOST:PORT, and "
+                converter = Converters.ServiceAddress.class, description = "Wait on the relay id; connect each pair to the local service at HOST:PORT, and "
                     + "wait again.")
-        String connect;
+        InetSocketAddress connect;
 
         @Option(names = "--stdio", required = true,
                 description = "Bridge one pair to stdin and stdout, e.g. as ssh's ProxyCommand.")
@@ -86,34 +84,43 @@ final class RelayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
-        String relayId = usage(() -> RendezvousId.check(id), "--id");
-        if (mode.stdio && sessions != 1) {
-            throw new ParameterException(spec.commandLine(), "--sessions goes with --listen or --connect "
-                    + "(--stdio is one session)");
+        RelayConfig.Builder builder = RelayConfig.newBuilder()
+                .gateway(gateway)
+                .id(id)
+                .sessions(sessions)
+                .token(token == null ? null : token.read())
+                .tls(trust.clientTls(gateway, spec));
+        if (mode.stdio) {
+            builder.stdio();
+        } else if (mode.listen != null) {
+            builder.listen(mode.listen);
+        } else {
+            builder.connect(mode.connect);
         }
-        InetSocketAddress listen = mode.listen == null ? null : usage(() -> HostPorts.parseListen(mode.listen),
-                "--listen");
-        InetSocketAddress service = mode.connect == null ? null : usage(() -> HostPorts.parse(mode.connect),
-                "--connect");
-        String jwt = token == null ? null : token.read();
-        ClientTls tls = trust.clientTls(gateway, spec, err);
-        RendezvousDialer dialer = usage(() -> new RendezvousDialer(gateway, jwt, tls), "--gateway");
-        try (RendezvousClient client = usage(() -> new RendezvousClient(dialer, relayId, sessions), "--sessions")) {
-            if (mode.stdio) {
+        RelayConfig config;
+        try {
+            config = builder.build();
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+        trust.warn(gateway, spec, spec.commandLine().getErr());
+        String relayId = config.id();
+        try (RendezvousClient client = config.newClient()) {
+            if (config.mode() == RelayConfig.Mode.STDIO) {
                 return stdio(client);
             }
             PrintWriter out = spec.commandLine().getOut();
             String what = "mproxy relay: relay id " + relayId + (sessions == 1 ? "" : " (" + sessions + " sessions)");
-            if (listen != null) {
+            if (config.mode() == RelayConfig.Mode.LISTEN) {
                 InetSocketAddress bound;
                 try {
-                    bound = client.listen(listen);
+                    bound = client.listen(config.address());
                 } catch (BindException e) {
                     throw CommandException.failure(e.getMessage());
                 }
                 out.println(what + ": listening on " + bound.getHostString() + ':' + bound.getPort());
             } else {
+                InetSocketAddress service = config.address();
                 client.connect(service);
                 out.println(what + ": serving " + service.getHostString() + ':' + service.getPort());
             }
@@ -143,14 +150,5 @@ final class RelayCommand implements Callable<Integer> {
             throw CommandException.failure("relay id " + id + " failed: " + RendezvousClient.why(relay));
         }
         return ExitCodes.OK;
-    }
-
-    private <T> T usage(Supplier<T> parse, String option) {
-        try {
-            return parse.get();
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "invalid value for option '" + option + "': "
-                    + e.getMessage());
-        }
     }
 }

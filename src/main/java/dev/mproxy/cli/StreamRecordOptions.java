@@ -5,9 +5,7 @@ import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.relay.Recorder;
 import java.io.IOException;
 import java.nio.file.Path;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 
 /**
  * {@code --record DIR} and {@code --record-format}: each stream, and each rendezvous pair, recorded to its own file
@@ -23,23 +21,17 @@ final class StreamRecordOptions {
     Path directory;
 
     @Option(names = "--record-format", paramLabel = "FORMAT", defaultValue = "mcrec",
-            description = "mcrec (MeshCentral's format, keeps addresses and times) or netrecord (default: "
+            converter = Converters.Format.class, description = "mcrec (MeshCentral's format, keeps addresses and times) or netrecord (default: "
                 + "${DEFAULT-VALUE}).")
-    String format;
+    RecordingFormat format;
 
     /** The recorder the options ask for, or null without {@code --record}. */
-    Recorder open(CommandSpec spec) {
-        RecordingFormat recordingFormat;
-        try {
-            recordingFormat = RecordingFormat.ofWord(format);
-        } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), "--record-format: " + e.getMessage());
-        }
+    Recorder open() {
         if (directory == null) {
             return null;
         }
         try {
-            return Recorder.inDirectory(directory, recordingFormat);
+            return Recorder.inDirectory(directory, format);
         } catch (IOException e) {
             throw CommandException.failure("cannot record to " + directory + " (--record): " + SecureFiles.reason(e));
         }

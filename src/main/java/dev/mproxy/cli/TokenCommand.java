@@ -4,6 +4,7 @@ import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.DomainNames;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
+import dev.mproxy.config.Durations;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;

@@ -4,6 +4,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.mproxy.tls.TlsFailures;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.Bootstrap;
@@ -14,10 +15,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -43,7 +41,7 @@ public final class Connector implements AutoCloseable {
 
     private final ConnectorConfig config;
     private final Consumer<ArrayNode> onGrant;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup group = Transport.newGroup();
     private final Backoff backoff;
     private final LocalTargets targets;
     /** Names this device in recordings: the token's subject, read without checking (the gateway checks it). */
@@ -81,7 +79,7 @@ public final class Connector implements AutoCloseable {
                 .maxFramePayloadLength(TunnelPipeline.MAX_FRAME_PAYLOAD)
                 .handshakeTimeoutMillis(10_000)
                 .build();
-        new Bootstrap().group(group).channel(NioSocketChannel.class)
+        new Bootstrap().group(group).channel(Transport.socketChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

@@ -1,5 +1,9 @@
 package dev.mproxy.connector;
 
+import static java.util.Objects.requireNonNull;
+
+import dev.mproxy.config.Durations;
+import dev.mproxy.config.GatewayUris;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tunnel.TunnelLimits;
@@ -7,53 +11,213 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Objects;
 
 /**
- * What a {@link Connector} needs: the gateway's URI ({@code wss://HOST:PORT/} or {@code ws://} when it runs
- * behind another TLS terminator), the token, how to trust the gateway, and the local services it maps.
- *
- * @param gateway      the gateway's WebSocket URI
- * @param token        the device token (sent as {@code Authorization: Bearer})
- * @param tls          how to trust a {@code wss} gateway; null for {@code ws}
- * @param mappings     the local services by public port and by name ({@code --tcp}, {@code --https}, {@code --http})
- * @param limits       tunnel limits
- * @param pingInterval WebSocket ping after this long without sending
- * @param pingTimeout  reconnect after this long without receiving
- * @param maxBackoff   the longest wait between reconnects
- * @param recorder     records every stream ({@code --record}); null for none. The connector closes it when closed
+ * Everything a {@link Connector} runs on: {@code mproxy connect}'s options as typed values, filled by the command
+ * line (and, next, by a configuration file) through {@link #newBuilder()}. Immutable; checked once, by
+ * {@link Builder#build()}, whose errors name the option. A setting left unset keeps its {@code DEFAULT_*}, which is
+ * also the command line's default. The token, the gateway trust and the recorder are read from files by whoever
+ * fills the builder; the connector closes the recorder when closed.
  */
-public record ConnectorConfig(URI gateway, String token, ClientTls tls, Mappings mappings,
-                              TunnelLimits limits, Duration pingInterval, Duration pingTimeout, Duration maxBackoff,
-                              Recorder recorder) {
+public final class ConnectorConfig {
 
-    public ConnectorConfig {
-        Objects.requireNonNull(gateway, "gateway");
-        Objects.requireNonNull(token, "token");
-        Objects.requireNonNull(mappings, "mappings");
-        boolean secure = "wss".equalsIgnoreCase(gateway.getScheme());
-        if (!secure && !"ws".equalsIgnoreCase(gateway.getScheme())) {
-            throw new IllegalArgumentException("gateway " + gateway + " (expected: wss://HOST:PORT or ws://HOST:PORT)");
-        }
-        if (secure && tls == null) {
-            throw new IllegalArgumentException("a wss gateway needs a TLS trust setting");
-        }
+    /** WebSocket ping after this long without sending ({@code --ping-interval}; protocol-spec/control.md 1.4). */
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
+    /** Reconnect after this long without receiving ({@code --ping-timeout}): three missed pings. */
+    public static final Duration DEFAULT_PING_TIMEOUT = Duration.ofSeconds(45);
+    /** The longest wait between reconnects: 1 s doubling to 30 s, as {@code connect --help} says. */
+    public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
+
+    private final URI gateway;
+    private final String token;
+    private final ClientTls tls;
+    private final Mappings mappings;
+    private final TunnelLimits limits;
+    private final Duration pingInterval;
+    private final Duration pingTimeout;
+    private final Duration maxBackoff;
+    private final Recorder recorder;
+
+    private ConnectorConfig(Builder b) {
+        gateway = b.gateway;
+        token = b.token;
+        tls = b.tls;
+        mappings = b.mappings;
+        limits = b.limits;
+        pingInterval = b.pingInterval;
+        pingTimeout = b.pingTimeout;
+        maxBackoff = b.maxBackoff;
+        recorder = b.recorder;
     }
 
-    /** Recording nothing. */
-    public ConnectorConfig(URI gateway, String token, ClientTls tls, Mappings mappings,
-                           TunnelLimits limits, Duration pingInterval, Duration pingTimeout, Duration maxBackoff) {
-        this(gateway, token, tls, mappings, limits, pingInterval, pingTimeout, maxBackoff, null);
+    public static Builder newBuilder() {
+        return new Builder();
     }
 
-    /** Only {@code tcp} mappings: public port → local service, without PROXY headers. */
-    public ConnectorConfig(URI gateway, String token, ClientTls tls, Map<Integer, InetSocketAddress> tcp,
-                           TunnelLimits limits, Duration pingInterval, Duration pingTimeout, Duration maxBackoff) {
-        this(gateway, token, tls, Mappings.tcp(tcp), limits, pingInterval, pingTimeout, maxBackoff, null);
+    /** A builder holding this config's values, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** The gateway's WebSocket URI ({@code --gateway}): {@code wss://HOST:PORT/}, or {@code ws://}. */
+    public URI gateway() {
+        return gateway;
+    }
+
+    /** The device token, sent as {@code Authorization: Bearer} ({@code --token}, {@code --token-file}). */
+    public String token() {
+        return token;
+    }
+
+    /** How to trust a {@code wss} gateway; null for {@code ws}. */
+    public ClientTls tls() {
+        return tls;
+    }
+
+    /** The local services by public port and by name ({@code --tcp}, {@code --https}, {@code --http}). */
+    public Mappings mappings() {
+        return mappings;
+    }
+
+    /** Tunnel limits ({@code --max-streams}). */
+    public TunnelLimits limits() {
+        return limits;
+    }
+
+    /** WebSocket ping after this long without sending ({@code --ping-interval}). */
+    public Duration pingInterval() {
+        return pingInterval;
+    }
+
+    /** Reconnect after this long without receiving ({@code --ping-timeout}). */
+    public Duration pingTimeout() {
+        return pingTimeout;
+    }
+
+    /** The longest wait between reconnects. */
+    public Duration maxBackoff() {
+        return maxBackoff;
+    }
+
+    /** Records every stream ({@code --record}); null for none. */
+    public Recorder recorder() {
+        return recorder;
     }
 
     /** The port in the URI, or the scheme's default. */
     public int gatewayPort() {
-        return gateway.getPort() > 0 ? gateway.getPort() : "wss".equalsIgnoreCase(gateway.getScheme()) ? 443 : 80;
+        return gateway.getPort() > 0 ? gateway.getPort() : GatewayUris.isSecure(gateway) ? 443 : 80;
+    }
+
+    @Override
+    public String toString() {
+        return "ConnectorConfig(gateway: " + gateway + ", token: " + (token.isEmpty() ? "none" : "(hidden)")
+                + ", tls: " + tls + ", mappings: " + mappings + ", limits: " + limits + ", pingInterval: "
+                + Durations.format(pingInterval) + ", pingTimeout: " + Durations.format(pingTimeout)
+                + ", maxBackoff: " + Durations.format(maxBackoff) + ", recorder: "
+                + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')') + ')';
+    }
+
+    /** Collects a {@link ConnectorConfig}; the gateway, the token and the mappings have no default. */
+    public static final class Builder {
+
+        private URI gateway;
+        private String token;
+        private ClientTls tls;
+        private Mappings mappings;
+        private TunnelLimits limits = TunnelLimits.DEFAULT;
+        private Duration pingInterval = DEFAULT_PING_INTERVAL;
+        private Duration pingTimeout = DEFAULT_PING_TIMEOUT;
+        private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        private Recorder recorder;
+
+        private Builder() {
+        }
+
+        private Builder(ConnectorConfig c) {
+            gateway = c.gateway;
+            token = c.token;
+            tls = c.tls;
+            mappings = c.mappings;
+            limits = c.limits;
+            pingInterval = c.pingInterval;
+            pingTimeout = c.pingTimeout;
+            maxBackoff = c.maxBackoff;
+            recorder = c.recorder;
+        }
+
+        public Builder gateway(URI gateway) {
+            this.gateway = requireNonNull(gateway, "gateway");
+            return this;
+        }
+
+        public Builder token(String token) {
+            this.token = requireNonNull(token, "token");
+            return this;
+        }
+
+        /** How to trust a {@code wss} gateway; null for {@code ws}. Default: null. */
+        public Builder tls(ClientTls tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        public Builder mappings(Mappings mappings) {
+            this.mappings = requireNonNull(mappings, "mappings");
+            return this;
+        }
+
+        /** Only {@code tcp} mappings: public port → local service, without PROXY headers. */
+        public Builder tcp(Map<Integer, InetSocketAddress> byPublicPort) {
+            return mappings(Mappings.tcp(byPublicPort));
+        }
+
+        public Builder limits(TunnelLimits limits) {
+            this.limits = requireNonNull(limits, "limits");
+            return this;
+        }
+
+        public Builder pingInterval(Duration pingInterval) {
+            this.pingInterval = requireNonNull(pingInterval, "pingInterval");
+            return this;
+        }
+
+        public Builder pingTimeout(Duration pingTimeout) {
+            this.pingTimeout = requireNonNull(pingTimeout, "pingTimeout");
+            return this;
+        }
+
+        public Builder maxBackoff(Duration maxBackoff) {
+            this.maxBackoff = requireNonNull(maxBackoff, "maxBackoff");
+            return this;
+        }
+
+        /** Records every stream; null records nothing. Default: null. */
+        public Builder recorder(Recorder recorder) {
+            this.recorder = recorder;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException naming the option when a value is not usable or two disagree
+         * @throws NullPointerException     when the gateway, the token or the mappings are missing
+         */
+        public ConnectorConfig build() {
+            requireNonNull(gateway, "gateway");
+            requireNonNull(token, "token");
+            requireNonNull(mappings, "mappings");
+            try {
+                GatewayUris.check(gateway);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("--gateway: " + e.getMessage(), e);
+            }
+            if (GatewayUris.isSecure(gateway) && tls == null) {
+                throw new IllegalArgumentException("--gateway " + gateway + " (wss) needs a TLS trust setting");
+            }
+            if (mappings.isEmpty()) {
+                throw new IllegalArgumentException("at least one --tcp, --https or --http is required");
+            }
+            return new ConnectorConfig(this);
+        }
     }
 }

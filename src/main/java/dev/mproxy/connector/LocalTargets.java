@@ -1,5 +1,6 @@
 package dev.mproxy.connector;
 
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.StreamErrors;
 import dev.mproxy.tunnel.StreamException;
 import dev.mproxy.tunnel.StreamOpener;
@@ -12,7 +13,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPromise;
 import io.netty.channel.EventLoop;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.haproxy.HAProxyMessage;
 import io.netty.handler.codec.haproxy.HAProxyMessageEncoder;
 
@@ -40,7 +40,7 @@ public final class LocalTargets implements StreamOpener {
 
     @Override
     public ChannelFuture open(StreamRequest request, EventLoop loop) {
-        Bootstrap bootstrap = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        Bootstrap bootstrap = new Bootstrap().group(loop).channel(Transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .option(ChannelOption.TCP_NODELAY, true)

@@ -9,6 +9,7 @@ import java.net.InetSocketAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The device's local services (protocol-spec/device-mappings.md): {@code tcp} streams by the gateway's public
@@ -20,11 +21,17 @@ public final class Mappings {
     private final Map<Integer, LocalService> tcp;
     private final DomainMap<LocalService> https;
     private final DomainMap<LocalService> http;
+    private final boolean empty;
+    /** What {@link #toString()} says: each kind's keys in order, with their services. */
+    private final String description;
 
     private Mappings(Builder b) {
         tcp = Map.copyOf(b.tcp);
         https = domainMap(b.https);
         http = domainMap(b.http);
+        empty = b.tcp.isEmpty() && b.https.isEmpty() && b.http.isEmpty();
+        description = "tcp " + new TreeMap<>(b.tcp) + ", https " + new TreeMap<>(b.https) + ", http "
+                + new TreeMap<>(b.http);
     }
 
     public static Builder builder() {
@@ -36,6 +43,16 @@ public final class Mappings {
         Builder b = builder();
         byPublicPort.forEach((port, address) -> b.tcp(port, new LocalService(address, ProxyProtocol.NONE)));
         return b.build();
+    }
+
+    /** Whether nothing is mapped: {@code connect} needs at least one mapping (mappings 1.3). */
+    public boolean isEmpty() {
+        return empty;
+    }
+
+    @Override
+    public String toString() {
+        return description;
     }
 
     /**

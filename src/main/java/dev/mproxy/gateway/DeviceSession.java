@@ -154,11 +154,11 @@ final class DeviceSession extends ControlHandler {
      * its token it does not, with why (control 2.4).
      */
     private void sendGrant(List<Integer> ports, List<String> domains, List<Map<String, Object>> refused) {
-        ObjectNode grant = ControlMessages.JSON.createObjectNode().put("device", token.deviceId());
+        ObjectNode grant = ControlMessages.newObject().put("device", token.deviceId());
         ports.sort(null);
-        grant.set("ports", ControlMessages.JSON.valueToTree(ports));
-        grant.set("domains", ControlMessages.JSON.valueToTree(domains));
-        grant.set("refused", ControlMessages.JSON.valueToTree(refused));
+        grant.set("ports", ControlMessages.toTree(ports));
+        grant.set("domains", ControlMessages.toTree(domains));
+        grant.set("refused", ControlMessages.toTree(refused));
         ctx.writeAndFlush(ControlMessages.command(GRANT_ID, "grant", grant));
     }
 

@@ -1,67 +1,302 @@
 package dev.mproxy.gateway;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.config.Durations;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tunnel.TunnelLimits;
 import io.netty.handler.ssl.SslContext;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Objects;
+import java.util.OptionalInt;
 
 /**
- * Everything a {@link GatewayServer} needs, resolved: the device port, TLS (null for {@code --no-tls}),
- * the token verifier, where public ports bind and which are allowed, and the tunnel's limits and timers.
- *
- * @param listen           the device port ({@code --listen}); port 0 picks a free one
- * @param tls              the server TLS context, or null behind another TLS terminator
- * @param verifier         checks device tokens
- * @param publicBindHost   the host public TCP ports bind to ({@code --bind})
- * @param allowedPorts     the public ports a token may claim ({@code --allow-ports})
- * @param limits           per-tunnel limits
- * @param pingInterval     WebSocket ping after this long without sending
- * @param pingTimeout      tunnel closed after this long without receiving
- * @param handshakeTimeout WebSocket upgrade and authentication must finish within this; also how long the
- *                         shared TLS and HTTP ports wait for a ClientHello or request head
- * @param tlsPort          the shared TLS port routed by SNI ({@code --tls-port}) on {@code publicBindHost};
- *                         null for none, 0 picks a free one
- * @param httpPort         the shared HTTP port routed by Host ({@code --http-port}); null for none, 0 picks one
- * @param relayHold        how long a rendezvous relay peer waits for its pair ({@code --relay-hold},
- *                         protocol-spec/rendezvous.md 2.3)
- * @param recorder         records every stream ({@code --record}); null for none. The server closes it when it
- *                         stops, after its tunnels, so every recording is finished
+ * Everything a {@link GatewayServer} runs on: {@code mproxy gateway}'s options as typed values, filled by the
+ * command line (and, next, by a configuration file) through {@link #newBuilder()}. Immutable; checked once, by
+ * {@link Builder#build()}, whose errors name the option. A setting left unset keeps its {@code DEFAULT_*}, which is
+ * also the command line's default. The TLS context, token verifier and recorder are opened from files by whoever
+ * fills the builder; the server closes the recorder when it stops.
  */
-public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
-                            PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
-                            Duration handshakeTimeout, Integer tlsPort, Integer httpPort, Duration relayHold,
-                            Recorder recorder) {
+public final class GatewayConfig {
 
-    /** With the rendezvous relay's default hold (15 s), recording nothing. */
-    public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
-                         PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
-                         Duration handshakeTimeout, Integer tlsPort, Integer httpPort) {
-        this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
-                handshakeTimeout, tlsPort, httpPort, Rendezvous.DEFAULT_HOLD, null);
+    /** Where devices connect ({@code --listen}): every interface; 7443 needs no privileges and recalls 443. */
+    public static final InetSocketAddress DEFAULT_LISTEN = new InetSocketAddress("0.0.0.0", 7443);
+    /** The host public TCP ports bind to ({@code --bind}): every interface, as a public gateway's should. */
+    public static final String DEFAULT_PUBLIC_BIND_HOST = "0.0.0.0";
+    /** The shared TLS port ({@code --tls-port}): 443 in production; 8443 runs without privileges. */
+    public static final int DEFAULT_TLS_PORT = 8443;
+    /** The shared HTTP port ({@code --http-port}): 80 in production; 8080 runs without privileges. */
+    public static final int DEFAULT_HTTP_PORT = 8080;
+    /** WebSocket ping after this long without sending ({@code --ping-interval}; protocol-spec/control.md 1.4). */
+    public static final Duration DEFAULT_PING_INTERVAL = Duration.ofSeconds(15);
+    /** Tunnel closed after this long without receiving ({@code --ping-timeout}): three missed pings. */
+    public static final Duration DEFAULT_PING_TIMEOUT = Duration.ofSeconds(45);
+    /**
+     * The WebSocket upgrade and authentication must finish within this, and the shared ports wait this long for a
+     * ClientHello or request head: Netty's own handshake default (WebSocketServerProtocolConfig, ProxyHandler).
+     */
+    public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+
+    private final InetSocketAddress listen;
+    private final SslContext tls;
+    private final TokenVerifier verifier;
+    private final String publicBindHost;
+    private final PortRange allowedPorts;
+    private final TunnelLimits limits;
+    private final Duration pingInterval;
+    private final Duration pingTimeout;
+    private final Duration handshakeTimeout;
+    private final OptionalInt tlsPort;
+    private final OptionalInt httpPort;
+    private final Duration relayHold;
+    private final Recorder recorder;
+
+    private GatewayConfig(Builder b) {
+        listen = b.listen;
+        tls = b.tls;
+        verifier = b.verifier;
+        publicBindHost = b.publicBindHost;
+        allowedPorts = b.allowedPorts;
+        limits = b.limits;
+        pingInterval = b.pingInterval;
+        pingTimeout = b.pingTimeout;
+        handshakeTimeout = b.handshakeTimeout;
+        tlsPort = b.tlsPort;
+        httpPort = b.httpPort;
+        relayHold = b.relayHold;
+        recorder = b.recorder;
     }
 
-    /** Without the shared TLS and HTTP ports: public TCP ports only. */
-    public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
-                         PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
-                         Duration handshakeTimeout) {
-        this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
-                handshakeTimeout, null, null);
+    public static Builder newBuilder() {
+        return new Builder();
     }
 
-    public GatewayConfig {
-        Objects.requireNonNull(listen, "listen");
-        Objects.requireNonNull(verifier, "verifier");
-        Objects.requireNonNull(publicBindHost, "publicBindHost");
-        Objects.requireNonNull(allowedPorts, "allowedPorts");
-        Objects.requireNonNull(limits, "limits");
-        Objects.requireNonNull(relayHold, "relayHold");
-        if (pingTimeout.compareTo(pingInterval) <= 0) {
-            throw new IllegalArgumentException("ping timeout (" + pingTimeout + ") must exceed the ping interval ("
-                    + pingInterval + ')');
+    /** A builder holding this config's values, to change some of them. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** The device port ({@code --listen}); port 0 picks a free one. */
+    public InetSocketAddress listen() {
+        return listen;
+    }
+
+    /** The server TLS context, or null to serve plain WebSocket behind another TLS terminator ({@code --no-tls}). */
+    public SslContext tls() {
+        return tls;
+    }
+
+    /** Checks device tokens. */
+    public TokenVerifier verifier() {
+        return verifier;
+    }
+
+    /** The host public TCP ports bind to ({@code --bind}). */
+    public String publicBindHost() {
+        return publicBindHost;
+    }
+
+    /** The public ports a token may claim ({@code --allow-ports}). */
+    public PortRange allowedPorts() {
+        return allowedPorts;
+    }
+
+    /** Per-tunnel limits ({@code --max-streams}). */
+    public TunnelLimits limits() {
+        return limits;
+    }
+
+    /** WebSocket ping after this long without sending ({@code --ping-interval}). */
+    public Duration pingInterval() {
+        return pingInterval;
+    }
+
+    /** Tunnel closed after this long without receiving ({@code --ping-timeout}). */
+    public Duration pingTimeout() {
+        return pingTimeout;
+    }
+
+    /**
+     * WebSocket upgrade and authentication must finish within this; also how long the shared TLS and HTTP ports
+     * wait for a ClientHello or request head.
+     */
+    public Duration handshakeTimeout() {
+        return handshakeTimeout;
+    }
+
+    /**
+     * The shared TLS port routed by SNI ({@code --tls-port}) on {@link #publicBindHost()}: empty for none, 0 picks
+     * a free one.
+     */
+    public OptionalInt tlsPort() {
+        return tlsPort;
+    }
+
+    /** The shared HTTP port routed by Host ({@code --http-port}): empty for none, 0 picks a free one. */
+    public OptionalInt httpPort() {
+        return httpPort;
+    }
+
+    /** How long a rendezvous relay peer waits for its pair ({@code --relay-hold}, rendezvous 2.3). */
+    public Duration relayHold() {
+        return relayHold;
+    }
+
+    /** Records every stream and relay pair ({@code --record}); null for none. */
+    public Recorder recorder() {
+        return recorder;
+    }
+
+    @Override
+    public String toString() {
+        return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
+                + ", allowedPorts: " + allowedPorts + ", limits: " + limits + ", pingInterval: "
+                + Durations.format(pingInterval) + ", pingTimeout: " + Durations.format(pingTimeout)
+                + ", handshakeTimeout: " + Durations.format(handshakeTimeout) + ", tlsPort: " + port(tlsPort)
+                + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
+                + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')') + ')';
+    }
+
+    private static String port(OptionalInt port) {
+        return port.isPresent() ? Integer.toString(port.getAsInt()) : "none";
+    }
+
+    /** Collects a {@link GatewayConfig}; every setting but the verifier has a default. */
+    public static final class Builder {
+
+        private InetSocketAddress listen = DEFAULT_LISTEN;
+        private SslContext tls;
+        private TokenVerifier verifier;
+        private String publicBindHost = DEFAULT_PUBLIC_BIND_HOST;
+        private PortRange allowedPorts = PortRange.UNPRIVILEGED;
+        private TunnelLimits limits = TunnelLimits.DEFAULT;
+        private Duration pingInterval = DEFAULT_PING_INTERVAL;
+        private Duration pingTimeout = DEFAULT_PING_TIMEOUT;
+        private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private OptionalInt tlsPort = OptionalInt.of(DEFAULT_TLS_PORT);
+        private OptionalInt httpPort = OptionalInt.of(DEFAULT_HTTP_PORT);
+        private Duration relayHold = Rendezvous.DEFAULT_HOLD;
+        private Recorder recorder;
+
+        private Builder() {
+        }
+
+        private Builder(GatewayConfig c) {
+            listen = c.listen;
+            tls = c.tls;
+            verifier = c.verifier;
+            publicBindHost = c.publicBindHost;
+            allowedPorts = c.allowedPorts;
+            limits = c.limits;
+            pingInterval = c.pingInterval;
+            pingTimeout = c.pingTimeout;
+            handshakeTimeout = c.handshakeTimeout;
+            tlsPort = c.tlsPort;
+            httpPort = c.httpPort;
+            relayHold = c.relayHold;
+            recorder = c.recorder;
+        }
+
+        public Builder listen(InetSocketAddress listen) {
+            this.listen = requireNonNull(listen, "listen");
+            return this;
+        }
+
+        /** The server TLS context; null serves plain WebSocket ({@code --no-tls}). Default: null. */
+        public Builder tls(SslContext tls) {
+            this.tls = tls;
+            return this;
+        }
+
+        public Builder verifier(TokenVerifier verifier) {
+            this.verifier = requireNonNull(verifier, "verifier");
+            return this;
+        }
+
+        public Builder publicBindHost(String publicBindHost) {
+            this.publicBindHost = requireNonNull(publicBindHost, "publicBindHost");
+            return this;
+        }
+
+        public Builder allowedPorts(PortRange allowedPorts) {
+            this.allowedPorts = requireNonNull(allowedPorts, "allowedPorts");
+            return this;
+        }
+
+        public Builder limits(TunnelLimits limits) {
+            this.limits = requireNonNull(limits, "limits");
+            return this;
+        }
+
+        public Builder pingInterval(Duration pingInterval) {
+            this.pingInterval = requireNonNull(pingInterval, "pingInterval");
+            return this;
+        }
+
+        public Builder pingTimeout(Duration pingTimeout) {
+            this.pingTimeout = requireNonNull(pingTimeout, "pingTimeout");
+            return this;
+        }
+
+        public Builder handshakeTimeout(Duration handshakeTimeout) {
+            this.handshakeTimeout = requireNonNull(handshakeTimeout, "handshakeTimeout");
+            return this;
+        }
+
+        /** The shared TLS port: empty for none, 0 for any free port. */
+        public Builder tlsPort(OptionalInt tlsPort) {
+            this.tlsPort = requireNonNull(tlsPort, "tlsPort");
+            return this;
+        }
+
+        /** The shared HTTP port: empty for none, 0 for any free port. */
+        public Builder httpPort(OptionalInt httpPort) {
+            this.httpPort = requireNonNull(httpPort, "httpPort");
+            return this;
+        }
+
+        public Builder relayHold(Duration relayHold) {
+            this.relayHold = requireNonNull(relayHold, "relayHold");
+            return this;
+        }
+
+        /** Records every stream; null records nothing. Default: null. */
+        public Builder recorder(Recorder recorder) {
+            this.recorder = recorder;
+            return this;
+        }
+
+        /**
+         * @throws IllegalArgumentException naming the option when a value is out of range or two disagree
+         * @throws NullPointerException     when no verifier was given
+         */
+        public GatewayConfig build() {
+            requireNonNull(verifier, "verifier");
+            checkPort(tlsPort, "--tls-port");
+            checkPort(httpPort, "--http-port");
+            checkPositive(pingInterval, "--ping-interval");
+            checkPositive(handshakeTimeout, "handshake timeout");
+            checkPositive(relayHold, "--relay-hold");
+            if (pingTimeout.compareTo(pingInterval) <= 0) {
+                throw new IllegalArgumentException("--ping-timeout (" + Durations.format(pingTimeout)
+                        + ") must exceed --ping-interval (" + Durations.format(pingInterval) + ')');
+            }
+            return new GatewayConfig(this);
+        }
+
+        private static void checkPort(OptionalInt port, String option) {
+            if (port.isPresent() && (port.getAsInt() < 0 || port.getAsInt() > 65535)) {
+                throw new IllegalArgumentException(option + " (" + port.getAsInt() + ") must be a port 0 to 65535"
+                        + " (0 picks a free one)");
+            }
+        }
+
+        private static void checkPositive(Duration d, String option) {
+            if (d.isNegative() || d.isZero()) {
+                throw new IllegalArgumentException(option + " (" + Durations.format(d) + ") must be positive");
+            }
         }
     }
 }

@@ -2,20 +2,17 @@ package dev.mproxy.gateway;
 
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -36,8 +33,8 @@ public final class GatewayServer implements AutoCloseable {
     private static final int MAX_UPGRADE_REQUEST = 16 * 1024;
 
     private final GatewayConfig config;
-    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup boss = Transport.newGroup(1);
+    private final EventLoopGroup workers = Transport.newGroup();
     private final DeviceRegistry registry;
     private final Rendezvous rendezvous;
     private Channel listener;
@@ -65,7 +62,7 @@ public final class GatewayServer implements AutoCloseable {
                         .allowExtensions(false)
                         .build())
                 .build();
-        ServerBootstrap devices = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        ServerBootstrap devices = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -80,31 +77,19 @@ public final class GatewayServer implements AutoCloseable {
                     }
                 })
 ;
-        listener = bind(devices, config.listen(), "devices");
+        listener = Transport.bind(devices, config.listen(), "devices");
         long routeTimeout = config.handshakeTimeout().toMillis();
-        if (config.tlsPort() != null) {
-            tlsPort = new RoutedPort(bind(RoutedPort.bootstrap(boss, workers,
+        if (config.tlsPort().isPresent()) {
+            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
                     port -> new SniRouter(registry, port, routeTimeout)),
-                    new InetSocketAddress(config.publicBindHost(), config.tlsPort()), "the TLS port (--tls-port)"));
+                    new InetSocketAddress(config.publicBindHost(), config.tlsPort().getAsInt()), "the TLS port (--tls-port)"));
         }
-        if (config.httpPort() != null) {
-            httpPort = new RoutedPort(bind(RoutedPort.bootstrap(boss, workers,
+        if (config.httpPort().isPresent()) {
+            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
                     port -> new HttpHostRouter(registry, port, routeTimeout)),
-                    new InetSocketAddress(config.publicBindHost(), config.httpPort()), "the HTTP port (--http-port)"));
+                    new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
         }
         return this;
-    }
-
-    private static Channel bind(ServerBootstrap bootstrap, InetSocketAddress address, String purpose)
-            throws InterruptedException, BindException {
-        ChannelFuture bound = bootstrap.bind(address).await();
-        if (!bound.isSuccess()) {
-            BindException e = new BindException("cannot listen on " + address.getHostString() + ':'
-                    + address.getPort() + " for " + purpose + ": " + bound.cause().getMessage());
-            e.initCause(bound.cause());
-            throw e;
-        }
-        return bound.channel();
     }
 
     /** The shared TLS port routed by SNI, or null when there is none. */

@@ -1,5 +1,6 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -7,7 +8,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 
 /**
  * One public TCP port: while at least one device is granted it, the gateway listens, and each connection
@@ -21,7 +21,7 @@ final class PortListener {
 
     PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers) {
         this.port = port;
-        bound = new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        bound = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false) // read only once the stream is open
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)

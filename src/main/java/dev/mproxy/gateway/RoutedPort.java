@@ -1,5 +1,6 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
@@ -7,7 +8,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
 import java.util.function.IntFunction;
 
@@ -30,7 +30,7 @@ final class RoutedPort {
      */
     static ServerBootstrap bootstrap(EventLoopGroup boss, EventLoopGroup workers,
                                      IntFunction<ChannelHandler> routers) {
-        return new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
+        return new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

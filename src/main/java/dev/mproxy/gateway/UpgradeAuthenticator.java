@@ -20,7 +20,6 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -93,12 +92,7 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
     }
 
     private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String code, String message) {
-        byte[] body;
-        try {
-            body = ControlMessages.JSON.writeValueAsBytes(Map.of("message", message, "code", code));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        byte[] body = ControlMessages.errorBody(code, message);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)

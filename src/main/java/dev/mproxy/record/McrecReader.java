@@ -4,41 +4,27 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Reads MeshCentral's {@code .mcrec} block by block (protocol-spec/recording.md §3, §4). */
-final class McrecReader implements RecordingReader {
+final class McrecReader extends FileRecordingReader {
 
-    private static final Pattern IPV4 = Pattern.compile("([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})");
-    /** Only text like this goes to {@code InetAddress.getByName}, which then parses it and never looks it up. */
-    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(%[0-9A-Za-z_.-]+)?");
-
-    private final FileInput in;
-    private final SessionInfo session;
     /** The metadata block's time: event times count from it (rule 4.6). */
     private final long baseMillis;
     /** Repair reads only the framing: data is skipped, not returned. */
     private final boolean framingOnly;
     private final byte[] header = new byte[Mcrec.HEADER_SIZE];
-    private boolean done;
     private boolean ended;
-    private String truncation;
     private long completeLength;
     private long lastMillis;
 
     private McrecReader(FileInput in, SessionInfo session, long baseMillis, boolean framingOnly) {
-        this.in = in;
-        this.session = session;
+        super(in, session);
         this.baseMillis = baseMillis;
         this.framingOnly = framingOnly;
         this.completeLength = in.position();
@@ -110,8 +96,8 @@ final class McrecReader implements RecordingReader {
             }
         }
         return new SessionInfo(start, sessionId != null ? sessionId : name, text(m, "userid"),
-                address(text(m, "ipaddr1"), m.path("port1").asInt(0)),
-                address(text(m, "ipaddr2"), m.path("port2").asInt(0)), text(m, "protocol"), labels);
+                SessionInfo.address(text(m, "ipaddr1"), m.path("port1").asInt(0)),
+                SessionInfo.address(text(m, "ipaddr2"), m.path("port2").asInt(0)), text(m, "protocol"), labels);
     }
 
     private static String text(JsonNode m, String field) {
@@ -119,42 +105,9 @@ final class McrecReader implements RecordingReader {
         return value == null || value.isNull() || value.isContainerNode() ? null : value.asText();
     }
 
-    /** An IP literal as an address, anything else unresolved; never a DNS lookup. */
-    static InetSocketAddress address(String text, int port) {
-        if (text == null) {
-            return null;
-        }
-        int p = port >= 0 && port <= 0xffff ? port : 0;
-        try {
-            Matcher v4 = IPV4.matcher(text);
-            if (v4.matches()) {
-                byte[] ip = new byte[4];
-                for (int i = 0; i < 4; i++) {
-                    int octet = Integer.parseInt(v4.group(i + 1));
-                    if (octet > 255) {
-                        return InetSocketAddress.createUnresolved(text, p);
-                    }
-                    ip[i] = (byte) octet;
-                }
-                return new InetSocketAddress(InetAddress.getByAddress(ip), p);
-            }
-            if (IPV6.matcher(text).matches()) {
-                return new InetSocketAddress(InetAddress.getByName(text), p);
-            }
-        } catch (UnknownHostException e) {
-            // Not a literal after all.
-        }
-        return InetSocketAddress.createUnresolved(text, p);
-    }
-
     @Override
     public RecordingFormat format() {
         return RecordingFormat.MCREC;
-    }
-
-    @Override
-    public SessionInfo session() {
-        return session;
     }
 
     @Override
@@ -312,12 +265,6 @@ final class McrecReader implements RecordingReader {
         }
     }
 
-    private RecordedEvent truncate(long offset, String why) {
-        done = true;
-        truncation = "truncated at byte " + offset + ": " + why;
-        return null;
-    }
-
     private static String preview(byte[] bytes) {
         String s = new String(bytes, 0, Math.min(bytes.length, 80), StandardCharsets.UTF_8);
         return bytes.length > 80 ? s + "..." : s;
@@ -338,23 +285,4 @@ final class McrecReader implements RecordingReader {
         return ended;
     }
 
-    @Override
-    public boolean truncated() {
-        return truncation != null;
-    }
-
-    @Override
-    public String truncation() {
-        return truncation;
-    }
-
-    @Override
-    public void close() throws IOException {
-        in.close();
-    }
-
-    @Override
-    public String toString() {
-        return "McrecReader(" + session.sessionId() + ')';
-    }
 }

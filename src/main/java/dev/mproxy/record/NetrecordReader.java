@@ -10,7 +10,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 
 /** Reads netrecord's text records (protocol-spec/recording.md §2, §4). */
-final class NetrecordReader implements RecordingReader {
+final class NetrecordReader extends FileRecordingReader {
 
     /** The largest data record we read: the largest array the JVM allocates (rule 4.2). */
     static final int MAX_DATA = Integer.MAX_VALUE - 8;
@@ -33,15 +33,10 @@ final class NetrecordReader implements RecordingReader {
         }
     }
 
-    private final FileInput in;
-    private final SessionInfo session;
     private final byte[] line = new byte[Netrecord.MAX_HEADER_LENGTH];
-    private boolean done;
-    private String truncation;
 
     NetrecordReader(FileInput in, String name, Instant start) {
-        this.in = in;
-        this.session = new SessionInfo(start, name, null, null, null, null, Map.of());
+        super(in, new SessionInfo(start, name, null, null, null, null, Map.of()));
     }
 
     /**
@@ -72,11 +67,6 @@ final class NetrecordReader implements RecordingReader {
     @Override
     public RecordingFormat format() {
         return RecordingFormat.NETRECORD;
-    }
-
-    @Override
-    public SessionInfo session() {
-        return session;
     }
 
     @Override
@@ -179,29 +169,4 @@ final class NetrecordReader implements RecordingReader {
                 offset, "2.1");
     }
 
-    private RecordedEvent truncate(long offset, String why) {
-        done = true;
-        truncation = "truncated at byte " + offset + ": " + why;
-        return null;
-    }
-
-    @Override
-    public boolean truncated() {
-        return truncation != null;
-    }
-
-    @Override
-    public String truncation() {
-        return truncation;
-    }
-
-    @Override
-    public void close() throws IOException {
-        in.close();
-    }
-
-    @Override
-    public String toString() {
-        return "NetrecordReader(" + session.sessionId() + ')';
-    }
 }

@@ -1,9 +1,13 @@
 package dev.mproxy.record;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * What a recording knows about its stream before the first byte: when its clock starts, who the two sides are
@@ -22,9 +26,45 @@ import java.util.Objects;
 public record SessionInfo(Instant start, String sessionId, String user, InetSocketAddress client,
         InetSocketAddress server, String protocol, Map<String, String> labels) {
 
+    private static final Pattern IPV4 = Pattern.compile("([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})");
+    /** Only text like this goes to {@code InetAddress.getByName}, which then parses it and never looks it up. */
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]*:[0-9a-fA-F:.]*(%[0-9A-Za-z_.-]+)?");
+
     public SessionInfo {
         Objects.requireNonNull(start, "start");
         Objects.requireNonNull(sessionId, "sessionId");
         labels = Map.copyOf(labels);
+    }
+
+    /**
+     * A client or server address as a recording keeps it, from the text a header or file holds: an IP literal
+     * as a resolved address, anything else unresolved; never a DNS lookup, so it may run on an event loop.
+     * A port outside 0 to 65535 is kept as 0; null text is null.
+     */
+    public static InetSocketAddress address(String text, int port) {
+        if (text == null) {
+            return null;
+        }
+        int p = port >= 0 && port <= 0xffff ? port : 0;
+        try {
+            Matcher v4 = IPV4.matcher(text);
+            if (v4.matches()) {
+                byte[] ip = new byte[4];
+                for (int i = 0; i < 4; i++) {
+                    int octet = Integer.parseInt(v4.group(i + 1));
+                    if (octet > 255) {
+                        return InetSocketAddress.createUnresolved(text, p);
+                    }
+                    ip[i] = (byte) octet;
+                }
+                return new InetSocketAddress(InetAddress.getByAddress(ip), p);
+            }
+            if (IPV6.matcher(text).matches()) {
+                return new InetSocketAddress(InetAddress.getByName(text), p);
+            }
+        } catch (UnknownHostException e) {
+            // Not a literal after all.
+        }
+        return InetSocketAddress.createUnresolved(text, p);
     }
 }

@@ -7,6 +7,7 @@ import dev.mproxy.relay.ChannelEnd;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.relay.RecordingTap;
 import dev.mproxy.relay.Relay;
+import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -14,11 +15,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
@@ -44,8 +41,9 @@ public final class RecordProxy implements AutoCloseable {
     private final InetSocketAddress listen;
     private final InetSocketAddress server;
     private final String logRoot;
+    /** How to record; null to forward only. */
     private final RecordingFormat format;
-    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup loops = Transport.newGroup();
     private final Recorder recorder;
     private final AtomicInteger accepted = new AtomicInteger();
     private final Instant start = Instant.now();
@@ -53,17 +51,12 @@ public final class RecordProxy implements AutoCloseable {
     private Channel listener;
     private boolean closed;
 
-    /**
-     * @param listen where clients connect
-     * @param server where each connection is forwarded; resolved once, here
-     * @param logRoot recordings go to {@code logRoot + "_" + n}, plus the format's extension
-     * @param format how to record; null to forward only
-     */
-    public RecordProxy(InetSocketAddress listen, InetSocketAddress server, String logRoot, RecordingFormat format) {
-        this.listen = listen;
-        this.server = server;
-        this.logRoot = logRoot;
-        this.format = format;
+    /** Forwards as {@code config} says, recording unless {@link RecordProxyConfig#recording()} is false. */
+    public RecordProxy(RecordProxyConfig config) {
+        this.listen = config.listen();
+        this.server = config.server();
+        this.logRoot = config.logRoot();
+        this.format = config.recording() ? config.format() : null;
         this.recorder = format == null ? null : Recorder.of(format);
     }
 
@@ -94,8 +87,8 @@ public final class RecordProxy implements AutoCloseable {
         }
     }
 
-    private void listen() throws BindException {
-        ServerBootstrap bootstrap = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+    private void listen() throws BindException, InterruptedException {
+        ServerBootstrap bootstrap = new ServerBootstrap().group(loops).channel(Transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -105,13 +98,10 @@ public final class RecordProxy implements AutoCloseable {
                     }
                 });
         try {
-            listener = bootstrap.bind(listen).sync().channel();
-        } catch (Exception e) {
+            listener = Transport.bind(bootstrap, listen, null);
+        } catch (BindException e) {
             close();
-            BindException bind = new BindException("cannot listen on " + listen.getHostString() + ':'
-                    + listen.getPort() + ": " + e.getMessage());
-            bind.initCause(e);
-            throw bind;
+            throw e;
         }
     }
 
@@ -154,7 +144,7 @@ public final class RecordProxy implements AutoCloseable {
     }
 
     private void connect(int n, SocketChannel client, ChannelEnd clientEnd, RecordingTap tap) {
-        new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
+        new Bootstrap().group(client.eventLoop()).channel(Transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -4,6 +4,7 @@ import dev.mproxy.record.Direction;
 import dev.mproxy.relay.ChannelEnd;
 import dev.mproxy.relay.Relay;
 import dev.mproxy.relay.RelayEnd;
+import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -12,11 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.concurrent.Future;
 import io.netty.util.internal.logging.InternalLogger;
@@ -48,7 +45,7 @@ public final class RendezvousClient implements AutoCloseable {
     private final RendezvousDialer dialer;
     private final String id;
     private final int sessions;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup group = Transport.newGroup();
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     /** Which {@code --listen} sessions are in use; guarded by itself. */
     private final boolean[] inUse;
@@ -113,7 +110,7 @@ public final class RendezvousClient implements AutoCloseable {
      * @throws BindException naming the address when it cannot be bound
      */
     public InetSocketAddress listen(InetSocketAddress local) throws BindException, InterruptedException {
-        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        ServerBootstrap bootstrap = new ServerBootstrap().group(group).channel(Transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false) // nothing is read before the pair is greeted
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -122,14 +119,7 @@ public final class RendezvousClient implements AutoCloseable {
                         accepted(ch);
                     }
                 });
-        try {
-            listener = bootstrap.bind(local).sync().channel();
-        } catch (Exception e) {
-            BindException bind = new BindException("cannot listen on " + local.getHostString() + ':'
-                    + local.getPort() + ": " + e.getMessage());
-            bind.initCause(e);
-            throw bind;
-        }
+        listener = Transport.bind(bootstrap, local, null);
         return (InetSocketAddress) listener.localAddress();
     }
 
@@ -201,7 +191,7 @@ public final class RendezvousClient implements AutoCloseable {
                 cannotConnect(sessionId, service, resolved.cause(), joined);
                 return;
             }
-            new Bootstrap().group(ws.eventLoop()).channel(NioSocketChannel.class)
+            new Bootstrap().group(ws.eventLoop()).channel(Transport.socketChannel())
                     .option(ChannelOption.AUTO_READ, false)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override

@@ -1,8 +1,9 @@
 package dev.mproxy.rendezvous;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.mproxy.config.GatewayUris;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.TlsFailures;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.websocket.PingResponder;
 import dev.mproxy.websocket.WebSocketFrameCodec;
@@ -14,7 +15,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
@@ -31,7 +31,6 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.Promise;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
@@ -72,11 +71,8 @@ public final class RendezvousDialer {
         this.token = token;
         this.tls = tls;
         this.resolver = Objects.requireNonNull(resolver, "resolver");
-        boolean secure = "wss".equalsIgnoreCase(gateway.getScheme());
-        if (!secure && !"ws".equalsIgnoreCase(gateway.getScheme()) || gateway.getHost() == null) {
-            throw new IllegalArgumentException("gateway " + gateway + " (expected: wss://HOST:PORT or ws://HOST:PORT)");
-        }
-        if (secure && tls == null) {
+        GatewayUris.check(gateway);
+        if (GatewayUris.isSecure(gateway) && tls == null) {
             throw new IllegalArgumentException("a wss gateway needs a TLS trust setting");
         }
     }
@@ -136,7 +132,7 @@ public final class RendezvousDialer {
                 .build();
         String host = uri.getHost();
         int port = uri.getPort();
-        new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        new Bootstrap().group(loop).channel(Transport.socketChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -198,16 +194,8 @@ public final class RendezvousDialer {
 
         /** The gateway's {@code message}, or the body itself when it is not our JSON. */
         private static String reason(String body) {
-            String message = body;
-            try {
-                JsonNode json = ControlMessages.JSON.readTree(body);
-                if (json != null && json.path("message").isTextual()) {
-                    message = json.path("message").textValue();
-                }
-            } catch (IOException notJson) {
-                // say what came instead
-            }
-            message = message.strip();
+            String message = ControlMessages.errorMessage(body);
+            message = (message != null ? message : body).strip(); // not our JSON: say what came instead
             return message.isEmpty() ? "" : ": " + RemoteText.quoted(message);
         }
     }

@@ -17,7 +17,8 @@ import java.io.IOException;
  */
 public final class ControlMessages {
 
-    public static final ObjectMapper JSON = new ObjectMapper();
+    /** Thread-safe once configured, and never configured: private, so no caller can change how all others read. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ControlMessages() {
     }
@@ -38,8 +39,35 @@ public final class ControlMessages {
 
     /** The failure reply to request {@code id}, or with id 0 an error tied to no request. */
     public static MproxyMessage error(long id, String code, String message) {
-        ObjectNode error = JSON.createObjectNode().put("message", message).put("code", code);
-        return control(JSON.createArrayNode().add(-id).add(error));
+        return control(JSON.createArrayNode().add(-id).add(errorObject(code, message)));
+    }
+
+    /**
+     * {@code {"message": ..., "code": ...}} as bytes: the error a control reply carries, and the body with which
+     * the gateway refuses a WebSocket upgrade (rendezvous 1.2-1.4).
+     */
+    public static byte[] errorBody(String code, String message) {
+        return bytes(errorObject(code, message));
+    }
+
+    /** The {@code message} of an {@link #errorBody} text, or null when {@code body} is not such JSON. */
+    public static String errorMessage(String body) {
+        try {
+            JsonNode json = JSON.readTree(body);
+            return json != null && json.path("message").isTextual() ? json.path("message").textValue() : null;
+        } catch (JsonProcessingException notJson) {
+            return null;
+        }
+    }
+
+    /** An empty JSON object, for an argument of {@link #command}. */
+    public static ObjectNode newObject() {
+        return JSON.createObjectNode();
+    }
+
+    /** {@code value} as a JSON tree (lists, maps, strings, numbers), for an argument of {@link #command}. */
+    public static JsonNode toTree(Object value) {
+        return JSON.valueToTree(value);
     }
 
     /**
@@ -56,11 +84,19 @@ public final class ControlMessages {
         }
     }
 
+    private static ObjectNode errorObject(String code, String message) {
+        return JSON.createObjectNode().put("message", message).put("code", code);
+    }
+
     private static MproxyMessage control(ArrayNode array) {
+        return MproxyMessage.control(Unpooled.wrappedBuffer(bytes(array)));
+    }
+
+    private static byte[] bytes(JsonNode json) {
         try {
-            return MproxyMessage.control(Unpooled.wrappedBuffer(JSON.writeValueAsBytes(array)));
+            return JSON.writeValueAsBytes(json);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise " + array, e);
+            throw new IllegalStateException("cannot serialise " + json, e);
         }
     }
 }

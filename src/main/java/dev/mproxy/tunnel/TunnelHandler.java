@@ -5,6 +5,7 @@ import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.protocol.MproxyProtocolException;
 import dev.mproxy.protocol.StreamAddress;
 import dev.mproxy.record.Direction;
+import dev.mproxy.record.SessionInfo;
 import dev.mproxy.relay.ChannelEnd;
 import dev.mproxy.relay.EventLoops;
 import dev.mproxy.relay.Recorder;
@@ -20,16 +21,13 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
-import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
 import java.net.Inet6Address;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -390,16 +388,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         } catch (NumberFormatException e) {
             port = 0;
         }
-        port = port < 0 || port > 65535 ? 0 : port;
-        byte[] ip = NetUtil.createByteArrayFromIpAddressString(client.address());
-        if (ip == null) {
-            return InetSocketAddress.createUnresolved(client.address(), port);
-        }
-        try {
-            return new InetSocketAddress(InetAddress.getByAddress(ip), port);
-        } catch (UnknownHostException e) {
-            throw new Error("Shouldn't reach here: 4 or 16 bytes", e);
-        }
+        return SessionInfo.address(client.address(), port);
     }
 
     /** Sends {@code error} for the stream and resets its socket. */

@@ -33,6 +33,11 @@ public final class TunnelLimits {
         }
     }
 
+    /** These limits with {@code maxStreams} live streams per tunnel instead. */
+    public TunnelLimits withMaxStreams(int maxStreams) {
+        return new TunnelLimits(streamWaterMark, pauseIgnoredLimit, maxStreams);
+    }
+
     /** Write-buffer water marks of each stream's socket: over high, the peer is paused; under low, resumed. */
     public WriteBufferWaterMark streamWaterMark() {
         return streamWaterMark;

@@ -43,7 +43,9 @@ class ConnectCommandTest {
         Cli.Run run = connect(option, value);
         assertEquals(2, run.exitCode(), run.err());
         assertEquals(1, run.err().lines().count(), run.err());
-        assertTrue(run.err().contains("invalid value for option '" + option + "': " + message), run.err());
+        // picocli's form for a repeatable option: Invalid value for option '--tcp' (PUBLIC_PORT=...): ...
+        assertTrue(run.err().contains("Invalid value for option '" + option + "' ("), run.err());
+        assertTrue(run.err().contains("): " + message), run.err());
     }
 
     @Test
@@ -52,13 +54,13 @@ class ConnectCommandTest {
         Cli.Run names = connect("--https", "App.Example.com=127.0.0.1:8443", "--http", "app.example.com=127.0.0.1:80",
                 "--https", "app.example.COM=127.0.0.1:9443");
         assertEquals(2, names.exitCode(), names.err());
-        assertTrue(names.err().contains("invalid value for option '--https': https name app.example.com is mapped "
-                + "twice"), names.err());
+        assertTrue(names.err().contains("Invalid value for option '--https' (NAME=HOST:PORT[,proxy=v1|v2]): https "
+                + "name app.example.com is mapped twice"), names.err());
 
         Cli.Run ports = connect("--tcp", "10022=127.0.0.1:22", "--tcp", "10022=127.0.0.1:2222,proxy=v2");
         assertEquals(2, ports.exitCode(), ports.err());
-        assertTrue(ports.err().contains("invalid value for option '--tcp': public port 10022 is mapped twice"),
-                ports.err());
+        assertTrue(ports.err().contains("Invalid value for option '--tcp' (PUBLIC_PORT=HOST:PORT[,proxy=v1|v2]): "
+                + "public port 10022 is mapped twice"), ports.err());
     }
 
     @Test

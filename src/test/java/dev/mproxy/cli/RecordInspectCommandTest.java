@@ -11,6 +11,7 @@ import dev.mproxy.record.RecordedEvent;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.record.RecordingReader;
 import dev.mproxy.recordproxy.RecordProxy;
+import dev.mproxy.recordproxy.RecordProxyConfig;
 import dev.mproxy.testing.Loopback;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
@@ -144,9 +145,10 @@ class RecordInspectCommandTest {
                 return null;
             });
             String root = tmp.resolve("rec").toString();
-            try (RecordProxy proxy = new RecordProxy(new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", server.getLocalPort()), root, RecordingFormat.NETRECORD)
-                    .start()) {
+            try (RecordProxy proxy = new RecordProxy(RecordProxyConfig.newBuilder()
+                    .listen(new InetSocketAddress("127.0.0.1", 0))
+                    .server(new InetSocketAddress("127.0.0.1", server.getLocalPort())).logRoot(root)
+                    .format(RecordingFormat.NETRECORD).build()).start()) {
                 try (Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.address().getPort())) {
                     client.setSoTimeout(20_000);
                     client.getOutputStream().write("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII));

@@ -140,17 +140,17 @@ class RelayCommandTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-        "--id short --stdio | invalid value for option '--id': relay id is 5 characters long (expected: 16 to 128",
+        "--id short --stdio | Invalid value for option '--id': relay id is 5 characters long (expected: 16 to 128",
         "--id relay-command-test-01 | "
             + "Missing required argument (specify one of these): (--listen=HOST:PORT",
         "--id relay-command-test-01 --stdio --listen 127.0.0.1:0 | mutually exclusive",
         "--id relay-command-test-01 --stdio --sessions 2 | "
             + "--sessions goes with --listen or --connect (--stdio is one session)",
         "--id relay-command-test-01 --listen 127.0.0.1:0 --sessions 0 | "
-            + "invalid value for option '--sessions': sessions: 0 (expected: 1 to 100)",
+            + "--sessions: 0 (expected: 1 to 100)",
         "--id relay-command-test-01 --connect 127.0.0.1 | "
-            + "invalid value for option '--connect': '127.0.0.1' (expected: HOST:PORT",
-        "--id relay-command-test-01 --stdio --fingerprint abc | invalid value for option '--fingerprint'",
+            + "Invalid value for option '--connect': '127.0.0.1' (expected: HOST:PORT",
+        "--id relay-command-test-01 --stdio --fingerprint abc | Invalid value for option '--fingerprint'",
     })
     void badOptionsAreUsageErrorsSayingWhatWasExpected(String options, String message) {
         List<String> args = new ArrayList<>(List.of("relay", "--gateway", "wss://localhost:1"));
@@ -167,7 +167,7 @@ class RelayCommandTest {
     void gatewayThatIsNotAWebSocketUriIsAUsageError() {
         Cli.Run run = Cli.run("relay", "--gateway", "https://localhost:1", "--id", ID, "--stdio");
         assertEquals(2, run.exitCode(), run.err());
-        assertTrue(run.err().contains("invalid value for option '--gateway': gateway https://localhost:1 (expected: "
+        assertTrue(run.err().contains("Invalid value for option '--gateway': gateway https://localhost:1 (expected: "
                 + "wss://HOST:PORT or ws://HOST:PORT)"), run.err());
     }
 

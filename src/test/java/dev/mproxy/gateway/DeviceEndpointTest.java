@@ -14,13 +14,12 @@ import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.TestSecrets;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.TunnelLimits;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
@@ -34,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,7 +49,7 @@ import org.junit.jupiter.api.Timeout;
 class DeviceEndpointTest {
 
     private final GatewaySecret secret = TestSecrets.random();
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = Transport.newGroup(1);
     private GatewayServer gateway;
 
     @BeforeEach
@@ -62,9 +62,11 @@ class DeviceEndpointTest {
         if (gateway != null) {
             gateway.close();
         }
-        gateway = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0), null,
-                new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1", PortRange.UNPRIVILEGED,
-                limits, pingInterval, pingTimeout, handshakeTimeout)).start();
+        gateway = new GatewayServer(GatewayConfig.newBuilder()
+                .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
+                .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty())
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).limits(limits).pingInterval(pingInterval)
+                .pingTimeout(pingTimeout).handshakeTimeout(handshakeTimeout).build()).start();
     }
 
     @AfterEach
@@ -212,11 +214,11 @@ class DeviceEndpointTest {
         // streams 2.2: one client address and port reaching two public ports would share one stream id
         int portA = Loopback.freePort();
         int portB = Loopback.freePort();
-        InetSocketAddress clientAddress = new InetSocketAddress(InetAddress.getLoopbackAddress(), Loopback.freePort());
         try (RawDevice device = device(); Socket a = new Socket(); Socket b = new Socket()) {
             device.authenticate(List.of(portA, portB));
             a.setReuseAddress(true);
-            a.bind(clientAddress);
+            a.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+            InetSocketAddress clientAddress = (InetSocketAddress) a.getLocalSocketAddress();
             a.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), portA));
             MproxyMessage connection = device.nextStreamMessage();
             assertEquals(Integer.toString(clientAddress.getPort()), connection.address().port());

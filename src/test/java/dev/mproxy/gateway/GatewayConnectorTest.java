@@ -22,7 +22,6 @@ import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.tunnel.ControlMessages;
-import dev.mproxy.tunnel.TunnelLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,6 +40,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutorService;
@@ -219,18 +219,16 @@ class GatewayConnectorTest {
                 }
                 return null;
             });
-            try (GatewayServer shared = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
-                    TlsContexts.server(certificate), new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1",
-                    PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45),
-                    Duration.ofSeconds(10), 0, 0)).start()) {
+            try (GatewayServer shared = new GatewayServer(config(new InetSocketAddress("127.0.0.1", 0), true)
+                    .toBuilder().tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0)).build()).start()) {
                 String token = signer.sign(new DeviceToken("pi", List.of(), List.of("pi.example.com"), null));
                 Mappings mappings = Mappings.builder().https("pi.example.com", new LocalService(
                         new InetSocketAddress("127.0.0.1", tlsServer.getLocalPort()), ProxyProtocol.NONE)).build();
                 BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
-                closeables.add(new Connector(new ConnectorConfig(URI.create("wss://localhost:"
-                        + shared.deviceAddress().getPort() + "/"), token, TlsContexts.clientPinned(
-                        certificate.fingerprint()), mappings, TunnelLimits.DEFAULT, Duration.ofSeconds(15),
-                        Duration.ofSeconds(45), Duration.ofSeconds(2)), grants::add).start());
+                closeables.add(new Connector(ConnectorConfig.newBuilder()
+                        .gateway(URI.create("wss://localhost:" + shared.deviceAddress().getPort() + "/")).token(token)
+                        .tls(TlsContexts.clientPinned(certificate.fingerprint())).mappings(mappings)
+                        .maxBackoff(Duration.ofSeconds(2)).build(), grants::add).start());
                 grants.poll(20, TimeUnit.SECONDS);
 
                 SSLContext trustDevice = SSLContext.getInstance("TLS");
@@ -364,9 +362,9 @@ class GatewayConnectorTest {
     }
 
     private GatewayConfig config(InetSocketAddress listen, boolean tls) throws Exception {
-        return new GatewayConfig(listen, tls ? TlsContexts.server(certificate) : null,
-                new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1", PortRange.UNPRIVILEGED,
-                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10));
+        return GatewayConfig.newBuilder().listen(listen).tls(tls ? TlsContexts.server(certificate) : null)
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).publicBindHost("127.0.0.1")
+                .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty()).build();
     }
 
     private Connector connect(String device, int port, BlockingQueue<ArrayNode> grants) throws Exception {
@@ -383,9 +381,10 @@ class GatewayConnectorTest {
 
     private ConnectorConfig connectorConfig(String token, Map<Integer, InetSocketAddress> targets)
             throws SSLException {
-        return new ConnectorConfig(URI.create("wss://localhost:" + gateway.deviceAddress().getPort() + "/"), token,
-                TlsContexts.clientPinned(certificate.fingerprint()), targets,
-                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(2));
+        return ConnectorConfig.newBuilder()
+                .gateway(URI.create("wss://localhost:" + gateway.deviceAddress().getPort() + "/")).token(token)
+                .tls(TlsContexts.clientPinned(certificate.fingerprint())).tcp(targets)
+                .maxBackoff(Duration.ofSeconds(2)).build();
     }
 
     private void assertEchoes(int port, byte[] payload) throws Exception {
@@ -467,6 +466,6 @@ class GatewayConnectorTest {
     }
 
     static {
-        ControlMessages.JSON.getClass(); // JSON support is loaded before the first test's timer starts
+        ControlMessages.ok(1).release(); // JSON support is loaded before the first test's timer starts
     }
 }

@@ -12,11 +12,9 @@ import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.testing.TestSecrets;
-import dev.mproxy.tunnel.TunnelLimits;
+import dev.mproxy.transport.Transport;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -26,10 +24,10 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SNIServerName;
@@ -49,16 +47,16 @@ import org.junit.jupiter.api.Timeout;
 class GatewayRoutingTest {
 
     private final GatewaySecret secret = TestSecrets.random();
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = Transport.newGroup(1);
     private final List<RawDevice> devices = new ArrayList<>();
     private GatewayServer gateway;
 
     @BeforeEach
     void start() throws Exception {
-        gateway = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0), null,
-                new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1", PortRange.UNPRIVILEGED,
-                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10), 0, 0))
-                .start();
+        gateway = new GatewayServer(GatewayConfig.newBuilder()
+                .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
+                .tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0))
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).build()).start();
     }
 
     @AfterEach

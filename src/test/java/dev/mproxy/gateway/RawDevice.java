@@ -12,6 +12,7 @@ import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.protocol.MproxyMessageDecoder;
 import dev.mproxy.protocol.MproxyMessageEncoder;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
@@ -24,7 +25,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
@@ -58,7 +58,7 @@ final class RawDevice implements AutoCloseable {
                 .webSocketUri(URI.create("ws://127.0.0.1:" + gateway.getPort() + "/"))
                 .handleCloseFrames(false)
                 .build();
-        channel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        channel = new Bootstrap().group(group).channel(Transport.socketChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -121,7 +121,7 @@ final class RawDevice implements AutoCloseable {
     JsonNode control() throws Exception {
         MproxyMessage m = received.poll(10, TimeUnit.SECONDS);
         try {
-            return ControlMessages.JSON.readTree(m.content().toString(StandardCharsets.UTF_8));
+            return ControlMessages.parse(m);
         } finally {
             m.release();
         }

@@ -19,7 +19,6 @@ import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
-import dev.mproxy.tunnel.TunnelLimits;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -39,6 +38,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
@@ -75,10 +75,10 @@ class SharedPortsEndToEndTest {
 
     @BeforeEach
     void start() throws Exception {
-        gateway = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
-                TlsContexts.server(certificate), new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1",
-                PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45),
-                Duration.ofSeconds(10), 0, 0)).start();
+        gateway = new GatewayServer(GatewayConfig.newBuilder()
+                .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
+                .tls(TlsContexts.server(certificate)).tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0))
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).build()).start();
     }
 
     @AfterEach
@@ -212,10 +212,10 @@ class SharedPortsEndToEndTest {
     private void connect(String device, List<String> domains, Mappings.Builder mappings) throws Exception {
         String token = signer.sign(new DeviceToken(device, List.of(), domains, null));
         CountDownLatch granted = new CountDownLatch(1);
-        closeables.add(new Connector(new ConnectorConfig(URI.create("wss://localhost:"
-                + gateway.deviceAddress().getPort() + "/"), token, TlsContexts.clientPinned(certificate.fingerprint()),
-                mappings.build(), TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45),
-                Duration.ofSeconds(2)), grant -> granted.countDown()).start());
+        closeables.add(new Connector(ConnectorConfig.newBuilder()
+                .gateway(URI.create("wss://localhost:" + gateway.deviceAddress().getPort() + "/")).token(token)
+                .tls(TlsContexts.clientPinned(certificate.fingerprint())).mappings(mappings.build())
+                .maxBackoff(Duration.ofSeconds(2)).build(), grant -> granted.countDown()).start());
         assertTrue(granted.await(20, TimeUnit.SECONDS), device + " granted");
     }
 

@@ -13,15 +13,12 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.connector.Connector;
 import dev.mproxy.connector.ConnectorConfig;
-import dev.mproxy.connector.Mappings;
 import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.relay.Recorder;
-import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.RecordingContents;
 import dev.mproxy.testing.TestSecrets;
-import dev.mproxy.tunnel.TunnelLimits;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -39,6 +36,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -170,19 +168,19 @@ class StreamRecordingTest {
     /** Starts the service, a gateway and a device "pi" serving one public port; returns the port. */
     private int startTunnel(Recorder gatewayRecorder, Recorder deviceRecorder) throws Exception {
         InetSocketAddress service = startReversingService();
-        GatewayServer gateway = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0), null,
-                new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1", PortRange.UNPRIVILEGED,
-                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(10), null,
-                null, Rendezvous.DEFAULT_HOLD, gatewayRecorder)).start();
+        GatewayServer gateway = new GatewayServer(GatewayConfig.newBuilder()
+                .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
+                .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty())
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).recorder(gatewayRecorder).build()).start();
         closeables.add(gateway);
         int port = Loopback.freePort();
         String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("pi", List.of(port),
                 List.of(), null));
         BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
-        Connector connector = new Connector(new ConnectorConfig(URI.create("ws://127.0.0.1:"
-                + gateway.deviceAddress().getPort() + "/"), token, null, Mappings.tcp(Map.of(port, service)),
-                TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(2),
-                deviceRecorder), grants::add).start();
+        Connector connector = new Connector(ConnectorConfig.newBuilder()
+                .gateway(URI.create("ws://127.0.0.1:" + gateway.deviceAddress().getPort() + "/")).token(token)
+                .tcp(Map.of(port, service)).maxBackoff(Duration.ofSeconds(2)).recorder(deviceRecorder).build(),
+                grants::add).start();
         closeables.add(connector);
         grants.poll(20, TimeUnit.SECONDS);
         return port;

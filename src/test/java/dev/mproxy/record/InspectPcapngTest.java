@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.mproxy.cli.MproxyCommand;
 import dev.mproxy.recordproxy.RecordProxy;
+import dev.mproxy.recordproxy.RecordProxyConfig;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
@@ -57,8 +58,10 @@ class InspectPcapngTest {
                 }
             });
             String root = dir.resolve("rec").toString();
-            try (RecordProxy proxy = new RecordProxy(new InetSocketAddress("127.0.0.1", 0),
-                    new InetSocketAddress("127.0.0.1", server.getLocalPort()), root, RecordingFormat.MCREC).start();
+            try (RecordProxy proxy = new RecordProxy(RecordProxyConfig.newBuilder()
+                    .listen(new InetSocketAddress("127.0.0.1", 0))
+                    .server(new InetSocketAddress("127.0.0.1", server.getLocalPort())).logRoot(root)
+                    .format(RecordingFormat.MCREC).build()).start();
                  Socket client = new Socket(InetAddress.getLoopbackAddress(), proxy.address().getPort())) {
                 client.setSoTimeout(20_000);
                 client.getOutputStream().write(request);

@@ -11,7 +11,6 @@ import dev.mproxy.record.RecordedEvent.Kind;
 import dev.mproxy.record.RecordedEvent;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.testing.RecordingContents;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -186,9 +185,9 @@ class RecordProxyTest {
                 }
                 return null;
             });
-            RecordProxy proxy = new RecordProxy(new InetSocketAddress(v6, 0),
-                    new InetSocketAddress(v6, server.getLocalPort()), dir.resolve("rec").toString(),
-                    RecordingFormat.MCREC).start();
+            RecordProxy proxy = new RecordProxy(RecordProxyConfig.newBuilder().listen(new InetSocketAddress(v6, 0))
+                    .server(new InetSocketAddress(v6, server.getLocalPort())).logRoot(dir.resolve("rec").toString())
+                    .format(RecordingFormat.MCREC).build()).start();
             closeables.add(proxy);
             try (Socket client = new Socket(v6, proxy.address().getPort())) {
                 client.setSoTimeout(20_000);
@@ -252,9 +251,9 @@ class RecordProxyTest {
         // recording 7.2: nothing is overwritten
         String root = dir.resolve("rec").toString();
         Files.writeString(Path.of(root + "_1"), "an older recording");
-        IOException refused = assertThrows(IOException.class, () -> new RecordProxy(
-                new InetSocketAddress("127.0.0.1", 0), new InetSocketAddress("127.0.0.1", 9), root,
-                RecordingFormat.NETRECORD).start());
+        IOException refused = assertThrows(IOException.class, () -> new RecordProxy(RecordProxyConfig.newBuilder()
+                .listen(new InetSocketAddress("127.0.0.1", 0)).server(new InetSocketAddress("127.0.0.1", 9))
+                .logRoot(root).format(RecordingFormat.NETRECORD).build()).start());
         assertTrue(refused.getMessage().contains("rec_1 exists"), refused.getMessage());
     }
 
@@ -275,7 +274,9 @@ class RecordProxyTest {
     }
 
     private RecordProxy start(InetSocketAddress server, RecordingFormat format, String root) throws Exception {
-        RecordProxy proxy = new RecordProxy(new InetSocketAddress("127.0.0.1", 0), server, root, format).start();
+        RecordProxy proxy = new RecordProxy(RecordProxyConfig.newBuilder().listen(new InetSocketAddress("127.0.0.1", 0))
+                .server(server).logRoot(root).format(format == null ? RecordProxyConfig.DEFAULT_FORMAT : format)
+                .recording(format != null).build()).start();
         closeables.add(proxy);
         return proxy;
     }

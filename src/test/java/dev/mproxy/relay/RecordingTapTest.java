@@ -16,6 +16,7 @@ import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.record.RecordingReader;
 import dev.mproxy.record.RecordingWriter;
 import dev.mproxy.record.SessionInfo;
+import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -31,11 +32,7 @@ import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.concurrent.DefaultEventExecutor;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -84,7 +81,7 @@ class RecordingTapTest {
     private static final int PUSHED = 32 * 1024 * 1024;
     private static final long WAIT_SECONDS = 30;
 
-    private final EventLoopGroup loops = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup loops = Transport.newGroup(1);
     private final EventLoop loop = loops.next();
     private final DefaultEventExecutor writerThread = new DefaultEventExecutor();
     private final ExecutorService threads = Executors.newCachedThreadPool();
@@ -445,7 +442,7 @@ class RecordingTapTest {
 
         void start(ServerSocket server) throws InterruptedException {
             InetSocketAddress target = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort());
-            listener = new ServerBootstrap().group(loops).channel(NioServerSocketChannel.class)
+            listener = new ServerBootstrap().group(loops).channel(Transport.serverChannel())
                     .childOption(ChannelOption.AUTO_READ, false)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                     .childOption(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_SIZE))
@@ -467,7 +464,7 @@ class RecordingTapTest {
             tap.opened();
             client.pipeline().addLast(new BacklogProbe(tap));
             ChannelEnd clientEnd = ChannelEnd.of(client);
-            new Bootstrap().group(client.eventLoop()).channel(NioSocketChannel.class)
+            new Bootstrap().group(client.eventLoop()).channel(Transport.socketChannel())
                     .option(ChannelOption.AUTO_READ, false)
                     .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(READ_SIZE))
                     .handler(new ChannelInitializer<SocketChannel>() {

@@ -14,20 +14,17 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
-import dev.mproxy.gateway.PortRange;
 import dev.mproxy.relay.Relay;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
-import dev.mproxy.tunnel.TunnelLimits;
+import dev.mproxy.transport.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -50,6 +47,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,7 +74,7 @@ class RendezvousClientTest {
     private final GatewaySecret secret = TestSecrets.random();
     private final TokenSigner signer = new TokenSigner(secret, Clock.systemUTC());
     private final GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
-    private final EventLoopGroup peers = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup peers = Transport.newGroup(1);
     private final ExecutorService threads = Executors.newCachedThreadPool();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private GatewayServer gateway;
@@ -368,10 +366,10 @@ class RendezvousClientTest {
     }
 
     private GatewayServer gateway(Duration hold) throws Exception {
-        GatewayServer server = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
-                TlsContexts.server(certificate), new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1",
-                PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45),
-                Duration.ofSeconds(10), null, null, hold, null)).start();
+        GatewayServer server = new GatewayServer(GatewayConfig.newBuilder()
+                .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
+                .tls(TlsContexts.server(certificate)).tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty())
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).relayHold(hold).build()).start();
         closeables.add(server);
         return server;
     }

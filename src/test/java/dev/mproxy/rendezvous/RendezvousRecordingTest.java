@@ -12,7 +12,6 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
-import dev.mproxy.gateway.PortRange;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.record.RecordingReader;
 import dev.mproxy.relay.Recorder;
@@ -21,11 +20,9 @@ import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
-import dev.mproxy.tunnel.TunnelLimits;
+import dev.mproxy.transport.Transport;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -35,10 +32,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
@@ -58,7 +55,7 @@ class RendezvousRecordingTest {
 
     private final GatewaySecret secret = TestSecrets.random();
     private final GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
-    private final EventLoopGroup clients = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final EventLoopGroup clients = Transport.newGroup(2);
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private GatewayServer gateway;
 
@@ -141,11 +138,11 @@ class RendezvousRecordingTest {
     /** A peer of {@link #ID} with alice's token, {@code parameters} added to the query. */
     private WsPeer peer(String parameters) throws Exception {
         if (gateway == null) {
-            gateway = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
-                    TlsContexts.server(certificate), new TokenVerifier(secret, Clock.systemUTC()), "127.0.0.1",
-                    PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45),
-                    Duration.ofSeconds(10), null, null, Duration.ofSeconds(15),
-                    Recorder.inDirectory(recordings(), RecordingFormat.MCREC))).start();
+            gateway = new GatewayServer(GatewayConfig.newBuilder()
+                    .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
+                    .tls(TlsContexts.server(certificate)).tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty())
+                    .verifier(new TokenVerifier(secret, Clock.systemUTC()))
+                    .recorder(Recorder.inDirectory(recordings(), RecordingFormat.MCREC)).build()).start();
             closeables.add(gateway);
         }
         String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("alice", List.of(),

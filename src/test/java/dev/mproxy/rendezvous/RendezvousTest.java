@@ -11,18 +11,15 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
-import dev.mproxy.gateway.PortRange;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
-import dev.mproxy.tunnel.TunnelLimits;
+import dev.mproxy.transport.Transport;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
@@ -37,6 +34,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -63,7 +61,7 @@ class RendezvousTest {
     private final GatewaySecret secret = TestSecrets.random();
     private final TokenSigner signer = new TokenSigner(secret, Clock.systemUTC());
     private final GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
-    private final EventLoopGroup clients = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final EventLoopGroup clients = Transport.newGroup(2);
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private GatewayServer gateway;
     private ClientTls tls;
@@ -496,10 +494,11 @@ class RendezvousTest {
     }
 
     private GatewayServer gateway(Duration hold, boolean withTls) throws Exception {
-        GatewayServer server = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
-                withTls ? TlsContexts.server(certificate) : null, new TokenVerifier(secret, Clock.systemUTC()),
-                "127.0.0.1", PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15),
-                Duration.ofSeconds(45), Duration.ofSeconds(10), null, null, hold, null)).start();
+        GatewayServer server = new GatewayServer(GatewayConfig.newBuilder()
+                .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
+                .tls(withTls ? TlsContexts.server(certificate) : null)
+                .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty())
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).relayHold(hold).build()).start();
         closeables.add(server);
         return server;
     }

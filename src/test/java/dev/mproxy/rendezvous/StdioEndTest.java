@@ -5,16 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import dev.mproxy.relay.ChannelEnd;
 import dev.mproxy.relay.Relay;
+import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -40,7 +38,7 @@ class StdioEndTest {
     private static final int CHUNK = 64 * 1024;
     private static final int CHUNKS = 32;
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = Transport.newGroup(1);
     private final ExecutorService threads = Executors.newCachedThreadPool();
     /** Keeps the loop busy until counted down. */
     private final CountDownLatch busy = new CountDownLatch(1);
@@ -64,7 +62,7 @@ class StdioEndTest {
                 }
             });
             EventLoop loop = group.next();
-            Channel socket = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+            Channel socket = new Bootstrap().group(loop).channel(Transport.socketChannel())
                     .option(ChannelOption.AUTO_READ, false)
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override

@@ -2,6 +2,7 @@ package dev.mproxy.tls;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -10,11 +11,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
@@ -34,13 +31,13 @@ final class TlsLoopback implements AutoCloseable {
 
     private static final long TIMEOUT_SECONDS = 10;
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    private final EventLoopGroup group = Transport.newGroup(2);
     private final Channel server;
 
     TlsLoopback(SslContext serverContext) throws InterruptedException {
         server = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(Transport.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -64,7 +61,7 @@ final class TlsLoopback implements AutoCloseable {
         AtomicReference<SslHandler> sslHandler = new AtomicReference<>();
         Channel ch = new Bootstrap()
                 .group(group)
-                .channel(NioSocketChannel.class)
+                .channel(Transport.socketChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

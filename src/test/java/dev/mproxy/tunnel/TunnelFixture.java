@@ -4,6 +4,7 @@ import dev.mproxy.connector.LocalTargets;
 import dev.mproxy.connector.Mappings;
 import dev.mproxy.protocol.MproxyMessageDecoder;
 import dev.mproxy.protocol.MproxyMessageEncoder;
+import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
@@ -18,13 +19,9 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -43,7 +40,7 @@ final class TunnelFixture implements AutoCloseable {
 
     static final InetSocketAddress LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
 
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
+    final EventLoopGroup group = Transport.newGroup(2);
     final TunnelLimits limits;
     /** Public port → local service address, the connector's {@code --tcp} mapping. */
     final Map<Integer, InetSocketAddress> targets = new ConcurrentHashMap<>();
@@ -57,7 +54,7 @@ final class TunnelFixture implements AutoCloseable {
 
     TunnelFixture(TunnelLimits limits) throws InterruptedException {
         this.limits = limits;
-        deviceListener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        deviceListener = new ServerBootstrap().group(group).channel(Transport.serverChannel())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -66,7 +63,7 @@ final class TunnelFixture implements AutoCloseable {
                     }
                 }).bind(LOOPBACK).sync().channel();
         gatewayHandler = TunnelHandler.gateway(limits);
-        gatewayTunnel = new Bootstrap().group(group).channel(NioSocketChannel.class)
+        gatewayTunnel = new Bootstrap().group(group).channel(Transport.socketChannel())
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -88,7 +85,7 @@ final class TunnelFixture implements AutoCloseable {
      * {@code name}, with this port as its service port. The device opens it by {@link #mappings}.
      */
     InetSocketAddress publicPort(String service, String name) throws InterruptedException {
-        Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        Channel listener = new ServerBootstrap().group(group).channel(Transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -108,7 +105,7 @@ final class TunnelFixture implements AutoCloseable {
             return new LocalTargets(m != null ? m : Mappings.tcp(targets), 5000).open(request, loop);
         }
         // Register the local channel now, connect it when the gate opens: the stream stays "connecting".
-        Channel local = new Bootstrap().group(loop).channel(NioSocketChannel.class)
+        Channel local = new Bootstrap().group(loop).channel(Transport.socketChannel())
                 .option(ChannelOption.AUTO_READ, false)
                 .option(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .handler(new ChannelInitializer<Channel>() {
@@ -164,7 +161,7 @@ final class TunnelFixture implements AutoCloseable {
     }
 
     InetSocketAddress service(HandlerFactory handler) throws InterruptedException {
-        Channel listener = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        Channel listener = new ServerBootstrap().group(group).channel(Transport.serverChannel())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override

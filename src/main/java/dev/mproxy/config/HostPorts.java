@@ -1,20 +1,20 @@
-package dev.mproxy.cli;
+package dev.mproxy.config;
 
 import java.net.InetSocketAddress;
 
-/** {@code HOST:PORT} on the command line; IPv6 hosts in brackets, {@code [::1]:7443}. */
-final class HostPorts {
+/** {@code HOST:PORT}; IPv6 hosts in brackets, {@code [::1]:7443}. */
+public final class HostPorts {
 
     private HostPorts() {
     }
 
-    /** An unresolved address, so a name is looked up when it is used, not once at start. */
-    static InetSocketAddress parse(String value) {
+    /** A service to connect to: an unresolved address, so a name is looked up when it is used, not once at start. */
+    public static InetSocketAddress parse(String value) {
         return parse(value, 1);
     }
 
-    /** A local address to listen on; port 0 picks a free port. */
-    static InetSocketAddress parseListen(String value) {
+    /** A local address to listen on, resolved now; port 0 picks a free port. */
+    public static InetSocketAddress parseListen(String value) {
         InetSocketAddress unresolved = parse(value, 0);
         return new InetSocketAddress(unresolved.getHostString(), unresolved.getPort());
     }
@@ -33,8 +33,14 @@ final class HostPorts {
         return InetSocketAddress.createUnresolved(host, port(value.substring(colon + 1), value, lowestPort));
     }
 
-    static int port(String text, String whole) {
+    /** A port 1 to 65535; {@code whole} is the value it was cut from, quoted in the message. */
+    public static int port(String text, String whole) {
         return port(text, whole, 1);
+    }
+
+    /** A port 0 to 65535: 0 asks for any free port, or (said by the caller) for none. */
+    public static int portOrZero(String text) {
+        return port(text, text, 0);
     }
 
     private static int port(String text, String whole, int lowest) {
