@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
@@ -21,6 +20,7 @@ import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.RecordingContents;
 import dev.mproxy.testing.TestSecrets;
+import dev.mproxy.tunnel.Grant;
 import dev.mproxy.tunnel.TunnelLimits;
 import java.io.IOException;
 import java.io.InputStream;
@@ -178,7 +178,7 @@ class StreamRecordingTest {
         int port = Loopback.freePort();
         String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("pi", List.of(port),
                 List.of(), null));
-        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         Connector connector = new Connector(new ConnectorConfig(URI.create("ws://127.0.0.1:"
                 + gateway.deviceAddress().getPort() + "/"), token, null, Mappings.tcp(Map.of(port, service)),
                 TunnelLimits.DEFAULT, Duration.ofSeconds(15), Duration.ofSeconds(45), Duration.ofSeconds(2),
