@@ -9,8 +9,10 @@ import java.util.ArrayList;
 
 /**
  * Signs device tokens: HS256 JWTs with header {@code {"alg":"HS256","typ":"JWT"}} and claims {@code sub},
- * {@code ports}, {@code domains}, {@code iat} and, unless the token never expires, {@code exp}. Empty
- * {@code ports} or {@code domains} are left out, which {@link TokenVerifier} reads as empty. Thread-safe.
+ * {@code id} (the same device id), {@code domains}, {@code ports} (left out when empty), {@code iat} and, unless
+ * the token never expires, {@code exp}. The shape is the one telebit's relay reads too: its authenticator keys
+ * devices by {@code id} and calls {@code domains.forEach}, so both are always there (protocol-spec/control.md
+ * 2.5). Thread-safe.
  */
 public final class TokenSigner {
 
@@ -30,12 +32,11 @@ public final class TokenSigner {
     public String sign(DeviceToken token) {
         JWTCreator.Builder jwt = JWT.create()
                 .withSubject(token.deviceId())
-                .withIssuedAt(clock.instant().truncatedTo(ChronoUnit.SECONDS));
+                .withClaim(TokenVerifier.ID, token.deviceId())
+                .withIssuedAt(clock.instant().truncatedTo(ChronoUnit.SECONDS))
+                .withClaim(TokenVerifier.DOMAINS, token.domains());
         if (!token.ports().isEmpty()) {
             jwt.withClaim(TokenVerifier.PORTS, new ArrayList<>(token.ports()));
-        }
-        if (!token.domains().isEmpty()) {
-            jwt.withClaim(TokenVerifier.DOMAINS, token.domains());
         }
         token.expiresAt().ifPresent(jwt::withExpiresAt);
         return jwt.sign(algorithm);

@@ -22,6 +22,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
 
 /**
  * Verifies device tokens and returns what they grant. Thread-safe.
@@ -40,11 +42,15 @@ import java.util.List;
  *   <li>the HMAC-SHA256 signature verifies with the gateway's secret;</li>
  *   <li>it has not expired, is not used before {@code nbf}, and was not issued in the future, each allowing
  *       {@link #CLOCK_SKEW} between the signer's clock and ours;</li>
- *   <li>{@code sub} is a valid device id, {@code ports} (if present) an array of ports 1 to 65535 and
- *       {@code domains} (if present) an array of valid names or {@code *.} wildcards
- *       ({@link DomainNames}).</li>
+ *   <li>{@code ports} (if present) is an array of ports 1 to 65535, as integers or as decimal strings
+ *       (telebit's own {@code signToken} writes {@code ["21700"]}), and {@code domains} (if present) an array
+ *       of valid names or {@code *.} wildcards ({@link DomainNames});</li>
+ *   <li>the device id is {@code sub}, else telebit's relay's {@code id} (both, if present, must be equal),
+ *       else, for a token telebit signs for itself with neither, {@value #DERIVED_ID_PREFIX} and the domains and
+ *       ports it grants; it must be a valid device id ({@link DeviceToken#checkDeviceId}).</li>
  * </ol>
- * Other claims ({@code aud}, {@code iss}, telebit's {@code device}, ...) are ignored.
+ * Other claims ({@code aud}, {@code iss} — a number in telebit's own tokens —, telebit's {@code device}, ...)
+ * are ignored (protocol-spec/control.md 2.5).
  */
 public final class TokenVerifier {
 
@@ -59,6 +65,14 @@ public final class TokenVerifier {
 
     static final String PORTS = "ports";
     static final String DOMAINS = "domains";
+    /** telebit's relay names a device by this claim; {@link TokenSigner} writes it equal to {@code sub}. */
+    static final String ID = "id";
+
+    /** Begins the id of a device whose token has neither {@code sub} nor {@code id}. */
+    public static final String DERIVED_ID_PREFIX = "telebit:";
+
+    /** A port as telebit's {@code signToken} writes it: decimal digits, no sign, no leading zero. */
+    private static final Pattern DECIMAL_PORT = Pattern.compile("[1-9][0-9]{0,4}");
 
     /** 9999-12-31T23:59:59Z: later "times" are refused rather than risk overflow in date arithmetic. */
     private static final long MAX_EPOCH_SECOND = 253_402_300_799L;
@@ -193,24 +207,9 @@ public final class TokenVerifier {
     }
 
     private static DeviceToken claims(JsonNode payload) throws InvalidTokenException {
-        JsonNode sub = payload.get("sub");
-        if (sub == null || sub.isNull()) {
-            throw new InvalidTokenException("token has no sub claim");
-        }
-        if (!sub.isTextual()) {
-            throw new InvalidTokenException("token claim sub is not a string");
-        }
         List<Integer> ports = new ArrayList<>();
         for (JsonNode port : array(payload, PORTS, "port numbers")) {
-            if (!port.isIntegralNumber()) {
-                throw new InvalidTokenException("token claim ports holds " + shortJson(port)
-                        + " (expected: integers 1 ~ 65535)");
-            }
-            if (!port.canConvertToInt()) {
-                throw new InvalidTokenException("token claim ports: invalid port: " + port.asText()
-                        + " (expected: 1 ~ 65535)");
-            }
-            ports.add(port.intValue());
+            ports.add(port(port));
         }
         List<String> domains = new ArrayList<>();
         for (JsonNode domain : array(payload, DOMAINS, "domain names")) {
@@ -220,20 +219,6 @@ public final class TokenVerifier {
             }
             domains.add(domain.textValue());
         }
-        JsonNode exp = payload.get("exp");
-        Instant expiresAt = exp == null ? null : Instant.ofEpochSecond(exp.asLong());
-        try {
-            DeviceToken.checkDeviceId(sub.textValue());
-        } catch (IllegalArgumentException e) {
-            throw new InvalidTokenException("token claim sub: " + e.getMessage());
-        }
-        for (Integer port : ports) {
-            try {
-                DeviceToken.checkPort(port);
-            } catch (IllegalArgumentException e) {
-                throw new InvalidTokenException("token claim ports: " + e.getMessage());
-            }
-        }
         for (String domain : domains) {
             try {
                 DomainNames.normalizePattern(domain);
@@ -241,7 +226,84 @@ public final class TokenVerifier {
                 throw new InvalidTokenException("token claim domains: " + e.getMessage());
             }
         }
-        return new DeviceToken(sub.textValue(), ports, domains, expiresAt);
+        String device = deviceId(payload, ports, domains);
+        JsonNode exp = payload.get("exp");
+        Instant expiresAt = exp == null ? null : Instant.ofEpochSecond(exp.asLong());
+        return new DeviceToken(device, ports, domains, expiresAt);
+    }
+
+    /**
+     * A port of the {@code ports} claim: an integer, or a string of decimal digits as telebit's own
+     * {@code signToken} writes them ({@code "21700"}), 1 to 65535 either way.
+     */
+    private static int port(JsonNode port) throws InvalidTokenException {
+        int value;
+        if (port.isIntegralNumber() && port.canConvertToInt()) {
+            value = port.intValue();
+        } else if (port.isIntegralNumber()) {
+            value = 0;
+        } else if (port.isTextual() && DECIMAL_PORT.matcher(port.textValue()).matches()) {
+            value = Integer.parseInt(port.textValue());
+        } else {
+            throw new InvalidTokenException("token claim ports holds " + shortJson(port)
+                    + " (expected: integers 1 ~ 65535, or such integers as decimal strings)");
+        }
+        try {
+            return DeviceToken.checkPort(value);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTokenException("token claim ports: invalid port: " + port.asText()
+                    + " (expected: 1 ~ 65535)");
+        }
+    }
+
+    /**
+     * The device id: {@code sub}; else telebit's relay's {@code id}; if both are present they must agree. A token
+     * with neither, as telebit signs for itself ({@code {domains, ports, aud, iss}}), is named after what it
+     * grants: {@code telebit:} and its domains and ports, so two such tokens are one device exactly when they
+     * grant the same.
+     */
+    private static String deviceId(JsonNode payload, List<Integer> ports, List<String> domains)
+            throws InvalidTokenException {
+        String sub = optionalString(payload, "sub");
+        String id = optionalString(payload, "id");
+        if (sub != null && id != null && !sub.equals(id)) {
+            throw new InvalidTokenException("token claims sub " + DomainNames.printable(sub) + " and id "
+                    + DomainNames.printable(id) + " (expected: one device, named the same in both)");
+        }
+        String claimed = sub != null ? sub : id;
+        String claim = sub != null ? "sub" : "id";
+        if (claimed == null) {
+            if (ports.isEmpty() && domains.isEmpty()) {
+                throw new InvalidTokenException("token has no sub or id claim and grants no port or domain to name "
+                        + "the device by");
+            }
+            List<String> granted = new ArrayList<>();
+            for (String domain : domains) {
+                granted.add(DomainNames.normalizePattern(domain));
+            }
+            for (Integer port : new TreeSet<>(ports)) {
+                granted.add(port.toString());
+            }
+            claimed = DERIVED_ID_PREFIX + String.join(",", granted);
+            claim = "id made from its domains and ports (the token has no sub or id)";
+        }
+        try {
+            return DeviceToken.checkDeviceId(claimed);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTokenException("token " + ("sub".equals(claim) || "id".equals(claim) ? "claim " : "")
+                    + claim + ": " + e.getMessage());
+        }
+    }
+
+    private static String optionalString(JsonNode payload, String claim) throws InvalidTokenException {
+        JsonNode node = payload.get(claim);
+        if (node == null || node.isNull()) {
+            return null;
+        }
+        if (!node.isTextual()) {
+            throw new InvalidTokenException("token claim " + claim + " is not a string");
+        }
+        return node.textValue();
     }
 
     private static Iterable<JsonNode> array(JsonNode payload, String claim, String expected)

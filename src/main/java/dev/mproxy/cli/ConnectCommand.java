@@ -1,6 +1,5 @@
 package dev.mproxy.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.mproxy.connector.Connector;
 import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.connector.Mapping;
@@ -96,11 +95,9 @@ final class ConnectCommand implements Callable<Integer> {
         }
         trust.warn(gateway, spec, err);
         ConnectorConfig config = builder.recorder(record.open()).build();
+        String device = Connector.deviceOf(config.token());
         try (Connector connector = new Connector(config, grant -> {
-            JsonNode g = grant.get(2);
-            out.println("mproxy connect: serving as device " + g.path("device").asText() + ", ports "
-                    + g.path("ports") + (g.path("domains").isEmpty() ? "" : ", domains " + g.path("domains"))
-                    + (g.path("refused").isEmpty() ? "" : ", refused " + g.path("refused")));
+            out.println("mproxy connect: serving as device " + device + ", " + grant);
             out.flush();
         })) {
             connector.start();

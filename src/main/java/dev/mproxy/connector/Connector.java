@@ -2,9 +2,10 @@ package dev.mproxy.connector;
 
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.exceptions.JWTDecodeException;
-import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.auth0.jwt.interfaces.DecodedJWT;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
+import dev.mproxy.tunnel.Grant;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.Bootstrap;
@@ -27,20 +28,24 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.Cli
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
 /**
  * The device side: keeps one WebSocket to the gateway, authenticated with the device token, and opens each
  * stream the gateway sends to its local service. When the WebSocket drops or cannot be opened it tries again
- * after {@link Backoff}'s delay, re-authenticating and re-claiming its ports each time.
+ * after {@link Backoff}'s delay, re-authenticating and re-claiming its ports each time. The token goes as
+ * {@code Authorization: Basic} at the upgrade and in-band after {@code hello} (control 1.3, 2.3): the two ways
+ * both this project's gateway and telebit's relay read it.
  */
 public final class Connector implements AutoCloseable {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(Connector.class);
 
     private final ConnectorConfig config;
-    private final Consumer<ArrayNode> onGrant;
+    private final Consumer<Grant> onGrant;
     private final EventLoopGroup group = Transport.newGroup();
     private final Backoff backoff;
     private final LocalTargets targets;
@@ -50,12 +55,12 @@ public final class Connector implements AutoCloseable {
     private volatile Channel channel;
 
     /** {@code onGrant} sees each {@code grant} the gateway sends: the connector is then serving. */
-    public Connector(ConnectorConfig config, Consumer<ArrayNode> onGrant) {
+    public Connector(ConnectorConfig config, Consumer<Grant> onGrant) {
         this.config = config;
         this.onGrant = onGrant;
         this.backoff = new Backoff(config.maxBackoff());
         this.targets = new LocalTargets(config.mappings(), 10_000);
-        this.device = subjectOf(config.token());
+        this.device = deviceOf(config.token());
     }
 
     /** Starts dialing; returns at once. */
@@ -71,7 +76,7 @@ public final class Connector implements AutoCloseable {
         String host = config.gateway().getHost();
         int port = config.gatewayPort();
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + config.token());
+        headers.set(HttpHeaderNames.AUTHORIZATION, basic(config.token()));
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(config.gateway())
                 .version(WebSocketVersion.V13)
@@ -128,14 +133,25 @@ public final class Connector implements AutoCloseable {
         }
     }
 
-    private static String subjectOf(String token) {
+    /**
+     * {@code Authorization: Basic} with the token as the password: telebit's relay reads only this header (or
+     * {@code ?access_token=}, which proxies log), and this project's gateway reads it as well as Bearer.
+     */
+    static String basic(String token) {
+        return "Basic " + Base64.getEncoder().encodeToString(("device:" + token).getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The device id {@code token} claims ({@code sub}, else telebit's {@code id}), read without checking. */
+    public static String deviceOf(String token) {
         try {
-            String subject = JWT.decode(token).getSubject();
+            DecodedJWT jwt = JWT.decode(token);
+            String subject = jwt.getSubject() != null ? jwt.getSubject() : jwt.getClaim("id").asString();
             return subject == null ? "device" : subject;
         } catch (JWTDecodeException e) {
             return "device";
         }
     }
+
 
     /** Becomes a tunnel once the handshake is done; reports a refused handshake with the gateway's reason. */
     private final class TunnelInstaller extends ChannelInboundHandlerAdapter {
@@ -147,7 +163,7 @@ public final class Connector implements AutoCloseable {
                     tunnel.record(config.recorder(), device);
                 }
                 TunnelPipeline.install(ctx.pipeline(), tunnel,
-                        new DeviceControl(grant -> {
+                        new DeviceControl(config.token(), config.gateway().toString(), grant -> {
                             backoff.reset();
                             onGrant.accept(grant);
                         }), config.pingInterval(), config.pingTimeout());

@@ -3,6 +3,7 @@ package dev.mproxy.gateway;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.DomainMap;
 import dev.mproxy.protocol.MproxyConstants;
+import dev.mproxy.tunnel.Grant;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
@@ -37,12 +38,16 @@ final class DeviceRegistry {
 
     /**
      * What registering a device gave: the names it serves, what was refused at once (ports and names, each
-     * with a message), and the binds of the ports it was granted.
+     * with a code and a message), and the binds of the ports it was granted.
      */
-    record Registration(List<String> domains, List<Map<String, Object>> refused, Map<Integer, ChannelFuture> binds) {
+    record Registration(List<String> domains, List<Grant.Refusal> refused, Map<Integer, ChannelFuture> binds) {
     }
 
-    /** Registers an authenticated session, taking over from an older one of the same device. */
+    /**
+     * Registers an authenticated session, taking over from an older one of the same device. Registering the
+     * same session again, once its token grants more (a second {@code add_token}, control 2.3), adds what is
+     * new and keeps what it had.
+     */
     synchronized Registration register(DeviceSession session) {
         if (closed) {
             session.close(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "gateway is shutting down");
@@ -50,12 +55,12 @@ final class DeviceRegistry {
         }
         DeviceToken token = session.token();
         DeviceSession old = devices.put(token.deviceId(), session);
-        List<Map<String, Object>> refused = new ArrayList<>();
+        List<Grant.Refusal> refused = new ArrayList<>();
         Map<Integer, ChannelFuture> binds = new HashMap<>();
         for (int port : token.ports()) {
             if (!config.allowedPorts().contains(port)) {
-                refused.add(Map.of("port", port, "message", "port " + port + " is outside the gateway's allowed"
-                        + " ports " + config.allowedPorts()));
+                refused.add(Grant.Refusal.port(port, "E_PORT_NOT_ALLOWED", "port " + port + " is outside the "
+                        + "gateway's allowed ports " + config.allowedPorts()));
                 continue;
             }
             PortListener listener = ports.computeIfAbsent(port, p -> {
@@ -73,8 +78,8 @@ final class DeviceRegistry {
         List<String> domains = new ArrayList<>();
         for (String domain : token.domains()) {
             if (domain.length() > MproxyConstants.MAX_ROUTED_NAME_LENGTH) {
-                refused.add(Map.of("domain", domain, "message", "name " + domain + " is " + domain.length()
-                        + " characters long; a stream header holds names of at most "
+                refused.add(Grant.Refusal.domain(domain, "E_NAME_TOO_LONG", "name " + domain + " is "
+                        + domain.length() + " characters long; a stream header holds names of at most "
                         + MproxyConstants.MAX_ROUTED_NAME_LENGTH + " (routing 1.3)"));
                 continue;
             }

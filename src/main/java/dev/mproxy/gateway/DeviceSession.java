@@ -2,7 +2,6 @@ package dev.mproxy.gateway;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.InvalidTokenException;
 import dev.mproxy.auth.TokenVerifier;
@@ -10,6 +9,7 @@ import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.tunnel.ControlHandler;
 import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.Grant;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.websocket.WebSocketClose;
 import io.netty.channel.Channel;
@@ -23,15 +23,20 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
 /**
  * One device's tunnel as the gateway sees it: the control channel as telebit's relay spoke it
- * (protocol-spec/control.md) — {@code hello} on connect, {@code add_token}, replies, {@code grant} — and the
- * device's place in the {@link DeviceRegistry} once authenticated.
+ * (protocol-spec/control.md) — {@code hello} on connect, {@code add_token}, replies, {@code grant} in telebit's
+ * array shape with the refusals before it — and the device's place in the {@link DeviceRegistry} once
+ * authenticated.
  */
 final class DeviceSession extends ControlHandler {
 
@@ -39,6 +44,10 @@ final class DeviceSession extends ControlHandler {
 
     /** The token a device presented at the WebSocket upgrade, verified. */
     static final AttributeKey<DeviceToken> UPGRADE_TOKEN = AttributeKey.valueOf("mproxy.upgradeToken");
+    /** That token as it came, so the same token sent again in-band is known (control 2.3). */
+    static final AttributeKey<String> UPGRADE_JWT = AttributeKey.valueOf("mproxy.upgradeJwt");
+    /** The host name the device reached the gateway by (its upgrade's {@code Host}), named in the grant. */
+    static final AttributeKey<String> UPGRADE_HOST = AttributeKey.valueOf("mproxy.upgradeHost");
 
     /** Ids of the requests the gateway starts, fixed as in telebit's relay. */
     private static final long HELLO_ID = 1;
@@ -48,9 +57,13 @@ final class DeviceSession extends ControlHandler {
     private final TokenVerifier verifier;
     private final Duration authTimeout;
     private final Recorder recorder;
+    /** Every token accepted on this tunnel, as sent; one sent again is answered success and changes nothing. */
+    private final Set<String> accepted = new HashSet<>();
     private ChannelHandlerContext ctx;
     private TunnelHandler tunnel;
     private ScheduledFuture<?> authTimer;
+    private String host;
+    /** What this tunnel's tokens grant together; null until the first is accepted. */
     private volatile DeviceToken token;
 
     DeviceSession(DeviceRegistry registry, TokenVerifier verifier, Duration authTimeout, Recorder recorder) {
@@ -64,9 +77,13 @@ final class DeviceSession extends ControlHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.tunnel = ctx.pipeline().get(TunnelHandler.class);
+        String upgradeHost = ctx.channel().attr(UPGRADE_HOST).getAndSet(null);
+        this.host = upgradeHost != null ? upgradeHost : "localhost";
         ctx.writeAndFlush(ControlMessages.command(HELLO_ID, "hello", List.of(1), List.of("add_token")));
         DeviceToken fromUpgrade = ctx.channel().attr(UPGRADE_TOKEN).getAndSet(null);
+        String jwt = ctx.channel().attr(UPGRADE_JWT).getAndSet(null);
         if (fromUpgrade != null) {
+            accepted.add(jwt);
             authorize(fromUpgrade);
         } else {
             authTimer = ctx.executor().schedule(() -> close(WebSocketCloseStatus.POLICY_VIOLATION,
@@ -101,70 +118,88 @@ final class DeviceSession extends ControlHandler {
         }
     }
 
+    /**
+     * {@code add_token} as telebit's relay answers it (control 2.3): a token already accepted on this tunnel
+     * succeeds and changes nothing; another valid token of the same device adds what it grants and a new
+     * {@code grant} follows; a bad token is answered with why, and the tunnel stays.
+     */
     private void addToken(long id, JsonNode jwt) {
-        if (token != null) {
-            ctx.writeAndFlush(ControlMessages.error(id, "E_ALREADY_AUTHENTICATED",
-                    "this tunnel is already authenticated as device " + token.deviceId()));
+        String raw = jwt.isTextual() ? jwt.textValue() : "";
+        if (accepted.contains(raw)) {
+            ctx.writeAndFlush(ControlMessages.ok(id));
             return;
         }
+        DeviceToken verified;
         try {
-            DeviceToken verified = verifier.verify(jwt.isTextual() ? jwt.textValue() : "");
-            ctx.writeAndFlush(ControlMessages.ok(id));
-            authorize(verified);
+            verified = verifier.verify(raw);
         } catch (InvalidTokenException e) {
             // the message is kept: telebit's relay lost it and sent only the code
             ctx.writeAndFlush(ControlMessages.error(id, e.code(), e.getMessage()));
+            return;
         }
+        if (token != null && !token.deviceId().equals(verified.deviceId())) {
+            ctx.writeAndFlush(ControlMessages.error(id, "E_OTHER_DEVICE", "this tunnel is device "
+                    + token.deviceId() + "; a token of device " + verified.deviceId() + " needs a tunnel of its own"));
+            return;
+        }
+        accepted.add(raw);
+        ctx.writeAndFlush(ControlMessages.ok(id));
+        authorize(token == null ? verified : union(token, verified));
     }
 
-    private void authorize(DeviceToken verified) {
+    /** What two tokens of one device grant together; it ends with the first of them to end. */
+    private static DeviceToken union(DeviceToken a, DeviceToken b) {
+        Set<Integer> ports = new TreeSet<>(a.ports());
+        ports.addAll(b.ports());
+        Set<String> domains = new LinkedHashSet<>(a.domains());
+        domains.addAll(b.domains());
+        Instant end = a.expiresAt().isEmpty() ? b.expiresAt().orElse(null)
+                : b.expiresAt().filter(t -> t.isBefore(a.expiresAt().get())).orElse(a.expiresAt().get());
+        return new DeviceToken(a.deviceId(), ports, domains, end);
+    }
+
+    private void authorize(DeviceToken granted) {
         if (authTimer != null) {
             authTimer.cancel(false);
         }
-        token = verified;
-        logger.info("device {} connected from {}: ports {}, domains {}", verified.deviceId(),
-                ctx.channel().remoteAddress(), verified.ports(), verified.domains());
-        if (recorder != null) {
-            tunnel.record(recorder, verified.deviceId()); // before registering: no stream goes unrecorded
+        boolean first = token == null;
+        token = granted;
+        logger.info("device {} {} from {}: ports {}, domains {}", granted.deviceId(),
+                first ? "connected" : "added a token", ctx.channel().remoteAddress(), granted.ports(),
+                granted.domains());
+        if (first && recorder != null) {
+            tunnel.record(recorder, granted.deviceId()); // before registering: no stream goes unrecorded
         }
         DeviceRegistry.Registration registration = registry.register(this);
         // The grant goes out once every granted port listens (or failed to), so "granted" means "serving".
-        List<Map<String, Object>> refused = new ArrayList<>(registration.refused());
+        List<Grant.Refusal> refused = new ArrayList<>(registration.refused());
         List<Integer> ports = new ArrayList<>(registration.binds().keySet());
         int[] pending = {registration.binds().size()};
         if (pending[0] == 0) {
-            sendGrant(ports, registration.domains(), refused);
+            sendGrant(new Grant(ports, registration.domains(), refused));
         }
         registration.binds().forEach((port, bind) -> bind.addListener(f -> ctx.executor().execute(() -> {
             if (!f.isSuccess()) {
                 String message = "cannot listen on public port " + port + ": " + f.cause().getMessage();
-                logger.warn("device {}: {}", verified.deviceId(), message);
-                refused.add(Map.of("port", port, "message", message));
+                logger.warn("device {}: {}", granted.deviceId(), message);
+                refused.add(Grant.Refusal.port(port, "E_PORT_UNAVAILABLE", message));
                 ports.remove(port);
-                reportError("E_PORT_UNAVAILABLE", message);
             }
             if (--pending[0] == 0) {
-                sendGrant(ports, registration.domains(), refused);
+                sendGrant(new Grant(ports, registration.domains(), refused));
             }
         })));
     }
 
     /**
-     * {@code [2, "grant", {"device", "ports", "domains", "refused"}]}: what this tunnel now serves, and what of
-     * its token it does not, with why (control 2.4).
+     * Each refusal as {@code [0, {"message", "code", "port"|"domain"}]}, then {@code [2, "grant", [...]]} in
+     * telebit's shape: what this tunnel now serves (control 2.4).
      */
-    private void sendGrant(List<Integer> ports, List<String> domains, List<Map<String, Object>> refused) {
-        ObjectNode grant = ControlMessages.newObject().put("device", token.deviceId());
-        ports.sort(null);
-        grant.set("ports", ControlMessages.toTree(ports));
-        grant.set("domains", ControlMessages.toTree(domains));
-        grant.set("refused", ControlMessages.toTree(refused));
-        ctx.writeAndFlush(ControlMessages.command(GRANT_ID, "grant", grant));
-    }
-
-    /** Tells the device about a failure tied to no request: {@code [0, {"message","code"}]}. */
-    void reportError(String code, String message) {
-        ctx.writeAndFlush(ControlMessages.error(0, code, message));
+    private void sendGrant(Grant grant) {
+        for (Grant.Refusal refusal : grant.refused()) {
+            ctx.write(ControlMessages.refusal(refusal));
+        }
+        ctx.writeAndFlush(ControlMessages.command(GRANT_ID, "grant", grant.toTelebit(host)));
     }
 
     /** Ends this tunnel with a close frame the device can read; the future completes once it is closed. */

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class RoundRobin {
 
-    private final List<DeviceSession> sessions = new CopyOnWriteArrayList<>();
+    private final CopyOnWriteArrayList<DeviceSession> sessions = new CopyOnWriteArrayList<>();
     private final AtomicInteger next = new AtomicInteger();
 
     /** The next device in turn whose tunnel is open, or null. */
@@ -28,8 +28,9 @@ final class RoundRobin {
         return null;
     }
 
+    /** Adds the session unless it is there already (a device registered again keeps one turn). */
     void add(DeviceSession session) {
-        sessions.add(session);
+        sessions.addIfAbsent(session);
     }
 
     /** Removes the session; true when no device is left. */

@@ -17,9 +17,12 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,9 +30,13 @@ import java.util.Optional;
  * {@code /relay} (the rendezvous relay), and a token, if one is presented (Bearer, Basic password or
  * {@code ?access_token=}), must verify. A bad token is answered with HTTP 401 and a JSON reason. No token at all
  * is allowed: the device may authenticate in-band with {@code add_token}, and a relay peer may join one that
- * has a token (protocol-spec/rendezvous.md 2.1).
+ * has a token (protocol-spec/rendezvous.md 2.1). A {@code GET} of telebit's discovery document
+ * ({@value #DISCOVERY_PATH}) is answered with where the tunnel is (control 1.6).
  */
 final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpRequest> {
+
+    /** Where telebit's device asks for the tunnel's URL before it dials (its lib/cli-common.js apiDirectory). */
+    static final String DISCOVERY_PATH = "/_apis/telebit.cloud/index.json";
 
     private final TokenVerifier verifier;
     private final Rendezvous rendezvous;
@@ -43,6 +50,12 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         String path = new QueryStringDecoder(request.uri()).path();
+        if (DISCOVERY_PATH.equals(path) && HttpMethod.GET.equals(request.method())) {
+            String host = request.headers().get(HttpHeaderNames.HOST);
+            request.release();
+            respond(ctx, HttpResponseStatus.OK, discovery(host));
+            return;
+        }
         boolean relay = RendezvousRequest.PATH.equals(path);
         if (!"/".equals(path) && !relay) {
             request.release();
@@ -51,10 +64,12 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
             return;
         }
         DeviceToken verified = null;
+        String token = null;
         try {
-            Optional<String> token = TokenExtractor.fromRequest(request.headers(), request.uri());
-            if (token.isPresent()) {
-                verified = verifier.verify(token.get());
+            Optional<String> presented = TokenExtractor.fromRequest(request.headers(), request.uri());
+            if (presented.isPresent()) {
+                token = presented.get();
+                verified = verifier.verify(token);
             }
         } catch (InvalidTokenException e) {
             request.release();
@@ -67,6 +82,11 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
         }
         if (verified != null) {
             ctx.channel().attr(DeviceSession.UPGRADE_TOKEN).set(verified);
+            ctx.channel().attr(DeviceSession.UPGRADE_JWT).set(token);
+        }
+        String host = request.headers().get(HttpHeaderNames.HOST);
+        if (host != null) {
+            ctx.channel().attr(DeviceSession.UPGRADE_HOST).set(hostOf(host));
         }
         ctx.pipeline().remove(this);
         ctx.fireChannelRead(request);
@@ -91,8 +111,42 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
         ctx.fireChannelRead(request);
     }
 
+    /**
+     * telebit's discovery document as its relay serves it, {@code {"api_host", "tunnel": {"method",
+     * "pathname"}}}, with the port the device asked on kept: the device puts its own host name in place of
+     * {@code :hostname} and would otherwise dial port 443 (control 1.6).
+     */
+    static Map<String, Object> discovery(String requestHost) {
+        String port = "";
+        if (requestHost != null) {
+            String h = requestHost.strip();
+            int colon = h.lastIndexOf(':');
+            if (colon > h.lastIndexOf(']') && colon + 1 < h.length()) {
+                port = h.substring(colon); // ":7443"; none when the device asked on its scheme's default port
+            }
+        }
+        Map<String, Object> tunnel = new LinkedHashMap<>();
+        tunnel.put("method", "wss");
+        tunnel.put("pathname", "");
+        Map<String, Object> document = new LinkedHashMap<>();
+        document.put("api_host", ":hostname" + port);
+        document.put("tunnel", tunnel);
+        return document;
+    }
+
+    /** A {@code Host} header's name without its port: {@code gw.example.com}, {@code [::1]}. */
+    static String hostOf(String hostHeader) {
+        String h = hostHeader.strip();
+        int colon = h.lastIndexOf(':');
+        return colon > h.lastIndexOf(']') ? h.substring(0, colon) : h;
+    }
+
     private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String code, String message) {
-        byte[] body = ControlMessages.errorBody(code, message);
+        respond(ctx, status, Map.of("message", message, "code", code));
+    }
+
+    private static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, Map<String, ?> json) {
+        byte[] body = ControlMessages.toJson(json);
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
                 Unpooled.wrappedBuffer(body));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON)

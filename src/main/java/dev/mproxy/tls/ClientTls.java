@@ -5,6 +5,9 @@ import static java.util.Objects.requireNonNull;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.util.NetUtil;
+import java.util.List;
+import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 
@@ -55,8 +58,27 @@ public final class ClientTls {
         SSLParameters parameters = engine.getSSLParameters();
         // Set on the engine itself, so the check does not hang on a provider default.
         parameters.setEndpointIdentificationAlgorithm(verifiesHostname ? "HTTPS" : null);
+        SNIHostName sni = sniName(peerHost);
+        if (sni != null) {
+            // JSSE and Netty's OpenSSL engine send SNI on their own only for names with a dot; a server that
+            // routes by SNI (telebit's relay serves its own WebSocket only to its names) needs it for any name
+            parameters.setServerNames(List.of(sni));
+        }
         engine.setSSLParameters(parameters);
         return handler;
+    }
+
+    /** The SNI name for {@code host}, or null for an IP literal or a name SNI cannot carry (RFC 6066 §3). */
+    static SNIHostName sniName(String host) {
+        if (NetUtil.isValidIpV4Address(host) || NetUtil.isValidIpV6Address(host)) {
+            return null;
+        }
+        String name = host.endsWith(".") ? host.substring(0, host.length() - 1) : host;
+        try {
+            return new SNIHostName(name);
+        } catch (IllegalArgumentException notAHostName) {
+            return null;
+        }
     }
 
     /**

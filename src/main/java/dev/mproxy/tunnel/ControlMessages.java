@@ -70,6 +70,25 @@ public final class ControlMessages {
         return JSON.valueToTree(value);
     }
 
+    /** {@code value} (maps, lists, strings, numbers) as JSON bytes: a document served over HTTP. */
+    public static byte[] toJson(Object value) {
+        return bytes(toTree(value));
+    }
+
+    /**
+     * A port or name of a token that is not granted, as an error tied to no request that names it:
+     * {@code [0, {"message", "code", "port"|"domain"}]} (control 2.4). Sent before the {@code grant}.
+     */
+    public static MproxyMessage refusal(Grant.Refusal refusal) {
+        ObjectNode error = JSON.createObjectNode().put("message", refusal.message()).put("code", refusal.code());
+        if (refusal.port() != null) {
+            error.put("port", refusal.port());
+        } else {
+            error.put("domain", refusal.domain());
+        }
+        return control(JSON.createArrayNode().add(0).add(error));
+    }
+
     /**
      * The body of a control message as a JSON array whose first element is a number, or null when it is not
      * one (telebit's relay answers such a body with {@code E_BAD_COMMAND}).

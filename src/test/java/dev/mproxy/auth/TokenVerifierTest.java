@@ -76,11 +76,20 @@ class TokenVerifierTest {
                 new DeviceToken("pi-1", List.of(22), List.of("example.com"), EXP));
         assertEquals("{\"alg\":\"HS256\",\"typ\":\"JWT\"}", Jwts.headerOf(jwt));
         String payload = Jwts.payloadOf(jwt);
-        for (String member : new String[] {"\"sub\":\"pi-1\"", "\"ports\":[22]", "\"domains\":[\"example.com\"]",
-            "\"iat\":" + NOW_S, "\"exp\":" + EXP.getEpochSecond()}) {
+        for (String member : new String[] {"\"sub\":\"pi-1\"", "\"id\":\"pi-1\"", "\"ports\":[22]",
+            "\"domains\":[\"example.com\"]", "\"iat\":" + NOW_S, "\"exp\":" + EXP.getEpochSecond()}) {
             assertTrue(payload.contains(member), payload + " should hold " + member);
         }
         assertEquals(jwt, Jwts.hs256(Jwts.headerOf(jwt), payload, KEY), "plain HMAC-SHA256 over the segments");
+    }
+
+    @Test
+    void signedTokenHasTheClaimsTelebitsRelayNeedsEvenWhenItGrantsNoDomain() {
+        // the relay keys devices by id and calls domains.forEach (control 2.5)
+        String payload = Jwts.payloadOf(new TokenSigner(SECRET, at(NOW)).sign(
+                new DeviceToken("pi-1", List.of(22), List.of(), null)));
+        assertTrue(payload.contains("\"id\":\"pi-1\""), payload);
+        assertTrue(payload.contains("\"domains\":[]"), payload);
     }
 
     @Test
@@ -167,11 +176,35 @@ class TokenVerifierTest {
     }
 
     @Test
-    void missingSubIsRefused() {
-        assertEquals("token has no sub claim", refusal(signed("\"ports\":[22]")));
-        assertEquals("token has no sub claim", refusal(signed("\"sub\":null")));
+    void deviceIdIsSubElseTheRelaysIdAndTheyMustAgree() throws InvalidTokenException {
+        // control 2.5
+        assertEquals("pi", verifier().verify(signed("\"sub\":\"pi\",\"ports\":[22]")).deviceId());
+        assertEquals("pi", verifier().verify(signed("\"id\":\"pi\",\"ports\":[22]")).deviceId());
+        assertEquals("pi", verifier().verify(signed("\"sub\":\"pi\",\"id\":\"pi\"")).deviceId());
+        assertEquals("token claims sub pi and id other (expected: one device, named the same in both)",
+                refusal(signed("\"sub\":\"pi\",\"id\":\"other\"")));
         assertEquals("token claim sub is not a string", refusal(signed("\"sub\":7")));
+        assertEquals("token claim id is not a string", refusal(signed("\"id\":{\"a\":1}")));
         assertEquals("token claim sub: device id is empty", refusal(signed("\"sub\":\"\"")));
+    }
+
+    @Test
+    void tokenTelebitSignsForItselfIsNamedAfterWhatItGrants() throws InvalidTokenException {
+        // telebit's lib/cli-common.js signToken: no sub, string ports, the relay URL as aud, seconds as iss
+        DeviceToken t = verifier().verify(signed("\"domains\":[\"App.example.com\",\"*.app.example.com\"],"
+                + "\"ports\":[\"21700\",\"2222\"],\"aud\":\"https://relay.example.com/\",\"iss\":" + NOW_S
+                + ",\"iat\":" + NOW_S));
+        assertEquals("telebit:app.example.com,*.app.example.com,2222,21700", t.deviceId());
+        assertEquals(List.of(2222, 21700), List.copyOf(t.ports()));
+        assertEquals(List.of("app.example.com", "*.app.example.com"), t.domains());
+    }
+
+    @Test
+    void tokenWithoutSubOrIdThatGrantsNothingIsRefused() {
+        assertEquals("token has no sub or id claim and grants no port or domain to name the device by",
+                refusal(signed("\"sub\":null")));
+        assertEquals("token has no sub or id claim and grants no port or domain to name the device by",
+                refusal(signed("\"domains\":[],\"ports\":[]")));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -180,8 +213,10 @@ class TokenVerifierTest {
         "[70000]     | token claim ports: invalid port: 70000 (expected: 1 ~ 65535)",
         "[-1]        | token claim ports: invalid port: -1 (expected: 1 ~ 65535)",
         "[99999999999] | token claim ports: invalid port: 99999999999 (expected: 1 ~ 65535)",
-        "[\"80\"]    | token claim ports holds \"80\" (expected: integers 1 ~ 65535)",
-        "[80.5]      | token claim ports holds 80.5 (expected: integers 1 ~ 65535)",
+        "[\"080\"]   | token claim ports holds \"080\" (expected: integers 1 ~ 65535, or such integers as decimal strings)",
+        "[\"8 0\"]   | token claim ports holds \"8 0\" (expected: integers 1 ~ 65535, or such integers as decimal strings)",
+        "[\"70000\"] | token claim ports: invalid port: 70000 (expected: 1 ~ 65535)",
+        "[80.5]      | token claim ports holds 80.5 (expected: integers 1 ~ 65535, or such integers as decimal strings)",
         "80          | token claim ports is not an array (expected: port numbers)",
         "null        | token claim ports is not an array (expected: port numbers)",
     })

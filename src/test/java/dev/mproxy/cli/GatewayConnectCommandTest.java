@@ -112,7 +112,7 @@ class GatewayConnectCommandTest {
                     "--tcp", publicPort + "=127.0.0.1:" + local.getLocalPort() + ",proxy=v1",
                     "--https", "app.example.com=127.0.0.1:8443");
             device.awaitLine(Pattern.compile("serving as device laptop, ports \\[" + publicPort
-                    + "], domains \\[\"app.example.com\"]"));
+                    + "], domains \\[app.example.com]"));
 
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), publicPort)) {
                 client.getOutputStream().write("through the gateway".getBytes(StandardCharsets.US_ASCII));

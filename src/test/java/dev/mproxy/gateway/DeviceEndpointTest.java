@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.auth0.jwt.JWT;
+import com.auth0.jwt.algorithms.Algorithm;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
@@ -16,6 +18,7 @@ import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.Grant;
 import dev.mproxy.tunnel.TunnelLimits;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.buffer.Unpooled;
@@ -27,11 +30,17 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +57,8 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(30)
 class DeviceEndpointTest {
 
-    private final GatewaySecret secret = TestSecrets.random();
+    private final byte[] key = TestSecrets.randomKey();
+    private final GatewaySecret secret = GatewaySecret.of(key);
     private final EventLoopGroup group = Transport.newGroup(1);
     private GatewayServer gateway;
 
@@ -76,24 +86,84 @@ class DeviceEndpointTest {
     }
 
     @Test
-    void telebitStyleDeviceAuthenticatesInBandAndIsGranted() throws Exception {
+    void telebitStyleDeviceAuthenticatesInBandAndIsGrantedInTelebitsShape() throws Exception {
+        int port = Loopback.freePort();
         try (RawDevice device = device()) {
             JsonNode hello = device.control();
             assertEquals("[1,\"hello\",[1],[\"add_token\"]]", hello.toString());
             device.send(ControlMessages.ok(1));
-            String token = new TokenSigner(secret, Clock.systemUTC())
-                    .sign(new DeviceToken("telebit-pi", List.of(), List.of("pi.example.com"), null));
-            device.send(ControlMessages.command(7, "add_token", token));
+            device.send(ControlMessages.command(7, "add_token", token("telebit-pi", List.of(port),
+                    List.of("pi.example.com"))));
             assertEquals("[-7,null]", device.control().toString());
-            JsonNode grant = device.control();
-            assertEquals("grant", grant.get(1).textValue());
-            assertEquals("telebit-pi", grant.get(2).get("device").textValue());
-            assertEquals("pi.example.com", grant.get(2).get("domains").get(0).textValue());
+            // control 2.4: the entries telebit's device reads (grants.forEach), the host it dialed for the ports
+            assertEquals("[2,\"grant\",[[\"https\",\"pi.example.com\"],[\"tcp\",\"127.0.0.1\",[" + port + "]]]]",
+                    device.control().toString());
         }
     }
 
     @Test
-    void badInBandTokenKeepsItsMessage() throws Exception {
+    void sameTokenSentAgainIsAnsweredSuccessAndChangesNothing() throws Exception {
+        // control 2.3: telebit's relay answers a repeated token with success; a connector sends it at the
+        // upgrade and again in-band
+        try (RawDevice device = device()) {
+            device.control(); // hello
+            String token = token("pi", List.of(Loopback.freePort()), List.of());
+            device.send(ControlMessages.command(7, "add_token", token));
+            assertEquals("[-7,null]", device.control().toString());
+            device.grant();
+            device.send(ControlMessages.command(8, "add_token", token));
+            assertEquals("[-8,null]", device.control().toString());
+            device.send(ControlMessages.command(9, "no_such_command"));
+            assertEquals(-9, device.control().get(0).intValue(), "no second grant came before this reply");
+        }
+    }
+
+    @Test
+    void secondTokenOfTheSameDeviceAddsWhatItGrants() throws Exception {
+        int first = Loopback.freePort();
+        int second = Loopback.freePort();
+        try (RawDevice device = device()) {
+            device.control(); // hello
+            device.send(ControlMessages.command(7, "add_token", token("pi", List.of(first), List.of("a.example"))));
+            assertEquals("[-7,null]", device.control().toString());
+            assertEquals(List.of(first), List.copyOf(device.grant().ports()));
+            device.send(ControlMessages.command(8, "add_token", token("pi", List.of(second), List.of("b.example"))));
+            assertEquals("[-8,null]", device.control().toString());
+            Grant both = device.grant();
+            assertEquals(List.of(Math.min(first, second), Math.max(first, second)), List.copyOf(both.ports()));
+            assertEquals(List.of("a.example", "b.example"), both.domains());
+            try (Socket a = new Socket(InetAddress.getLoopbackAddress(), first)) {
+                MproxyMessage connection = device.nextStreamMessage();
+                assertEquals(Integer.toString(first), connection.servicePort());
+                connection.release();
+                try (Socket b = new Socket(InetAddress.getLoopbackAddress(), second)) {
+                    connection = device.nextStreamMessage();
+                    assertEquals(Integer.toString(second), connection.servicePort());
+                    connection.release();
+                }
+            }
+        }
+    }
+
+    @Test
+    void tokenOfAnotherDeviceIsRefusedAndTheTunnelStays() throws Exception {
+        try (RawDevice device = device()) {
+            device.control(); // hello
+            device.send(ControlMessages.command(7, "add_token", token("pi", List.of(Loopback.freePort()), List.of())));
+            assertEquals("[-7,null]", device.control().toString());
+            device.grant();
+            device.send(ControlMessages.command(8, "add_token", token("other", List.of(Loopback.freePort()),
+                    List.of())));
+            JsonNode reply = device.control();
+            assertEquals(-8, reply.get(0).intValue());
+            assertEquals("E_OTHER_DEVICE", reply.get(1).get("code").textValue(), reply.toString());
+            device.send(ControlMessages.command(9, "no_such_command"));
+            assertEquals(-9, device.control().get(0).intValue());
+        }
+    }
+
+    @Test
+    void badInBandTokenKeepsItsMessageAndAGoodOneMayFollow() throws Exception {
         try (RawDevice device = device()) {
             device.control(); // hello
             device.send(ControlMessages.command(9, "add_token", "not.a.jwt"));
@@ -101,7 +171,57 @@ class DeviceEndpointTest {
             assertEquals(-9, reply.get(0).intValue());
             assertEquals("E_INVALID_TOKEN", reply.get(1).get("code").textValue());
             assertTrue(reply.get(1).get("message").textValue().length() > 10, reply.toString());
+            int port = Loopback.freePort();
+            device.send(ControlMessages.command(10, "add_token", token("pi", List.of(port), List.of())));
+            assertEquals("[-10,null]", device.control().toString());
+            assertEquals(List.of(port), List.copyOf(device.grant().ports()));
         }
+    }
+
+    @Test
+    void tokenTelebitSignsForItselfIsAccepted() throws Exception {
+        // control 2.5: telebit's lib/cli-common.js signToken: no sub, string ports, aud, iss in seconds
+        int port = Loopback.freePort();
+        String jwt = JWT.create()
+                .withClaim("domains", List.of("pi.example.com"))
+                .withClaim("ports", List.of(Integer.toString(port)))
+                .withClaim("aud", "https://127.0.0.1/")
+                .withClaim("iss", Instant.now().getEpochSecond())
+                .withIssuedAt(Instant.now())
+                .sign(Algorithm.HMAC256(key));
+        try (RawDevice device = device()) {
+            device.control(); // hello
+            device.send(ControlMessages.command(7, "add_token", jwt));
+            assertEquals("[-7,null]", device.control().toString());
+            assertEquals(List.of(port), List.copyOf(device.grant().ports()));
+        }
+    }
+
+    @Test
+    void portTheGatewayCannotBindIsRefusedByNameBeforeTheGrant() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            int port = taken.getLocalPort();
+            try (RawDevice device = device()) {
+                Grant grant = device.authenticate("pi", List.of(port), List.of());
+                assertEquals(List.of(), List.copyOf(grant.ports()));
+                assertEquals(port, grant.refused().get(0).port());
+                assertEquals("E_PORT_UNAVAILABLE", grant.refused().get(0).code());
+            }
+        }
+    }
+
+    @Test
+    void discoveryDocumentTellsTelebitWhereTheTunnelIsWithThePortItAskedOn() throws Exception {
+        // control 1.6: telebit's device GETs this first and otherwise dials port 443
+        int port = gateway.deviceAddress().getPort();
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/_apis/telebit.cloud/index.json")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, response.statusCode());
+        assertEquals("{\"api_host\":\":hostname:" + port + "\",\"tunnel\":{\"method\":\"wss\",\"pathname\":\"\"}}",
+                response.body());
+        assertEquals(":hostname", UpgradeAuthenticator.discovery("gw.example.com").get("api_host"));
+        assertEquals(":hostname:7443", UpgradeAuthenticator.discovery("[::1]:7443").get("api_host"));
     }
 
     @Test
@@ -234,6 +354,10 @@ class DeviceEndpointTest {
             assertEquals(Integer.toString(portA), data.servicePort());
             data.release();
         }
+    }
+
+    private String token(String device, List<Integer> ports, List<String> domains) {
+        return new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken(device, ports, domains, null));
     }
 
     private RawDevice device() throws Exception {

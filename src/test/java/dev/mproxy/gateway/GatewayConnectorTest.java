@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
@@ -22,6 +20,7 @@ import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.Grant;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -91,11 +90,10 @@ class GatewayConnectorTest {
     @Test
     void publicTcpPortReachesTheDevicesLocalServiceThroughTlsAndWebSocket() throws Exception {
         int port = Loopback.freePort();
-        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         connect("pi", port, grants);
-        JsonNode grant = grants.poll(20, TimeUnit.SECONDS).get(2);
-        assertEquals("pi", grant.get("device").textValue());
-        assertEquals(port, grant.get("ports").get(0).intValue());
+        Grant grant = grants.poll(20, TimeUnit.SECONDS);
+        assertEquals(List.of(port), List.copyOf(grant.ports()), String.valueOf(grant));
 
         byte[] payload = new byte[3 * 1024 * 1024];
         new Random(1).nextBytes(payload);
@@ -106,7 +104,7 @@ class GatewayConnectorTest {
     void twoHundredParallelStreamsArriveIntactBothWays() throws Exception {
         // Up to 8 MiB each, about 800 MiB each way: 10-20 s on two cores under the PARANOID leak detector.
         int port = Loopback.freePort();
-        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         connect("pi", port, grants);
         grants.poll(20, TimeUnit.SECONDS);
         Random random = new Random(200);
@@ -148,7 +146,7 @@ class GatewayConnectorTest {
                 return null;
             });
             int port = Loopback.freePort();
-            BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+            BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
             connect("pi", port, grants, new InetSocketAddress("127.0.0.1", answering.getLocalPort()));
             grants.poll(20, TimeUnit.SECONDS);
             try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -179,7 +177,7 @@ class GatewayConnectorTest {
             int stalledPort = Loopback.freePort();
             int echoPort = Loopback.freePort();
             String token = signer.sign(new DeviceToken("pi", List.of(stalledPort, echoPort), List.of(), null));
-            BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+            BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
             closeables.add(new Connector(connectorConfig(token, Map.of(stalledPort,
                     new InetSocketAddress("127.0.0.1", firehose.getLocalPort()), echoPort, echo.address())),
                     grants::add).start());
@@ -224,7 +222,7 @@ class GatewayConnectorTest {
                 String token = signer.sign(new DeviceToken("pi", List.of(), List.of("pi.example.com"), null));
                 Mappings mappings = Mappings.builder().https("pi.example.com", new LocalService(
                         new InetSocketAddress("127.0.0.1", tlsServer.getLocalPort()), ProxyProtocol.NONE)).build();
-                BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+                BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
                 closeables.add(new Connector(ConnectorConfig.newBuilder()
                         .gateway(URI.create("wss://localhost:" + shared.deviceAddress().getPort() + "/")).token(token)
                         .tls(TlsContexts.clientPinned(certificate.fingerprint())).mappings(mappings)
@@ -261,11 +259,11 @@ class GatewayConnectorTest {
         int granted = Loopback.freePort();
         int notGranted = Loopback.freePort();
         String token = signer.sign(new DeviceToken("pi", List.of(granted), List.of(), null));
-        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         closeables.add(new Connector(connectorConfig(token, Map.of(granted, echo.address(), notGranted,
                 echo.address())), grants::add).start());
-        JsonNode grant = grants.poll(20, TimeUnit.SECONDS).get(2);
-        assertEquals("[" + granted + "]", grant.get("ports").toString());
+        Grant grant = grants.poll(20, TimeUnit.SECONDS);
+        assertEquals(List.of(granted), List.copyOf(grant.ports()), String.valueOf(grant));
         assertEchoes(granted, "ok".getBytes(StandardCharsets.US_ASCII));
         assertThrows(java.net.ConnectException.class,
                 () -> new Socket(InetAddress.getLoopbackAddress(), notGranted).close());
@@ -273,17 +271,21 @@ class GatewayConnectorTest {
 
     @Test
     void portOutsideTheAllowedRangeIsRefusedInTheGrant() throws Exception {
-        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         connect("pi", 80, grants);
-        JsonNode refused = grants.poll(20, TimeUnit.SECONDS).get(2).get("refused");
-        assertEquals(80, refused.get(0).get("port").intValue());
-        assertTrue(refused.get(0).get("message").textValue().contains("outside"), refused.toString());
+        // control 2.4: the connector learns what was refused, and why, from the errors before the grant
+        Grant grant = grants.poll(20, TimeUnit.SECONDS);
+        assertEquals(List.of(), List.copyOf(grant.ports()), String.valueOf(grant));
+        Grant.Refusal refused = grant.refused().get(0);
+        assertEquals(80, refused.port());
+        assertEquals("E_PORT_NOT_ALLOWED", refused.code());
+        assertTrue(refused.message().contains("outside"), refused.toString());
     }
 
     @Test
     void publicConnectionsCloseWhenTheDeviceGoes() throws Exception {
         int port = Loopback.freePort();
-        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         Connector device = connect("pi", port, grants);
         grants.poll(20, TimeUnit.SECONDS);
         try (Socket client = new Socket(InetAddress.getLoopbackAddress(), port)) {
@@ -298,14 +300,14 @@ class GatewayConnectorTest {
     @Test
     void connectorComesBackAfterTheGatewayRestarts() throws Exception {
         int port = Loopback.freePort();
-        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         connect("pi", port, grants);
         grants.poll(20, TimeUnit.SECONDS);
         InetSocketAddress devicePort = gateway.deviceAddress();
         gateway.close();
         closeables.remove(gateway);
         gateway = startGateway(devicePort);
-        ArrayNode again = grants.poll(30, TimeUnit.SECONDS);
+        Grant again = grants.poll(30, TimeUnit.SECONDS);
         assertTrue(again != null, "the connector re-authenticated and re-claimed its port");
         assertEchoes(port, "back".getBytes(StandardCharsets.US_ASCII));
     }
@@ -313,8 +315,8 @@ class GatewayConnectorTest {
     @Test
     void deviceThatReconnectsTakesOverAndTheOldTunnelCloses() throws Exception {
         int port = Loopback.freePort();
-        BlockingQueue<ArrayNode> first = new LinkedBlockingQueue<>();
-        BlockingQueue<ArrayNode> second = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> first = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> second = new LinkedBlockingQueue<>();
         connect("pi", port, first);
         first.poll(20, TimeUnit.SECONDS);
         connect("pi", port, second);
@@ -367,11 +369,11 @@ class GatewayConnectorTest {
                 .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty()).build();
     }
 
-    private Connector connect(String device, int port, BlockingQueue<ArrayNode> grants) throws Exception {
+    private Connector connect(String device, int port, BlockingQueue<Grant> grants) throws Exception {
         return connect(device, port, grants, echo.address());
     }
 
-    private Connector connect(String device, int port, BlockingQueue<ArrayNode> grants, InetSocketAddress service)
+    private Connector connect(String device, int port, BlockingQueue<Grant> grants, InetSocketAddress service)
             throws Exception {
         String token = signer.sign(new DeviceToken(device, List.of(port), List.of(), null));
         Connector connector = new Connector(connectorConfig(token, Map.of(port, service)), grants::add).start();

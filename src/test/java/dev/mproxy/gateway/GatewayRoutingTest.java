@@ -13,6 +13,7 @@ import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.transport.Transport;
+import dev.mproxy.tunnel.Grant;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.EventLoopGroup;
 import java.io.ByteArrayOutputStream;
@@ -165,11 +166,11 @@ class GatewayRoutingTest {
         String tooLong = "x." + fits;
         RawDevice device = new RawDevice(group, gateway.deviceAddress(), secret);
         devices.add(device);
-        JsonNode grant = device.authenticate("long", List.of(), List.of(fits, tooLong)).get(2);
-        assertEquals("[\"" + fits + "\"]", grant.get("domains").toString());
-        assertEquals(tooLong, grant.get("refused").get(0).get("domain").textValue());
-        assertTrue(grant.get("refused").get(0).get("message").textValue().contains("at most 179"),
-                grant.toString());
+        Grant grant = device.authenticate("long", List.of(), List.of(fits, tooLong));
+        assertEquals(List.of(fits), grant.domains());
+        assertEquals(tooLong, grant.refused().get(0).domain());
+        assertEquals("E_NAME_TOO_LONG", grant.refused().get(0).code());
+        assertTrue(grant.refused().get(0).message().contains("at most 179"), grant.toString());
     }
 
     // ---- helpers ----------------------------------------------------------------------------------------
@@ -177,8 +178,8 @@ class GatewayRoutingTest {
     private RawDevice device(String id, String domain) throws Exception {
         RawDevice device = new RawDevice(group, gateway.deviceAddress(), secret);
         devices.add(device);
-        JsonNode grant = device.authenticate(id, List.of(), List.of(domain));
-        assertEquals(domain, grant.get(2).get("domains").get(0).textValue(), grant.toString());
+        Grant grant = device.authenticate(id, List.of(), List.of(domain));
+        assertEquals(List.of(domain), grant.domains(), grant.toString());
         return device;
     }
 

@@ -14,6 +14,7 @@ import dev.mproxy.protocol.MproxyMessageDecoder;
 import dev.mproxy.protocol.MproxyMessageEncoder;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.Grant;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -37,6 +38,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -77,17 +79,30 @@ final class RawDevice implements AutoCloseable {
 
     /** Answers {@code hello} and authenticates in-band with a token for {@code ports}; returns after the grant. */
     void authenticate(List<Integer> ports) throws Exception {
-        JsonNode grant = authenticate("raw", ports, List.of());
-        assertEquals(ports.size(), grant.get(2).get("ports").size(), grant.toString());
+        Grant grant = authenticate("raw", ports, List.of());
+        assertEquals(ports.size(), grant.ports().size(), grant.toString());
     }
 
-    /** Authenticates in-band as {@code device} and returns the grant. */
-    JsonNode authenticate(String device, List<Integer> ports, List<String> domains) throws Exception {
+    /** Authenticates in-band as {@code device} and returns the grant, with the refusals sent before it. */
+    Grant authenticate(String device, List<Integer> ports, List<String> domains) throws Exception {
         control(); // hello
         send(ControlMessages.command(3, "add_token", new TokenSigner(secret, Clock.systemUTC())
                 .sign(new DeviceToken(device, ports, domains, null))));
         assertEquals("[-3,null]", control().toString());
-        return control();
+        return grant();
+    }
+
+    /** The next grant: the refusals ({@code [0, {...}]}) up to it, then its telebit-shaped entries (control 2.4). */
+    Grant grant() throws Exception {
+        List<Grant.Refusal> refused = new ArrayList<>();
+        for (JsonNode m = control(); ; m = control()) {
+            if (m.get(0).intValue() == 0) {
+                refused.add(Grant.Refusal.fromError(m.get(1)));
+            } else {
+                assertEquals("grant", m.get(1).textValue(), m.toString());
+                return Grant.fromTelebit(m.get(2), refused);
+            }
+        }
     }
 
     /** The next message, which must not be a control message; the caller releases it. */

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
@@ -19,6 +18,7 @@ import dev.mproxy.relay.Recorder;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.RecordingContents;
 import dev.mproxy.testing.TestSecrets;
+import dev.mproxy.tunnel.Grant;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -176,7 +176,7 @@ class StreamRecordingTest {
         int port = Loopback.freePort();
         String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("pi", List.of(port),
                 List.of(), null));
-        BlockingQueue<ArrayNode> grants = new LinkedBlockingQueue<>();
+        BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         Connector connector = new Connector(ConnectorConfig.newBuilder()
                 .gateway(URI.create("ws://127.0.0.1:" + gateway.deviceAddress().getPort() + "/")).token(token)
                 .tcp(Map.of(port, service)).maxBackoff(Duration.ofSeconds(2)).recorder(deviceRecorder).build(),

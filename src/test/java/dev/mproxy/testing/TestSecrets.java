@@ -10,8 +10,13 @@ public final class TestSecrets {
     }
 
     public static GatewaySecret random() {
+        return GatewaySecret.of(randomKey());
+    }
+
+    /** The bytes of a new random secret, for a test that signs tokens with another library. */
+    public static byte[] randomKey() {
         byte[] key = new byte[32];
         new SecureRandom().nextBytes(key);
-        return GatewaySecret.of(key);
+        return key;
     }
 }

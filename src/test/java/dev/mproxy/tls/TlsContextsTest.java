@@ -6,7 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslContext;
+import io.netty.util.Mapping;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
@@ -129,6 +134,38 @@ class TlsContextsTest {
         // BoringSSL's engine also lists the SSLv2Hello pseudo-protocol, which it never sends
         assertEquals(List.of("TLSv1.3", "TLSv1.2"), Arrays.stream(handler.engine().getEnabledProtocols())
                 .filter(p -> !p.equals("SSLv2Hello")).collect(Collectors.toList()));
+    }
+
+    @Test
+    void clientHelloNamesTheHostInSniEvenWithoutADot() throws Exception {
+        // telebit's relay serves its own WebSocket only to a ClientHello naming one of its names, and JSSE and
+        // BoringSSL leave a name without a dot out of SNI unless told (control 1.3)
+        assertEquals("localhost", sniSentBy(TlsContexts.clientInsecure(), "localhost"));
+        assertEquals("relay.example.com", sniSentBy(caClient(), "relay.example.com"));
+        assertEquals("relay.example.com", sniSentBy(TlsContexts.clientPinned(certificate.fingerprint()),
+                "relay.example.com."));
+        assertEquals(null, sniSentBy(TlsContexts.clientInsecure(), "127.0.0.1"));
+        assertEquals(null, sniSentBy(TlsContexts.clientInsecure(), "[::1]"));
+    }
+
+    /** The SNI name in the ClientHello a handler of {@code tls} for {@code host} sends, or null for none. */
+    private static String sniSentBy(ClientTls tls, String host) throws Exception {
+        EmbeddedChannel client = new EmbeddedChannel(tls.newHandler(UnpooledByteBufAllocator.DEFAULT, host, 443));
+        String[] seen = {"(no lookup)"};
+        SslContext server = TlsContexts.server(certificate);
+        EmbeddedChannel reader = new EmbeddedChannel(new SniHandler((Mapping<String, SslContext>) name -> {
+            seen[0] = name;
+            return server;
+        }));
+        try {
+            for (ByteBuf hello = client.readOutbound(); hello != null; hello = client.readOutbound()) {
+                reader.writeInbound(hello);
+            }
+            return seen[0];
+        } finally {
+            client.finishAndReleaseAll();
+            reader.finishAndReleaseAll();
+        }
     }
 
     @Test
