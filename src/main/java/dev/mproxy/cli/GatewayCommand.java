@@ -93,6 +93,12 @@ final class GatewayCommand implements Callable<Integer> {
                 + "(default: ${DEFAULT-VALUE}).")
     Duration relayHold;
 
+    @Option(names = "--relay-guessable-ids",
+            description = "Let a rendezvous relay peer without a token use an id in MeshCentral's shape (its web UI's "
+                + "10 base-36 characters, say). Such ids can be guessed: whoever guesses the id of a waiting peer "
+                + "gets its session. Without this option only peers with a token may use them.")
+    boolean relayGuessableIds;
+
     @Mixin
     TunnelLimitOptions tunnelLimits;
 
@@ -118,7 +124,7 @@ final class GatewayCommand implements Callable<Integer> {
                 new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
                 limits,
                 keepalive.interval, keepalive.timeout, Duration.ofSeconds(10), sharedPort(tlsPort, "--tls-port"),
-                sharedPort(httpPort, "--http-port"), relayHold, recorder), "--ping-timeout");
+                sharedPort(httpPort, "--http-port"), relayHold, recorder, relayGuessableIds), "--ping-timeout");
         try (GatewayServer server = new GatewayServer(config)) {
             try {
                 server.start();
@@ -160,7 +166,8 @@ final class GatewayCommand implements Callable<Integer> {
             out.println("recording every stream to " + server.recorder().directory() + " ("
                     + server.recorder().format().word() + ')');
         }
-        out.println("rendezvous relay: " + scheme + "://" + host + ':' + port + "/relay?id=ID (see 'mproxy relay')");
+        out.println("rendezvous relay: " + scheme + "://" + host + ':' + port + "/relay?id=ID (see 'mproxy relay')"
+                + (relayGuessableIds ? "; ids in MeshCentral's shape without a token too: they can be guessed" : ""));
         if (certificate != null) {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));

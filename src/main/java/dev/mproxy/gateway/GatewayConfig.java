@@ -30,11 +30,22 @@ import java.util.Objects;
  *                         protocol-spec/rendezvous.md 2.3)
  * @param recorder         records every stream ({@code --record}); null for none. The server closes it when it
  *                         stops, after its tunnels, so every recording is finished
+ * @param relayGuessableIds whether a rendezvous peer without a token may use a relay id in MeshCentral's shape,
+ *                         which a stranger could guess ({@code --relay-guessable-ids}, rendezvous 1.2)
  */
 public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
                             PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
                             Duration handshakeTimeout, Integer tlsPort, Integer httpPort, Duration relayHold,
-                            Recorder recorder) {
+                            Recorder recorder, boolean relayGuessableIds) {
+
+    /** Relay ids in MeshCentral's shape for peers with a token only. */
+    public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
+                         PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
+                         Duration handshakeTimeout, Integer tlsPort, Integer httpPort, Duration relayHold,
+                         Recorder recorder) {
+        this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
+                handshakeTimeout, tlsPort, httpPort, relayHold, recorder, false);
+    }
 
     /** With the rendezvous relay's default hold (15 s), recording nothing. */
     public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,

@@ -1,5 +1,6 @@
 package dev.mproxy.rendezvous;
 
+import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.record.Direction;
 import dev.mproxy.relay.EventLoops;
 import dev.mproxy.relay.Recorder;
@@ -52,6 +53,8 @@ public final class Rendezvous {
     static final String PEER_WENT_AWAY = "the other relay peer went away";
 
     private final Duration hold;
+    /** Whether a peer without a token may use an id in MeshCentral's shape (rendezvous 1.2). */
+    private final boolean guessableIds;
     /** Records every pair; null for none. */
     private final Recorder recorder;
     private final WebSocketServerProtocolConfig webSocket;
@@ -59,20 +62,28 @@ public final class Rendezvous {
     /** Waiting and paired peers by id: an id is here from its first peer's arrival until its pair ends. */
     private final ConcurrentHashMap<String, Pair> pairs = new ConcurrentHashMap<>();
 
+    /** Only peers with a token may use ids in MeshCentral's shape (rendezvous 1.2). */
+    public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder) {
+        this(hold, handshakeTimeout, recorder, false);
+    }
+
     /**
      * @param hold             how long a first peer waits for the second (rendezvous 2.3)
      * @param handshakeTimeout how long a WebSocket upgrade may take
      * @param recorder         records every pair (rendezvous 5); null for none
+     * @param guessableIds     whether a peer without a token may use an id in MeshCentral's shape, which a
+     *                         stranger could guess to join a waiting peer (rendezvous 1.2)
      */
-    public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder) {
+    public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder, boolean guessableIds) {
         if (hold.isNegative() || hold.isZero()) {
             throw new IllegalArgumentException("relay hold: " + hold + " (expected: a positive duration)");
         }
         this.hold = hold;
+        this.guessableIds = guessableIds;
         this.recorder = recorder;
         this.webSocket = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(RendezvousRequest.PATH)
-                .checkStartsWith(true) // the query follows; the gateway has checked the path itself
+                .websocketPath("/") // /relay or /meshrelay.ashx, then the query: the gateway has checked the path
+                .checkStartsWith(true)
                 .handshakeTimeoutMillis(handshakeTimeout.toMillis())
                 .handleCloseFrames(false) // a close frame is half a close here: WebSocketEnd carries it across
                 .sendCloseFrame(null)
@@ -82,6 +93,18 @@ public final class Rendezvous {
                         .allowExtensions(false)
                         .build())
                 .build();
+    }
+
+    /**
+     * Reads an upgrade request to the rendezvous endpoint under this relay's id rule (rendezvous 1.2-1.4).
+     *
+     * @param uri   the request-target
+     * @param token the token the request carried, already verified, or null
+     * @throws RendezvousRequest.BadRelayRequestException naming what is wrong; answered with its status
+     */
+    public RendezvousRequest request(String uri, DeviceToken token)
+            throws RendezvousRequest.BadRelayRequestException {
+        return RendezvousRequest.parse(uri, token, guessableIds);
     }
 
     /** The counters a metrics endpoint reads (rendezvous 4.5). */

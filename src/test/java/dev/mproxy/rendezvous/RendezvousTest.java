@@ -3,6 +3,7 @@ package dev.mproxy.rendezvous;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mproxy.auth.DeviceToken;
@@ -412,9 +413,7 @@ class RendezvousTest {
     @CsvSource(delimiter = '|', value = {
         // rendezvous 1.2
         "/relay | 400 | E_BAD_RELAY_ID | request has no id parameter (expected: /relay?id=ID)",
-        "/relay?id=short | 400 | E_BAD_RELAY_ID | relay id is 5 characters long (expected: 16 to 128",
-        "/relay?id=AAAAbbbbCCCC%2BdddEEE | 400 | E_BAD_RELAY_ID | relay id holds '+' at index 12 (expected:",
-        "/relay?id=AAAAbbbbCCCCdddd%3D%3D | 400 | E_BAD_RELAY_ID | relay id holds '=' at index 16",
+        "/relay?id=AAAAbbbbCCCC%2BdddEEE | 401 | E_RELAY_TOKEN_REQUIRED | relay id 'AAAAbbbbCCCC+dddEEE' is not 16",
         "/relay?id=AAAAbbbbCCCCdddd&id=AAAAbbbbCCCCeeee | 400 | E_BAD_RELAY_ID | "
             + "request has 2 id parameters (expected: one)",
         // rendezvous 1.3
@@ -423,11 +422,17 @@ class RendezvousTest {
         "/relay?id=AAAAbbbbCCCCdddd&p=-1 | 400 | E_BAD_RELAY_REQUEST | "
             + "p parameter is '-1' (expected: a protocol number",
         "/relay?id=AAAAbbbbCCCCdddd&p=2147483648 | 400 | E_BAD_RELAY_REQUEST | p parameter is '2147483648'",
+        "/relay?id=abc%20def | 400 | E_BAD_RELAY_ID | relay id holds U+0020 at index 3",
+        "/meshrelay.ashx?id=k3j9x0q2mz | 401 | E_RELAY_TOKEN_REQUIRED | relay id 'k3j9x0q2mz' is not 16 to 128 "
+            + "base64url characters, so it could be guessed (expected: a token with it",
         // rendezvous 1.4
         "/relay?id=AAAAbbbbCCCCdddd&access_token=x.y.z | 401 | E_INVALID_TOKEN | token header is not",
+        "/meshrelay.ashx?id=k3j9x0q2mz&auth=x.y.z | 401 | E_INVALID_TOKEN | token header is not",
+        "/relay?id=k3j9x0q2mz&auth=x.y.z&access_token=x.y.z | 401 | E_INVALID_TOKEN | request carries a token in "
+            + "its auth parameter and another one (expected: one token)",
         // control 1.1
-        "/relays?id=AAAAbbbbCCCCdddd | 404 | E_NOT_FOUND | "
-            + "no endpoint at /relays (expected: / for device tunnels, /relay for the rendezvous relay)",
+        "/relays?id=AAAAbbbbCCCCdddd | 404 | E_NOT_FOUND | no endpoint at /relays (expected: / for device "
+            + "tunnels, /relay or /meshrelay.ashx for the rendezvous relay)",
     })
     void badUpgradeRequestIsAnsweredWithItsStatusAndAReasonBeforeAnyWebSocket(String target, int status,
                                                                              String code, String message)
@@ -446,9 +451,58 @@ class RendezvousTest {
     @Test
     void meshCentralsParametersAndUnknownOnesAreAccepted() throws Exception {
         // rendezvous 1.3, 1.4: browser, p, parameters we do not know, and the token as access_token
-        WsPeer first = peer(ID + "&browser=1&p=2&nodeid=x&auth=y&access_token=" + token("alice"), null);
+        WsPeer first = peer(ID + "&browser=1&p=2&nodeid=x&rauth=y&access_token=" + token("alice"), null);
         awaitWaiting(gateway);
         peer(ID + "&browser=0", null).expectGreeting();
+        first.expectGreeting();
+    }
+
+    @Test
+    void meshCentralsOwnIdsPairAtItsPathWhenBothPeersHaveATokenInItsAuthParameter() throws Exception {
+        // rendezvous 1.1, 1.2, 1.4: its web UI's id (browser=1, p=1, auth=), the agent's side; its server's id
+        // with @ and $; its messenger's with /
+        for (String id : List.of("4fzyo82mvyr", "Ab@d$fGh1jKl", "meshmessenger/node//Ab@$/user//admin")) {
+            WsPeer browser = WsPeer.open(clients, URI.create("wss://localhost:" + gateway.deviceAddress().getPort()
+                    + "/meshrelay.ashx?browser=1&p=1&nodeid=node//x&id=" + id + "&auth=" + token("alice")), tls, null);
+            awaitWaiting(gateway);
+            WsPeer agent = WsPeer.open(clients, URI.create("wss://localhost:" + gateway.deviceAddress().getPort()
+                    + "/meshrelay.ashx?p=1&nodeid=node//x&id=" + id), tls, token("alice"));
+            browser.expectGreeting();
+            agent.expectGreeting();
+            browser.sendText("1");
+            assertFrame(agent.next(), WsPeer.TEXT, true, "1");
+            agent.sendText("$ ");
+            assertFrame(browser.next(), WsPeer.TEXT, true, "$ ");
+            browser.sendClose(1000, "");
+            agent.expectClose(1000, "");
+            agent.sendClose(1000, "");
+            browser.expectClose(1000, "");
+            Awaitility.await().atMost(WsPeer.TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .until(() -> gateway.rendezvous().metrics().activePairs() == 0);
+        }
+    }
+
+    @Test
+    void aGuessableIdIsRefusedToAPeerWithoutATokenBeforeItCanJoinAWaitingOne() throws Exception {
+        // rendezvous 1.2: the waiting peer has a token; a stranger without one cannot join by guessing its id
+        WsPeer first = peer("k3j9x0q2mz", token("alice"));
+        awaitWaiting(gateway);
+        Exception refused = assertThrows(Exception.class, () -> peer("k3j9x0q2mz", null));
+        assertTrue(String.valueOf(refused.getMessage()).contains("401"), refused.toString());
+        assertEquals(1, gateway.rendezvous().metrics().waitingPeers());
+        peer("k3j9x0q2mz", token("alice")).expectGreeting();
+        first.expectGreeting();
+    }
+
+    @Test
+    void anOperatorMayLetPeersWithoutATokenUseGuessableIds() throws Exception {
+        // rendezvous 1.2, --relay-guessable-ids: the waiting peer still needs a token (2.1)
+        GatewayServer open = gateway(Duration.ofSeconds(15), true, true);
+        WsPeer anonymous = peer(open, "k3j9x0q2mz", null);
+        anonymous.expectClose(1008, "no authenticated peer is waiting for this relay id");
+        WsPeer first = peer(open, "k3j9x0q2mz", token("alice"));
+        awaitWaiting(open);
+        peer(open, "k3j9x0q2mz", null).expectGreeting();
         first.expectGreeting();
     }
 
@@ -496,10 +550,14 @@ class RendezvousTest {
     }
 
     private GatewayServer gateway(Duration hold, boolean withTls) throws Exception {
+        return gateway(hold, withTls, false);
+    }
+
+    private GatewayServer gateway(Duration hold, boolean withTls, boolean guessableIds) throws Exception {
         GatewayServer server = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
                 withTls ? TlsContexts.server(certificate) : null, new TokenVerifier(secret, Clock.systemUTC()),
                 "127.0.0.1", PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15),
-                Duration.ofSeconds(45), Duration.ofSeconds(10), null, null, hold, null)).start();
+                Duration.ofSeconds(45), Duration.ofSeconds(10), null, null, hold, null, guessableIds)).start();
         closeables.add(server);
         return server;
     }
