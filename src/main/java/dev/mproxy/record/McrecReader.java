@@ -35,6 +35,8 @@ final class McrecReader implements RecordingReader {
     private String truncation;
     private long completeLength;
     private long lastMillis;
+    /** The time of the event block just read, from its JSON when it has one (rule 3.4). */
+    private long eventMillis;
 
     private McrecReader(FileInput in, SessionInfo session, long baseMillis, boolean framingOnly) {
         this.in = in;
@@ -200,12 +202,13 @@ final class McrecReader implements RecordingReader {
                 // Never allocate more than the file holds (rule 4.2).
                 return truncate(offset, kind(type) + " block of " + size + " bytes has " + available);
             }
+            eventMillis = millis;
             RecordedEvent event = block(offset, type, flags, size, millis);
             if (done) {
                 return null;
             }
             completeLength = in.position();
-            lastMillis = millis;
+            lastMillis = Math.max(millis, eventMillis);
             if (event != null) {
                 return event;
             }
@@ -268,22 +271,24 @@ final class McrecReader implements RecordingReader {
         }
         String word = node.path("event").asText("");
         String side = node.path("side").asText("");
+        JsonNode time = node.get("time"); // the event's own time; the block's is the last data block's
         Direction direction = side.equals("client") ? Direction.FROM_CLIENT
                 : side.equals("server") ? Direction.FROM_SERVER : null;
-        if (direction != null) {
+        if (direction != null && (time == null || time.isIntegralNumber() && time.canConvertToLong())) {
+            eventMillis = time == null ? millis : time.longValue();
             if (word.equals(Mcrec.OPENED) && direction == Direction.FROM_CLIENT) {
-                return RecordedEvent.opened(micros(millis));
+                return RecordedEvent.opened(micros(eventMillis));
             }
             if (word.equals(Mcrec.ENDED)) {
-                return RecordedEvent.ended(direction, micros(millis));
+                return RecordedEvent.ended(direction, micros(eventMillis));
             }
             if (word.equals(Mcrec.FAILED)) {
-                return RecordedEvent.failed(direction, micros(millis));
+                return RecordedEvent.failed(direction, micros(eventMillis));
             }
         }
         throw new RecordingFormatException("an event block '" + preview(json) + "'",
-                "{\"event\":\"con\",\"side\":\"client\"} or {\"event\":\"hup|err\",\"side\":\"client|server\"}", offset,
-                "3.4");
+                "{\"event\":\"con\",\"side\":\"client\",\"time\":T} or {\"event\":\"hup|err\",\"side\":"
+                + "\"client|server\",\"time\":T}, T epoch milliseconds", offset, "3.4");
     }
 
     /**
@@ -328,7 +333,10 @@ final class McrecReader implements RecordingReader {
         return completeLength;
     }
 
-    /** The time field of the last complete block (the metadata block's if there is no other). */
+    /**
+     * The time of the last complete block (the metadata block's if there is no other): its time field, or the
+     * time in its JSON for an event block that has a later one (rule 3.4).
+     */
     long lastMillis() {
         return lastMillis;
     }

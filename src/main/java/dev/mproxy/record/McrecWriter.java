@@ -24,15 +24,18 @@ final class McrecWriter implements RecordingWriter {
     /** A protocol written as a JSON number (rule 3.2): canonical decimal, no sign tricks or leading zeros. */
     private static final Pattern INTEGER = Pattern.compile("0|-?[1-9][0-9]{0,17}");
 
-    /** Room for a header and an event block's JSON (rule 3.4), the longest being 16 + 33 bytes. */
-    private static final int SCRATCH_SIZE = Mcrec.HEADER_SIZE + 64;
+    /** Room for a header and an event block's JSON (rule 3.4), the longest being 16 + 61 bytes. */
+    private static final int SCRATCH_SIZE = Mcrec.HEADER_SIZE + 96;
 
     private final GatheringByteChannel out;
     private final long startMillis;
     private final int maxData;
     /** Headers and event blocks are put together here; direct, so the gathering write copies nothing. */
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH_SIZE);
+    /** The last event's time: the end block's (rule 3.5). */
     private long lastMillis;
+    /** The last data block's time, the player's clock: event blocks carry it (rule 3.4). */
+    private long lastDataMillis;
     private boolean closed;
 
     private McrecWriter(GatheringByteChannel out, long startMillis, int maxData) {
@@ -40,6 +43,7 @@ final class McrecWriter implements RecordingWriter {
         this.startMillis = startMillis;
         this.maxData = maxData;
         this.lastMillis = startMillis;
+        this.lastDataMillis = startMillis;
     }
 
     /** Writes the metadata block and returns the writer; refuses labels that clash with metadata fields. */
@@ -133,14 +137,20 @@ final class McrecWriter implements RecordingWriter {
             writeBlock(Mcrec.TYPE_DATA, flags, millis, block);
         }
         lastMillis = millis;
+        lastDataMillis = millis;
     }
 
+    /**
+     * An event block (rule 3.4): timed at the last data block, since MeshCentral's player waits before every block
+     * from its last data block's time and would add an event's distance from it to the replay; the event's own
+     * time goes in the block's JSON.
+     */
     private void writeEvent(String word, Direction side, long micros) throws IOException {
         requireOpen();
         long millis = millis(micros);
-        String json = "{\"event\":\"" + word + "\",\"side\":\"" + Mcrec.side(side) + "\"}";
+        String json = "{\"event\":\"" + word + "\",\"side\":\"" + Mcrec.side(side) + "\",\"time\":" + millis + '}';
         ByteBuffer block = scratch.clear();
-        Mcrec.putHeader(block, Mcrec.TYPE_EXTRA, 0, json.length(), millis);
+        Mcrec.putHeader(block, Mcrec.TYPE_EXTRA, 0, json.length(), lastDataMillis);
         block.put(json.getBytes(StandardCharsets.US_ASCII)); // with its header: one buffer, one write
         ByteBuffers.writeRecord(out, block.flip());
         lastMillis = millis;

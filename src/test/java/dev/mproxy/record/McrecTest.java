@@ -81,18 +81,78 @@ class McrecTest {
         assertEquals("ssh", m.get("service").asText());
         assertEquals("2222", m.get("gatewayPort").asText());
         assertEquals(12, m.size());
-        // OPENED, ENDED and FAILED are type-4 blocks, flags 0 (rule 3.4).
-        assertEquals("{\"event\":\"con\",\"side\":\"client\"}", text(payload(file, 4, 0, START_MS)));
+        // OPENED, ENDED and FAILED are type-4 blocks, flags 0, timed at the last data block (the start before any)
+        // with their own time inside (rule 3.4).
+        assertEquals("{\"event\":\"con\",\"side\":\"client\",\"time\":" + START_MS + "}",
+                text(payload(file, 4, 0, START_MS)));
         // Data: type 2, flags 1 | 2 from the client, 1 from the server; time = start ms + micros / 1000 (rule 3.3).
         assertArrayEquals(ascii("GET"), payload(file, 2, 3, START_MS + 1));
         assertArrayEquals(big, payload(file, 2, 1, START_MS + 2000));
-        assertEquals("{\"event\":\"hup\",\"side\":\"client\"}", text(payload(file, 4, 0, START_MS + 3000)));
-        assertEquals("{\"event\":\"err\",\"side\":\"server\"}", text(payload(file, 4, 0, START_MS + 3000)));
+        assertEquals("{\"event\":\"hup\",\"side\":\"client\",\"time\":" + (START_MS + 3000) + "}",
+                text(payload(file, 4, 0, START_MS + 2000)));
+        assertEquals("{\"event\":\"err\",\"side\":\"server\",\"time\":" + (START_MS + 3000) + "}",
+                text(payload(file, 4, 0, START_MS + 2000)));
         // The end block: exactly the last 32 bytes, timed at the last event (rule 3.5).
         assertEquals(32, file.remaining());
         assertArrayEquals(ascii("MeshCentralMCREC"), payload(file, 3, 0, START_MS + 3000));
         assertFalse(file.hasRemaining());
         assertThrows(IOException.class, () -> writer.write(RecordedEvent.opened(1)));
+    }
+
+    /**
+     * Rule 3.4: MeshCentral's player waits before each block from its last data block's time, so event blocks carry
+     * that time and add no wait; the events read back at their own times, and the end block is at the last one.
+     */
+    @Test
+    void eventBlocksCarryTheLastDataBlocksTimeAndTheirOwnInside() throws IOException {
+        List<RecordedEvent> events = List.of(RecordedEvent.opened(3_000),
+                RecordedEvent.data(Direction.FROM_CLIENT, 100_000, ascii("ls\r")),
+                RecordedEvent.data(Direction.FROM_SERVER, 200_000, ascii("a b c\r\n")),
+                RecordedEvent.ended(Direction.FROM_SERVER, 1_500_000),
+                RecordedEvent.data(Direction.FROM_CLIENT, 1_700_000, ascii("exit\r")),
+                RecordedEvent.ended(Direction.FROM_CLIENT, 2_900_000));
+        Path file = write(dir.resolve("events.mcrec"), RecordingFormat.MCREC, session(), events);
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+        payload(bytes, 1, 0, START_MS);
+        long clock = START_MS; // the player's: the last data block's time
+        long waited = 0;
+        int eventBlocks = 0;
+        while (bytes.hasRemaining()) {
+            int type = bytes.getShort(bytes.position());
+            long time = bytes.getLong(bytes.position() + 8);
+            waited += time - clock;
+            if (type == 4) {
+                assertEquals(clock, time, "an event block waits for nothing");
+                eventBlocks++;
+            } else if (type == 2) {
+                clock = time;
+            }
+            bytes.position(bytes.position() + 16 + bytes.getInt(bytes.position() + 4));
+        }
+        assertEquals(3, eventBlocks);
+        assertEquals(2_900, waited, "the replay lasts as long as the session, to its end block");
+        try (RecordingReader reader = RecordingReader.open(file)) {
+            assertEquals(millisecondTimes(events), readAll(reader));
+        }
+    }
+
+    /** Rule 3.4: event blocks written before their own time was put inside are read at their block's time. */
+    @Test
+    void eventBlocksWithoutATimeAreReadAtTheirBlocksTime() throws IOException {
+        long t = 1_700_000_000_000L;
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        block(file, 1, 0, t, "{\"magic\":\"MeshCentralRelaySession\",\"ver\":1}");
+        block(file, 4, 0, t + 2, "{\"event\":\"con\",\"side\":\"client\"}");
+        block(file, 2, 3, t + 5, "hi");
+        block(file, 4, 0, t + 5, "{\"event\":\"hup\",\"side\":\"client\",\"time\":" + (t + 9) + "}");
+        block(file, 4, 0, t + 7, "{\"event\":\"err\",\"side\":\"server\"}");
+        block(file, 3, 0, t + 9, "MeshCentralMCREC");
+        Path path = Files.write(dir.resolve("old.mcrec"), file.toByteArray());
+        try (RecordingReader reader = RecordingReader.open(path)) {
+            assertEquals(List.of(RecordedEvent.opened(2_000), RecordedEvent.data(Direction.FROM_CLIENT, 5_000,
+                    ascii("hi")), RecordedEvent.ended(Direction.FROM_CLIENT, 9_000),
+                    RecordedEvent.failed(Direction.FROM_SERVER, 7_000)), readAll(reader));
+        }
     }
 
     /** Rule 3.3: text has no 0x1 flag, as MeshCentral writes WebSocket text; it reads back as text (rule 4.7). */
@@ -320,7 +380,8 @@ class McrecTest {
 
     /** Rules 3.1-3.5, 4.5: blocks that cannot be there are an exception naming their offset. */
     @ParameterizedTest
-    @ValueSource(strings = {"type 9", "type 0", "metadata", "flags", "size", "end magic", "after end", "event"})
+    @ValueSource(strings = {"type 9", "type 0", "metadata", "flags", "size", "end magic", "after end", "event",
+        "event time"})
     void garbageIsAnExceptionWithOffset(String what) throws IOException {
         long t = 1_700_000_000_000L;
         ByteArrayOutputStream file = new ByteArrayOutputStream();
@@ -351,6 +412,9 @@ class McrecTest {
                 block(file, 3, 0, t, "MeshCentralMCREC");
                 offset = file.size();
                 file.write('x');
+                break;
+            case "event time":
+                block(file, 4, 0, t, "{\"event\":\"hup\",\"side\":\"server\",\"time\":\"soon\"}");
                 break;
             default:
                 block(file, 4, 0, t, "{\"event\":\"con\",\"side\":\"server\"}");
