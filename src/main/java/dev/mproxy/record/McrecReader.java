@@ -11,8 +11,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -29,6 +31,8 @@ final class McrecReader implements RecordingReader {
     private final long baseMillis;
     /** Repair reads only the framing: data is skipped, not returned. */
     private final boolean framingOnly;
+    /** Whether 0x4 marks the client's blocks, its metadata saying what 0x2 marks (rule 3.3); else 0x2 does. */
+    private final boolean clientFlag;
     private final byte[] header = new byte[Mcrec.HEADER_SIZE];
     private boolean done;
     private boolean ended;
@@ -38,11 +42,13 @@ final class McrecReader implements RecordingReader {
     /** The time of the event block just read, from its JSON when it has one (rule 3.4). */
     private long eventMillis;
 
-    private McrecReader(FileInput in, SessionInfo session, long baseMillis, boolean framingOnly) {
+    private McrecReader(FileInput in, SessionInfo session, long baseMillis, boolean framingOnly,
+            boolean clientFlag) {
         this.in = in;
         this.session = session;
         this.baseMillis = baseMillis;
         this.framingOnly = framingOnly;
+        this.clientFlag = clientFlag;
         this.completeLength = in.position();
         this.lastMillis = baseMillis;
     }
@@ -86,10 +92,19 @@ final class McrecReader implements RecordingReader {
             throw new RecordingFormatException("metadata '" + preview(json) + "'",
                     "a JSON object with \"magic\":\"" + Mcrec.METADATA_MAGIC + "\" and \"ver\":1", 0, "3.2");
         }
-        return new McrecReader(in, session(m, name, millis), millis, framingOnly);
+        Set<Direction> userSides = EnumSet.of(Direction.FROM_CLIENT);
+        JsonNode userFlag = m.get(Mcrec.USER_FLAG);
+        if (userFlag != null) {
+            userSides = userFlag.isTextual() ? Mcrec.userSides(userFlag.asText()) : null;
+            if (userSides == null) {
+                throw new RecordingFormatException(Mcrec.USER_FLAG + " " + preview(userFlag.toString()
+                        .getBytes(StandardCharsets.UTF_8)), "\"client\", \"server\", \"both\" or \"none\"", 0, "3.2");
+            }
+        }
+        return new McrecReader(in, session(m, name, millis, userSides), millis, framingOnly, userFlag != null);
     }
 
-    private static SessionInfo session(JsonNode m, String name, long millis) {
+    private static SessionInfo session(JsonNode m, String name, long millis, Set<Direction> userSides) {
         Instant start = Instant.ofEpochMilli(millis);
         // Our own ISO-8601 time keeps the start's sub-millisecond part; any other text is MeshCentral's locale.
         String time = text(m, "time");
@@ -113,7 +128,7 @@ final class McrecReader implements RecordingReader {
         }
         return new SessionInfo(start, sessionId != null ? sessionId : name, text(m, "userid"),
                 address(text(m, "ipaddr1"), m.path("port1").asInt(0)),
-                address(text(m, "ipaddr2"), m.path("port2").asInt(0)), text(m, "protocol"), labels);
+                address(text(m, "ipaddr2"), m.path("port2").asInt(0)), text(m, "protocol"), labels, userSides);
     }
 
     private static String text(JsonNode m, String field) {
@@ -190,8 +205,10 @@ final class McrecReader implements RecordingReader {
             if (type < Mcrec.TYPE_DATA || type > Mcrec.TYPE_EXTRA) {
                 throw new RecordingFormatException("a block of type " + type, "2 to 4", offset, "3.1");
             }
-            if ((flags & ~(Mcrec.FLAG_BINARY | Mcrec.FLAG_USER)) != 0) {
-                throw new RecordingFormatException("flags 0x" + Integer.toHexString(flags), "0 to 3", offset, "3.1");
+            int known = Mcrec.FLAG_BINARY | Mcrec.FLAG_USER | (clientFlag ? Mcrec.FLAG_CLIENT : 0);
+            if ((flags & ~known) != 0) {
+                throw new RecordingFormatException("flags 0x" + Integer.toHexString(flags), "0 to " + known, offset,
+                        "3.1");
             }
             if (size < 0) {
                 throw new RecordingFormatException("a size of " + (size & 0xffffffffL),
@@ -229,7 +246,8 @@ final class McrecReader implements RecordingReader {
                 if (n < size) { // the file shrank since the size check
                     return truncate(offset, "data block of " + size + " bytes has " + n);
                 }
-                Direction from = (flags & Mcrec.FLAG_USER) != 0 ? Direction.FROM_CLIENT : Direction.FROM_SERVER;
+                Direction from = (flags & (clientFlag ? Mcrec.FLAG_CLIENT : Mcrec.FLAG_USER)) != 0
+                        ? Direction.FROM_CLIENT : Direction.FROM_SERVER;
                 // Without 0x1 the block was a WebSocket text message (rule 4.7).
                 return (flags & Mcrec.FLAG_BINARY) != 0 ? RecordedEvent.data(from, micros(millis), bytes)
                         : RecordedEvent.text(from, micros(millis), bytes);

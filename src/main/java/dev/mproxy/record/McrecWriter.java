@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -29,6 +30,10 @@ final class McrecWriter implements RecordingWriter {
 
     private final GatheringByteChannel out;
     private final long startMillis;
+    /** The sides whose data is flagged 0x2, MeshCentral's "user" (rule 3.3). */
+    private final Set<Direction> userSides;
+    /** Whether the client's blocks are flagged 0x4, when 0x2 does not tell the directions apart (rule 3.3). */
+    private final boolean clientFlag;
     private final int maxData;
     /** Headers and event blocks are put together here; direct, so the gathering write copies nothing. */
     private final ByteBuffer scratch = ByteBuffer.allocateDirect(SCRATCH_SIZE);
@@ -38,9 +43,11 @@ final class McrecWriter implements RecordingWriter {
     private long lastDataMillis;
     private boolean closed;
 
-    private McrecWriter(GatheringByteChannel out, long startMillis, int maxData) {
+    private McrecWriter(GatheringByteChannel out, long startMillis, Set<Direction> userSides, int maxData) {
         this.out = out;
         this.startMillis = startMillis;
+        this.userSides = userSides;
+        this.clientFlag = Mcrec.userFlag(userSides) != null;
         this.maxData = maxData;
         this.lastMillis = startMillis;
         this.lastDataMillis = startMillis;
@@ -52,7 +59,7 @@ final class McrecWriter implements RecordingWriter {
             throw new IllegalArgumentException("maxData: " + maxData + " (expected: >= 1)");
         }
         byte[] json = metadata(session);
-        McrecWriter writer = new McrecWriter(out, session.start().toEpochMilli(), maxData);
+        McrecWriter writer = new McrecWriter(out, session.start().toEpochMilli(), session.userSides(), maxData);
         writer.writeBlock(Mcrec.TYPE_METADATA, 0, writer.startMillis, ByteBuffer.wrap(json));
         return writer;
     }
@@ -76,6 +83,10 @@ final class McrecWriter implements RecordingWriter {
             } else {
                 m.put("protocol", protocol);
             }
+        }
+        String userFlag = Mcrec.userFlag(session.userSides());
+        if (userFlag != null) {
+            m.put(Mcrec.USER_FLAG, userFlag); // and the client's blocks are flagged 0x4 (rule 3.3)
         }
         for (Map.Entry<String, String> label : new TreeMap<>(session.labels()).entrySet()) {
             if (Mcrec.RESERVED.contains(label.getKey())) {
@@ -128,8 +139,10 @@ final class McrecWriter implements RecordingWriter {
             return;
         }
         long millis = millis(micros);
-        // As MeshCentral's recordingEntry: 0x1 marks binary frames only, 0x2 the user's side (rule 3.3).
-        int flags = (text ? 0 : Mcrec.FLAG_BINARY) | (from == Direction.FROM_CLIENT ? Mcrec.FLAG_USER : 0);
+        // As MeshCentral's recordingEntry: 0x1 marks binary frames only, 0x2 a user's side (rule 3.3); ours, 0x4,
+        // the client when 0x2 cannot say which side is which
+        int flags = (text ? 0 : Mcrec.FLAG_BINARY) | (userSides.contains(from) ? Mcrec.FLAG_USER : 0)
+                | (clientFlag && from == Direction.FROM_CLIENT ? Mcrec.FLAG_CLIENT : 0);
         // Only an event too large for a reader's array is split, into blocks with the same time (rule 3.3).
         List<ByteBuffer[]> blocks = length <= maxData ? Collections.singletonList(payload)
                 : ByteBuffers.chunks(payload, maxData);

@@ -2,8 +2,10 @@ package dev.mproxy.record;
 
 import java.net.InetSocketAddress;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What a recording knows about its stream before the first byte: when its clock starts, who the two sides are
@@ -18,13 +20,23 @@ import java.util.Objects;
  * @param protocol what the stream carries: MeshCentral's {@code p}, or our service ({@code tcp}, {@code https},
  *     {@code http}); null when unknown
  * @param labels further facts, kept as strings (device, service name, gateway port); never null
+ * @param userSides the sides MeshCentral would call the user's: those whose data an {@code .mcrec} file flags
+ *     0x2 (recording 3.3). The client for a tunnel stream or the record proxy; for a rendezvous pair, each peer
+ *     that said {@code browser=1}, so none, one or both
  */
 public record SessionInfo(Instant start, String sessionId, String user, InetSocketAddress client,
-        InetSocketAddress server, String protocol, Map<String, String> labels) {
+        InetSocketAddress server, String protocol, Map<String, String> labels, Set<Direction> userSides) {
+
+    /** The client is the user's side, as at a tunnel or the record proxy. */
+    public SessionInfo(Instant start, String sessionId, String user, InetSocketAddress client,
+            InetSocketAddress server, String protocol, Map<String, String> labels) {
+        this(start, sessionId, user, client, server, protocol, labels, EnumSet.of(Direction.FROM_CLIENT));
+    }
 
     public SessionInfo {
         Objects.requireNonNull(start, "start");
         Objects.requireNonNull(sessionId, "sessionId");
         labels = Map.copyOf(labels);
+        userSides = Set.copyOf(userSides);
     }
 }

@@ -20,9 +20,11 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -237,7 +239,7 @@ public final class Rendezvous {
             if (timer != null) {
                 timer.cancel(false);
             }
-            // The user's side is the relay's client: a recording flags what it sends (rendezvous 5.3)
+            // The user's side is the relay's client (rendezvous 5.3)
             userSide = joiner.request.browser() && !waiting.request.browser() ? joiner : waiting;
             otherSide = userSide == waiting ? joiner : waiting;
             WebSocketEnd.pair(waiting.end, joiner.end);
@@ -256,11 +258,19 @@ public final class Rendezvous {
         private RecordingTap tap() {
             Integer protocol = waiting.request.protocol() != null ? waiting.request.protocol()
                     : joiner.request.protocol();
+            // MeshCentral flags what a browser=1 peer sends, whichever peers did (rendezvous 5.3)
+            Set<Direction> browsers = EnumSet.noneOf(Direction.class);
+            if (userSide.request.browser()) {
+                browsers.add(Direction.FROM_CLIENT);
+            }
+            if (otherSide.request.browser()) {
+                browsers.add(Direction.FROM_SERVER);
+            }
             RecordingTap tap = recorder.streamTap(waiting.channel.eventLoop(), id, user(), "relay-" + id,
                     (InetSocketAddress) userSide.channel.remoteAddress(),
                     (InetSocketAddress) otherSide.channel.remoteAddress(),
                     protocol == null ? null : protocol.toString(), Map.of("recordedBy", "gateway", "relay",
-                            "rendezvous"));
+                            "rendezvous"), browsers);
             tap.opened();
             return tap;
         }

@@ -27,12 +27,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code .mcrec} as we write and read it: protocol-spec/recording.md §3 and §4. */
@@ -153,6 +157,49 @@ class McrecTest {
                     ascii("hi")), RecordedEvent.ended(Direction.FROM_CLIENT, 9_000),
                     RecordedEvent.failed(Direction.FROM_SERVER, 7_000)), readAll(reader));
         }
+    }
+
+    /**
+     * Rule 3.3: 0x2 marks the user's sides as MeshCentral marks its browser=1 peers, none, one or both; when that is
+     * not the client alone, the metadata says so and 0x4 marks the client, so both directions read back apart.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"none, , 0, 0", "both, FROM_CLIENT FROM_SERVER, 2, 2", "server, FROM_SERVER, 0, 2",
+        "client, FROM_CLIENT, 2, 0"})
+    void userFlagMarksTheUsersSidesAndFlag4TheClientWhereItCannotTell(String userFlag, String sides,
+            int clientUser, int serverUser) throws IOException {
+        Set<Direction> userSides = sides == null ? Set.of() : Arrays.stream(sides.split(" ")).map(Direction::valueOf)
+                .collect(Collectors.toSet());
+        SessionInfo session = new SessionInfo(START, "s", null, null, null, "1", Map.of(), userSides);
+        List<RecordedEvent> events = List.of(RecordedEvent.data(Direction.FROM_CLIENT, 1000, ascii("a")),
+                RecordedEvent.text(Direction.FROM_SERVER, 2000, ascii("b")),
+                RecordedEvent.text(Direction.FROM_CLIENT, 3000, ascii("c")),
+                RecordedEvent.data(Direction.FROM_SERVER, 4000, ascii("d")));
+        Path file = write(dir.resolve(userFlag + ".mcrec"), RecordingFormat.MCREC, session, events);
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+        JsonNode m = JSON.readTree(payload(bytes, 1, 0, START_MS));
+        boolean declared = !userFlag.equals("client");
+        assertEquals(declared ? userFlag : null, m.has("userFlag") ? m.get("userFlag").asText() : null);
+        int client = declared ? 4 : 0;
+        assertEquals("a", text(payload(bytes, 2, 1 | clientUser | client, START_MS + 1)));
+        assertEquals("b", text(payload(bytes, 2, serverUser, START_MS + 2)));
+        assertEquals("c", text(payload(bytes, 2, clientUser | client, START_MS + 3)));
+        assertEquals("d", text(payload(bytes, 2, 1 | serverUser, START_MS + 4)));
+        try (RecordingReader reader = RecordingReader.open(file)) {
+            assertEquals(userSides, reader.session().userSides());
+            assertEquals(events, readAll(reader));
+        }
+    }
+
+    /** Rules 3.2, 4.5: a userFlag that is none of ours is garbage in the metadata. */
+    @Test
+    void refusesAUserFlagThatIsNoneOfOurs() throws IOException {
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        block(file, 1, 0, 0, "{\"magic\":\"MeshCentralRelaySession\",\"ver\":1,\"userFlag\":\"agent\"}");
+        Path path = Files.write(dir.resolve("flag.mcrec"), file.toByteArray());
+        RecordingFormatException e = assertThrows(RecordingFormatException.class, () -> RecordingReader.open(path));
+        assertEquals("3.2", e.rule());
+        assertTrue(e.getMessage().contains("userFlag \"agent\""), e.getMessage());
     }
 
     /** Rule 3.3: text has no 0x1 flag, as MeshCentral writes WebSocket text; it reads back as text (rule 4.7). */
