@@ -22,7 +22,7 @@ import java.util.regex.Pattern;
  */
 final class McrecWriter implements RecordingWriter {
 
-    /** A protocol written as a JSON number (rule 3.2): canonical decimal, no sign tricks or leading zeros. */
+    /** MeshCentral's protocol number (rule 3.2): canonical decimal, no sign tricks or leading zeros. */
     private static final Pattern INTEGER = Pattern.compile("0|-?[1-9][0-9]{0,17}");
 
     /** Room for a header and an event block's JSON (rule 3.4), the longest being 16 + 61 bytes. */
@@ -53,7 +53,10 @@ final class McrecWriter implements RecordingWriter {
         this.lastDataMillis = startMillis;
     }
 
-    /** Writes the metadata block and returns the writer; refuses labels that clash with metadata fields. */
+    /**
+     * Writes the metadata block and returns the writer; refuses labels that clash with metadata fields and a
+     * protocol that is not a number.
+     */
     static McrecWriter open(GatheringByteChannel out, SessionInfo session, int maxData) throws IOException {
         if (maxData < 1) {
             throw new IllegalArgumentException("maxData: " + maxData + " (expected: >= 1)");
@@ -78,11 +81,12 @@ final class McrecWriter implements RecordingWriter {
         m.put("time", session.start().toString());
         String protocol = session.protocol();
         if (protocol != null) {
-            if (INTEGER.matcher(protocol).matches()) {
-                m.put("protocol", Long.parseLong(protocol)); // the player compares protocol == 1, 2, ...
-            } else {
-                m.put("protocol", protocol);
+            // MeshCentral's player puts this field into its page unescaped: a number only, never our text
+            if (!INTEGER.matcher(protocol).matches()) {
+                throw new IllegalArgumentException("protocol: " + protocol + " (expected: MeshCentral's protocol "
+                        + "number, a decimal integer such as 1 or 2; anything else goes in a label)");
             }
+            m.put("protocol", Long.parseLong(protocol)); // the player compares protocol == 1, 2, ...
         }
         String userFlag = Mcrec.userFlag(session.userSides());
         if (userFlag != null) {

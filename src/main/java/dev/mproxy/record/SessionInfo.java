@@ -17,8 +17,8 @@ import java.util.Set;
  * @param user who the stream belongs to: the device id or token subject; null when unknown
  * @param client the client's address (the public client, the connecting peer); null when unknown
  * @param server the server's address (the device's local service, the record proxy's target); null when unknown
- * @param protocol what the stream carries: MeshCentral's {@code p}, or our service ({@code tcp}, {@code https},
- *     {@code http}); null when unknown
+ * @param protocol MeshCentral's protocol number (a rendezvous peer's {@code p}: 1 terminal, 2 desktop, ...) as
+ *     decimal text; null when there is none. Our own services go in a label ({@code service})
  * @param labels further facts, kept as strings (device, service name, gateway port); never null
  * @param userSides the sides MeshCentral would call the user's: those whose data an {@code .mcrec} file flags
  *     0x2 (recording 3.3). The client for a tunnel stream or the record proxy; for a rendezvous pair, each peer

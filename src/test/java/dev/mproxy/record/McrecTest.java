@@ -80,8 +80,8 @@ class McrecTest {
         assertEquals("127.0.0.1", m.get("ipaddr2").asText());
         assertEquals(8080, m.get("port2").asInt());
         assertEquals("2024-05-06T07:08:09.123456Z", m.get("time").asText());
-        assertTrue(m.get("protocol").isTextual());
-        assertEquals("tcp", m.get("protocol").asText());
+        assertTrue(m.get("protocol").isIntegralNumber());
+        assertEquals(1, m.get("protocol").asInt());
         assertEquals("ssh", m.get("service").asText());
         assertEquals("2222", m.get("gatewayPort").asText());
         assertEquals(12, m.size());
@@ -246,15 +246,20 @@ class McrecTest {
         assertArrayEquals(ascii("MeshCentralMCREC"), payload(file, 3, 0, START_MS + 1));
     }
 
-    /** Rule 3.2: an integer protocol is a JSON number (the player compares numbers); nulls leave fields out. */
+    /**
+     * Rule 3.2: the protocol is MeshCentral's number, a JSON number (the player compares numbers, and puts the
+     * field into its page unescaped); anything else is refused; nulls leave fields out.
+     */
     @Test
-    void protocolIsNumericWhenInteger() throws IOException {
+    void protocolIsMeshCentralsNumberAndNothingElse() throws IOException {
         assertEquals(2, metadata("2").get("protocol").asInt());
         assertTrue(metadata("2").get("protocol").isIntegralNumber());
         assertTrue(metadata("-1").get("protocol").isIntegralNumber());
-        assertTrue(metadata("02").get("protocol").isTextual(), "not canonical: kept as written");
-        assertTrue(metadata("2.5").get("protocol").isTextual());
-        assertTrue(metadata("https").get("protocol").isTextual());
+        for (String notANumber : List.of("02", "2.5", "https", "<img src=x onerror=alert(1)>")) {
+            assertEquals("protocol: " + notANumber + " (expected: MeshCentral's protocol number, a decimal integer "
+                    + "such as 1 or 2; anything else goes in a label)",
+                    assertThrows(IllegalArgumentException.class, () -> metadata(notANumber)).getMessage());
+        }
         JsonNode bare = metadata(null);
         assertFalse(bare.has("protocol"));
         assertFalse(bare.has("userid"));
