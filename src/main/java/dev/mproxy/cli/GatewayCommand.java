@@ -99,6 +99,12 @@ final class GatewayCommand implements Callable<Integer> {
                 + "gets its session. Without this option only peers with a token may use them.")
     boolean relayGuessableIds;
 
+    @Option(names = "--relay-max-message", paramLabel = "SIZE", defaultValue = "0", converter = Sizes.class,
+            description = "The longest message a rendezvous relay peer may send (e.g. 64MiB); a longer one closes "
+                + "it with status 1009. Messages of any size pass by default: the gateway relays them in pieces "
+                + "and holds at most 1 MiB of one per peer.")
+    long relayMaxMessage;
+
     @Mixin
     TunnelLimitOptions tunnelLimits;
 
@@ -124,7 +130,8 @@ final class GatewayCommand implements Callable<Integer> {
                 new TokenVerifier(secret, Clock.systemUTC()), bind, allowed,
                 limits,
                 keepalive.interval, keepalive.timeout, Duration.ofSeconds(10), sharedPort(tlsPort, "--tls-port"),
-                sharedPort(httpPort, "--http-port"), relayHold, recorder, relayGuessableIds), "--ping-timeout");
+                sharedPort(httpPort, "--http-port"), relayHold, recorder, relayGuessableIds, relayMaxMessage),
+                "--ping-timeout");
         try (GatewayServer server = new GatewayServer(config)) {
             try {
                 server.start();

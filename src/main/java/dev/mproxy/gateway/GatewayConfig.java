@@ -32,19 +32,21 @@ import java.util.Objects;
  *                         stops, after its tunnels, so every recording is finished
  * @param relayGuessableIds whether a rendezvous peer without a token may use a relay id in MeshCentral's shape,
  *                         which a stranger could guess ({@code --relay-guessable-ids}, rendezvous 1.2)
+ * @param relayMaxMessage  the longest message a rendezvous peer may send, in bytes; 0 for no limit
+ *                         ({@code --relay-max-message}, rendezvous 1.5)
  */
 public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
                             PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
                             Duration handshakeTimeout, Integer tlsPort, Integer httpPort, Duration relayHold,
-                            Recorder recorder, boolean relayGuessableIds) {
+                            Recorder recorder, boolean relayGuessableIds, long relayMaxMessage) {
 
-    /** Relay ids in MeshCentral's shape for peers with a token only. */
+    /** Relay ids in MeshCentral's shape for peers with a token only; relay messages of any size. */
     public GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerifier verifier, String publicBindHost,
                          PortRange allowedPorts, TunnelLimits limits, Duration pingInterval, Duration pingTimeout,
                          Duration handshakeTimeout, Integer tlsPort, Integer httpPort, Duration relayHold,
                          Recorder recorder) {
         this(listen, tls, verifier, publicBindHost, allowedPorts, limits, pingInterval, pingTimeout,
-                handshakeTimeout, tlsPort, httpPort, relayHold, recorder, false);
+                handshakeTimeout, tlsPort, httpPort, relayHold, recorder, false, 0);
     }
 
     /** With the rendezvous relay's default hold (15 s), recording nothing. */
@@ -70,6 +72,10 @@ public record GatewayConfig(InetSocketAddress listen, SslContext tls, TokenVerif
         Objects.requireNonNull(allowedPorts, "allowedPorts");
         Objects.requireNonNull(limits, "limits");
         Objects.requireNonNull(relayHold, "relayHold");
+        if (relayMaxMessage < 0) {
+            throw new IllegalArgumentException("relay max message: " + relayMaxMessage + " (expected: >= 0, 0 for "
+                    + "no limit)");
+        }
         if (pingTimeout.compareTo(pingInterval) <= 0) {
             throw new IllegalArgumentException("ping timeout (" + pingTimeout + ") must exceed the ping interval ("
                     + pingInterval + ')');

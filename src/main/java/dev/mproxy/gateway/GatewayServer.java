@@ -48,7 +48,7 @@ public final class GatewayServer implements AutoCloseable {
         this.config = config;
         this.registry = new DeviceRegistry(config, boss, workers);
         this.rendezvous = new Rendezvous(config.relayHold(), config.handshakeTimeout(), config.recorder(),
-                config.relayGuessableIds());
+                config.relayGuessableIds(), config.relayMaxMessage());
     }
 
     /**

@@ -6,10 +6,12 @@ import dev.mproxy.relay.EventLoops;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.relay.RecordingTap;
 import dev.mproxy.relay.Relay;
+import dev.mproxy.websocket.FrameSplitter;
 import dev.mproxy.websocket.PingResponder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -41,7 +43,11 @@ public final class Rendezvous {
     /** The default hold timeout (rendezvous 2.3): MeshCentral's since 1.1.11, down from 60 s. */
     public static final Duration DEFAULT_HOLD = Duration.ofSeconds(15);
 
-    /** Frames up to this size are relayed; the decoder holds one whole frame per peer (rendezvous 1.5). */
+    /**
+     * Frames up to this size are relayed whole, as they came; longer ones in fragments of
+     * {@value FrameSplitter#PIECE} bytes as they arrive: the gateway holds at most one such frame per peer while
+     * decoding (rendezvous 1.5).
+     */
     public static final int MAX_FRAME_PAYLOAD = 1024 * 1024;
 
     /** MeshCentral's greeting to both peers of a new pair (rendezvous 2.6). */
@@ -57,6 +63,8 @@ public final class Rendezvous {
     private final Duration hold;
     /** Whether a peer without a token may use an id in MeshCentral's shape (rendezvous 1.2). */
     private final boolean guessableIds;
+    /** The longest message a peer may send; 0 for no limit (rendezvous 1.5). */
+    private final long maxMessage;
     /** Records every pair; null for none. */
     private final Recorder recorder;
     private final WebSocketServerProtocolConfig webSocket;
@@ -64,9 +72,9 @@ public final class Rendezvous {
     /** Waiting and paired peers by id: an id is here from its first peer's arrival until its pair ends. */
     private final ConcurrentHashMap<String, Pair> pairs = new ConcurrentHashMap<>();
 
-    /** Only peers with a token may use ids in MeshCentral's shape (rendezvous 1.2). */
+    /** Only peers with a token may use ids in MeshCentral's shape (rendezvous 1.2); messages of any size. */
     public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder) {
-        this(hold, handshakeTimeout, recorder, false);
+        this(hold, handshakeTimeout, recorder, false, 0);
     }
 
     /**
@@ -75,13 +83,21 @@ public final class Rendezvous {
      * @param recorder         records every pair (rendezvous 5); null for none
      * @param guessableIds     whether a peer without a token may use an id in MeshCentral's shape, which a
      *                         stranger could guess to join a waiting peer (rendezvous 1.2)
+     * @param maxMessage       the longest message a peer may send, its frames added up; 0 for no limit
+     *                         (rendezvous 1.5)
      */
-    public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder, boolean guessableIds) {
+    public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder, boolean guessableIds,
+                      long maxMessage) {
         if (hold.isNegative() || hold.isZero()) {
             throw new IllegalArgumentException("relay hold: " + hold + " (expected: a positive duration)");
         }
+        if (maxMessage < 0) {
+            throw new IllegalArgumentException("relay max message: " + maxMessage + " (expected: >= 0, 0 for no "
+                    + "limit)");
+        }
         this.hold = hold;
         this.guessableIds = guessableIds;
+        this.maxMessage = maxMessage;
         this.recorder = recorder;
         this.webSocket = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/") // /relay or /meshrelay.ashx, then the query: the gateway has checked the path
@@ -121,6 +137,10 @@ public final class Rendezvous {
      */
     public void accept(ChannelPipeline pipeline, RendezvousRequest request) {
         Channel channel = pipeline.channel();
+        // in front of the HTTP codec, where the handshake puts Netty's frame decoder: long frames reach the
+        // decoder in fragments (rendezvous 1.5)
+        pipeline.addBefore(pipeline.context(HttpServerCodec.class).name(), null,
+                new FrameSplitter(MAX_FRAME_PAYLOAD, maxMessage, metrics::frameDecoded));
         // before the protocol handler, which would read on after each ping (rendezvous 3.3)
         pipeline.addLast(PingResponder.INSTANCE, new WebSocketServerProtocolHandler(webSocket));
         WebSocketEnd end = WebSocketEnd.atGateway(channel);

@@ -20,6 +20,7 @@ import dev.mproxy.relay.Recorder;
 import dev.mproxy.testing.RecordingContents;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tunnel.TunnelLimits;
+import dev.mproxy.websocket.FrameSplitter;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -162,6 +163,28 @@ class MeshCentralInteropTest {
         long length = shown.get("endTime").longValue() - shown.get("startTime").longValue();
         assertEquals(length, waited, shown.get("blocks").toString());
         assertTrue(length >= AGENT_CLOSE_DELAY_MS, "the session lasted past the agent's pause: " + length);
+    }
+
+    @Test
+    void aSixteenMebibyteMessageReachesMeshCentralsBrowserClientWithAtMostOneMebibyteOfItHeldAtTheGateway()
+            throws Exception {
+        // rendezvous 1.5, 3.1: the agent's ws sends it as one frame; the gateway cuts it into fragments as it
+        // arrives, and the browser's WebSocket hands MeshCentral's relay script one message again
+        int size = 16 * 1024 * 1024;
+        JsonNode session = MeshCentralInterop.script("relay-session.js", Map.of(
+                "GATEWAY", "http://127.0.0.1:" + gateway.deviceAddress().getPort(),
+                "BROWSER_TOKEN", token("alice"), "AGENT_TOKEN", token("alice"),
+                "OUT_DIR", Files.createDirectories(temp.resolve("out")).toString(),
+                "LARGE_MESSAGE", Integer.toString(size)), List.of(), SCRIPT_SECONDS);
+        JsonNode sent = session.get("agentSent").get(3);
+        assertEquals(size, sent.get("length").intValue(), session.get("agentSent").toString());
+        JsonNode received = session.get("browserReceived").get(3);
+        assertEquals(size, received.get("length").intValue(), session.get("browserReceived").toString());
+        assertEquals(sent.get("sha256").textValue(), received.get("sha256").textValue());
+        assertEquals(4, session.get("browserReceived").size(), "one message, as sent");
+        // the gateway's own accounting: the longest frame it held whole for a peer was one 64 KiB fragment
+        assertEquals(FrameSplitter.PIECE, gateway.rendezvous().metrics().longestFrameDecoded());
+        assertEquals(0, gateway.rendezvous().metrics().errors());
     }
 
     @Test

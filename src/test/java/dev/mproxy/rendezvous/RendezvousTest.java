@@ -19,6 +19,7 @@ import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.tunnel.TunnelLimits;
+import dev.mproxy.websocket.FrameSplitter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
@@ -28,15 +29,18 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
@@ -143,17 +147,63 @@ class RendezvousTest {
     }
 
     @Test
-    void frameOverOneMebibyteClosesItsSenderWith1009AndTheOtherHearsItWentAway() throws Exception {
-        // rendezvous 1.5, 4.3
-        Pair pair = paired(ID, token("alice"), null);
-        // only the frame's head, by hand: the gateway refuses it on its length, before any payload, so nothing
-        // unread is left to turn its close into a reset
-        ByteBuf head = Unpooled.buffer().writeByte(0x82).writeByte(0x80 | 127) // FIN, binary; masked, 64-bit length
-                .writeLong(Rendezvous.MAX_FRAME_PAYLOAD + 1).writeInt(0x01020304); // the length; the mask key
-        pair.first().channel().writeAndFlush(head);
-        WsPeer.Frame close = pair.first().next();
+    void aSingleFrameOfSixteenMebibytesCrossesInFragmentsWithAtMostOneMebibyteOfItHeld() throws Exception {
+        // rendezvous 1.5, 3.1: frames up to 1 MiB cross whole; a longer one as a fragmented message of 64 KiB frames
+        Pair pair = paired(ID, token("alice"), token("alice"));
+        byte[] message = new byte[16 * 1024 * 1024];
+        new Random(5).nextBytes(message);
+        pair.first().send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(message)));
+        ByteArrayOutputStream received = new ByteArrayOutputStream(message.length);
+        List<String> kinds = new ArrayList<>();
+        WsPeer.Frame frame;
+        do {
+            frame = pair.second().next();
+            kinds.add(frame.kind());
+            assertEquals(FrameSplitter.PIECE, frame.payload().length, "fragment " + kinds.size());
+            received.writeBytes(frame.payload());
+        } while (!frame.fin());
+        assertArrayEquals(message, received.toByteArray());
+        assertEquals(WsPeer.BINARY, kinds.get(0));
+        assertEquals(message.length / FrameSplitter.PIECE, kinds.size());
+        assertTrue(kinds.subList(1, kinds.size()).stream().allMatch(WsPeer.CONTINUATION::equals), kinds.toString());
+        // the gateway's own accounting: no frame of the message was held whole
+        assertEquals(FrameSplitter.PIECE, gateway.rendezvous().metrics().longestFrameDecoded());
+
+        // a 1 MiB frame still crosses whole, and a long text message cut inside a character is still text
+        pair.second().send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(message, 0, Rendezvous.MAX_FRAME_PAYLOAD)));
+        WsPeer.Frame whole = pair.first().next();
+        assertTrue(whole.fin());
+        assertArrayEquals(Arrays.copyOf(message, Rendezvous.MAX_FRAME_PAYLOAD), whole.payload());
+        String text = "\u20ac".repeat(700_000); // 3 bytes of UTF-8 each: 64 KiB fragments cut characters
+        pair.second().sendText(text);
+        ByteArrayOutputStream utf8 = new ByteArrayOutputStream();
+        do {
+            frame = pair.first().next();
+            utf8.writeBytes(frame.payload());
+        } while (!frame.fin());
+        assertEquals(text, utf8.toString(StandardCharsets.UTF_8));
+        assertEquals(Rendezvous.MAX_FRAME_PAYLOAD, gateway.rendezvous().metrics().longestFrameDecoded());
+    }
+
+    @Test
+    void aMessageOverTheOperatorsCapClosesItsSenderWith1009AndTheOtherHearsItWentAway() throws Exception {
+        // rendezvous 1.5, 4.3: --relay-max-message; the frames of a message add up
+        GatewayServer capped = gateway(Duration.ofSeconds(15), true, false, 100_000);
+        WsPeer first = peer(capped, ID, token("alice"));
+        awaitWaiting(capped);
+        WsPeer second = peer(capped, ID, null);
+        first.expectGreeting();
+        second.expectGreeting();
+        first.send(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[60_000])));
+        assertEquals(60_000, second.next().payload().length);
+        // only the next frame's head, by hand: refused on its length, before any payload
+        ByteBuf head = Unpooled.buffer().writeByte(0x00).writeByte(0x80 | 126) // continuation; masked, 16-bit length
+                .writeShort(50_000).writeInt(0x01020304); // the length; the mask key
+        first.channel().writeAndFlush(head);
+        WsPeer.Frame close = first.next();
         assertEquals(1009, close.status(), close.toString());
-        pair.second().expectClose(1001, "the other relay peer went away");
+        assertEquals("message of at least 110000 bytes exceeds the allowed maximum (100000)", close.reason());
+        second.expectClose(1001, "the other relay peer went away");
     }
 
     @Test
@@ -497,7 +547,7 @@ class RendezvousTest {
     @Test
     void anOperatorMayLetPeersWithoutATokenUseGuessableIds() throws Exception {
         // rendezvous 1.2, --relay-guessable-ids: the waiting peer still needs a token (2.1)
-        GatewayServer open = gateway(Duration.ofSeconds(15), true, true);
+        GatewayServer open = gateway(Duration.ofSeconds(15), true, true, 0);
         WsPeer anonymous = peer(open, "k3j9x0q2mz", null);
         anonymous.expectClose(1008, "no authenticated peer is waiting for this relay id");
         WsPeer first = peer(open, "k3j9x0q2mz", token("alice"));
@@ -550,14 +600,16 @@ class RendezvousTest {
     }
 
     private GatewayServer gateway(Duration hold, boolean withTls) throws Exception {
-        return gateway(hold, withTls, false);
+        return gateway(hold, withTls, false, 0);
     }
 
-    private GatewayServer gateway(Duration hold, boolean withTls, boolean guessableIds) throws Exception {
+    private GatewayServer gateway(Duration hold, boolean withTls, boolean guessableIds, long maxMessage)
+            throws Exception {
         GatewayServer server = new GatewayServer(new GatewayConfig(new InetSocketAddress("127.0.0.1", 0),
                 withTls ? TlsContexts.server(certificate) : null, new TokenVerifier(secret, Clock.systemUTC()),
                 "127.0.0.1", PortRange.UNPRIVILEGED, TunnelLimits.DEFAULT, Duration.ofSeconds(15),
-                Duration.ofSeconds(45), Duration.ofSeconds(10), null, null, hold, null, guessableIds)).start();
+                Duration.ofSeconds(45), Duration.ofSeconds(10), null, null, hold, null, guessableIds, maxMessage))
+                .start();
         closeables.add(server);
         return server;
     }
