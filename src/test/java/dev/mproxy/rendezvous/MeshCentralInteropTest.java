@@ -236,6 +236,9 @@ class MeshCentralInteropTest {
                 assertArrayEquals("ping".getBytes(StandardCharsets.US_ASCII), client.getInputStream().readNBytes(4));
             }
             server.join(20_000);
+            // finished once both sides' ends are recorded; closing the proxy earlier would end it with a failure
+            Awaitility.await().atMost(20, TimeUnit.SECONDS).ignoreExceptions()
+                    .until(() -> !RecordingContents.read(temp.resolve("conn_1.mcrec")).truncated);
             proxy.close();
         }
         Path file = temp.resolve("conn_1.mcrec");
