@@ -90,6 +90,18 @@ final class GatewayCommand implements Callable<Integer> {
                 + "(default: ${DEFAULT-VALUE}).")
     Duration relayHold;
 
+    @Option(names = "--relay-guessable-ids",
+            description = "Let a rendezvous relay peer without a token use an id in MeshCentral's shape (its web UI's "
+                + "10 base-36 characters, say). Such ids can be guessed: whoever guesses the id of a waiting peer "
+                + "gets its session. Without this option only peers with a token may use them.")
+    boolean relayGuessableIds;
+
+    @Option(names = "--relay-max-message", paramLabel = "SIZE", defaultValue = "0", converter = Sizes.class,
+            description = "The longest message a rendezvous relay peer may send (e.g. 64MiB); a longer one closes "
+                + "it with status 1009. Messages of any size pass by default: the gateway relays them in pieces "
+                + "and holds at most 1 MiB of one per peer.")
+    long relayMaxMessage;
+
     @Mixin
     TunnelLimitOptions tunnelLimits;
 
@@ -111,6 +123,8 @@ final class GatewayCommand implements Callable<Integer> {
                 .tlsPort(tlsPort)
                 .httpPort(httpPort)
                 .relayHold(relayHold)
+                .relayGuessableIds(relayGuessableIds)
+                .relayMaxMessage(relayMaxMessage)
                 .limits(tunnelLimits.limits())
                 .pingInterval(keepalive.interval)
                 .pingTimeout(keepalive.timeout);
@@ -167,7 +181,8 @@ final class GatewayCommand implements Callable<Integer> {
             out.println("recording every stream to " + server.recorder().directory() + " ("
                     + server.recorder().format().word() + ')');
         }
-        out.println("rendezvous relay: " + scheme + "://" + host + ':' + port + "/relay?id=ID (see 'mproxy relay')");
+        out.println("rendezvous relay: " + scheme + "://" + host + ':' + port + "/relay?id=ID (see 'mproxy relay')"
+                + (relayGuessableIds ? "; ids in MeshCentral's shape without a token too: they can be guessed" : ""));
         if (certificate != null) {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));

@@ -52,6 +52,8 @@ public final class GatewayConfig {
     private final OptionalInt httpPort;
     private final Duration relayHold;
     private final Recorder recorder;
+    private final boolean relayGuessableIds;
+    private final long relayMaxMessage;
 
     private GatewayConfig(Builder b) {
         listen = b.listen;
@@ -67,6 +69,8 @@ public final class GatewayConfig {
         httpPort = b.httpPort;
         relayHold = b.relayHold;
         recorder = b.recorder;
+        relayGuessableIds = b.relayGuessableIds;
+        relayMaxMessage = b.relayMaxMessage;
     }
 
     public static Builder newBuilder() {
@@ -149,6 +153,19 @@ public final class GatewayConfig {
         return recorder;
     }
 
+    /**
+     * Whether a rendezvous peer without a token may use a relay id in MeshCentral's shape, which a stranger could
+     * guess ({@code --relay-guessable-ids}, rendezvous 1.2).
+     */
+    public boolean relayGuessableIds() {
+        return relayGuessableIds;
+    }
+
+    /** The longest message a rendezvous peer may send, in bytes; 0 for no limit ({@code --relay-max-message}). */
+    public long relayMaxMessage() {
+        return relayMaxMessage;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
@@ -156,7 +173,8 @@ public final class GatewayConfig {
                 + Durations.format(pingInterval) + ", pingTimeout: " + Durations.format(pingTimeout)
                 + ", handshakeTimeout: " + Durations.format(handshakeTimeout) + ", tlsPort: " + port(tlsPort)
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
-                + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')') + ')';
+                + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
+                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage + ')';
     }
 
     private static String port(OptionalInt port) {
@@ -179,6 +197,8 @@ public final class GatewayConfig {
         private OptionalInt httpPort = OptionalInt.of(DEFAULT_HTTP_PORT);
         private Duration relayHold = Rendezvous.DEFAULT_HOLD;
         private Recorder recorder;
+        private boolean relayGuessableIds;
+        private long relayMaxMessage;
 
         private Builder() {
         }
@@ -197,6 +217,8 @@ public final class GatewayConfig {
             httpPort = c.httpPort;
             relayHold = c.relayHold;
             recorder = c.recorder;
+            relayGuessableIds = c.relayGuessableIds;
+            relayMaxMessage = c.relayMaxMessage;
         }
 
         public Builder listen(InetSocketAddress listen) {
@@ -268,6 +290,18 @@ public final class GatewayConfig {
             return this;
         }
 
+        /** Lets peers without a token use relay ids in MeshCentral's shape. Default: false. */
+        public Builder relayGuessableIds(boolean relayGuessableIds) {
+            this.relayGuessableIds = relayGuessableIds;
+            return this;
+        }
+
+        /** The longest relayed message in bytes, 0 for no limit. Default: 0. */
+        public Builder relayMaxMessage(long relayMaxMessage) {
+            this.relayMaxMessage = relayMaxMessage;
+            return this;
+        }
+
         /**
          * @throws IllegalArgumentException naming the option when a value is out of range or two disagree
          * @throws NullPointerException     when no verifier was given
@@ -279,6 +313,10 @@ public final class GatewayConfig {
             checkPositive(pingInterval, "--ping-interval");
             checkPositive(handshakeTimeout, "handshake timeout");
             checkPositive(relayHold, "--relay-hold");
+            if (relayMaxMessage < 0) {
+                throw new IllegalArgumentException("--relay-max-message (" + relayMaxMessage
+                        + ") must not be negative (expected: 0 for no limit, or a size)");
+            }
             if (pingTimeout.compareTo(pingInterval) <= 0) {
                 throw new IllegalArgumentException("--ping-timeout (" + Durations.format(pingTimeout)
                         + ") must exceed --ping-interval (" + Durations.format(pingInterval) + ')');

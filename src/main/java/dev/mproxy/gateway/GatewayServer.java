@@ -44,7 +44,8 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer(GatewayConfig config) {
         this.config = config;
         this.registry = new DeviceRegistry(config, boss, workers);
-        this.rendezvous = new Rendezvous(config.relayHold(), config.handshakeTimeout(), config.recorder());
+        this.rendezvous = new Rendezvous(config.relayHold(), config.handshakeTimeout(), config.recorder(),
+                config.relayGuessableIds(), config.relayMaxMessage());
     }
 
     /**

@@ -27,8 +27,9 @@ import java.util.Optional;
 
 /**
  * Checks the WebSocket upgrade request before the handshake: the path must be {@code /} (telebit's) or
- * {@code /relay} (the rendezvous relay), and a token, if one is presented (Bearer, Basic password or
- * {@code ?access_token=}), must verify. A bad token is answered with HTTP 401 and a JSON reason. No token at all
+ * {@code /relay} (the rendezvous relay, also at MeshCentral's {@code /meshrelay.ashx}), and a token, if one is
+ * presented (Bearer, Basic password, {@code ?access_token=}, or on the relay MeshCentral's {@code ?auth=}), must
+ * verify. A bad token is answered with HTTP 401 and a JSON reason. No token at all
  * is allowed: the device may authenticate in-band with {@code add_token}, and a relay peer may join one that
  * has a token (protocol-spec/rendezvous.md 2.1). A {@code GET} of telebit's discovery document
  * ({@value #DISCOVERY_PATH}) is answered with where the tunnel is (control 1.6).
@@ -56,17 +57,21 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
             respond(ctx, HttpResponseStatus.OK, discovery(host));
             return;
         }
-        boolean relay = RendezvousRequest.PATH.equals(path);
+        boolean relay = RendezvousRequest.isRelayPath(path);
         if (!"/".equals(path) && !relay) {
             request.release();
             respond(ctx, HttpResponseStatus.NOT_FOUND, "E_NOT_FOUND", "no endpoint at " + path
-                    + " (expected: / for device tunnels, " + RendezvousRequest.PATH + " for the rendezvous relay)");
+                    + " (expected: / for device tunnels, " + RendezvousRequest.PATH + " or "
+                    + RendezvousRequest.MESHCENTRAL_PATH + " for the rendezvous relay)");
             return;
         }
         DeviceToken verified = null;
         String token = null;
         try {
             Optional<String> presented = TokenExtractor.fromRequest(request.headers(), request.uri());
+            if (relay) {
+                presented = RendezvousRequest.token(request.uri(), presented); // rendezvous 1.4: MeshCentral's auth=
+            }
             if (presented.isPresent()) {
                 token = presented.get();
                 verified = verifier.verify(token);
@@ -92,14 +97,14 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
         ctx.fireChannelRead(request);
     }
 
-    /** Hands a {@code /relay} upgrade to the rendezvous, in place of the device endpoint's handlers. */
+    /** Hands a {@code /relay} (or {@code /meshrelay.ashx}) upgrade to the rendezvous, in place of the device endpoint's handlers. */
     private void acceptRelayPeer(ChannelHandlerContext ctx, FullHttpRequest request, DeviceToken token) {
         RendezvousRequest relay;
         try {
-            relay = RendezvousRequest.parse(request.uri(), token);
+            relay = rendezvous.request(request.uri(), token);
         } catch (RendezvousRequest.BadRelayRequestException e) {
             request.release();
-            respond(ctx, HttpResponseStatus.BAD_REQUEST, e.code(), e.getMessage());
+            respond(ctx, HttpResponseStatus.valueOf(e.status()), e.code(), e.getMessage());
             return;
         }
         ChannelPipeline pipeline = ctx.pipeline();

@@ -3,6 +3,7 @@ package dev.mproxy.record;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
 import java.util.Set;
 
 /** MeshCentral's {@code .mcrec} blocks (protocol-spec/recording.md §3): constants and the block header. */
@@ -18,8 +19,19 @@ final class Mcrec {
 
     /** The payload is a binary WebSocket frame, not a string. */
     static final int FLAG_BINARY = 1;
-    /** The payload came from the {@code browser=1} side: our client (rule 3.3). */
+    /** The payload came from a user's side: a {@code browser=1} peer, our client at a tunnel (rule 3.3). */
     static final int FLAG_USER = 2;
+    /**
+     * Ours: the payload came from the client, in files whose metadata has {@value #USER_FLAG}, where 0x2 does not
+     * tell the two directions apart (rule 3.3).
+     */
+    static final int FLAG_CLIENT = 4;
+
+    /**
+     * The metadata field saying which sides 0x2 marks when it is not the client alone: {@code server}, {@code both}
+     * or {@code none} (rule 3.2); its files mark the client's blocks with {@link #FLAG_CLIENT}.
+     */
+    static final String USER_FLAG = "userFlag";
 
     static final String METADATA_MAGIC = "MeshCentralRelaySession";
     static final String END_MAGIC = "MeshCentralMCREC";
@@ -45,7 +57,7 @@ final class Mcrec {
 
     /** The metadata fields we write ourselves; labels cannot use them (rule 3.2). */
     static final Set<String> RESERVED = Set.of("magic", "ver", "sessionid", "userid", "ipaddr1", "port1", "ipaddr2",
-            "port2", "time", "protocol");
+            "port2", "time", "protocol", USER_FLAG);
 
     /** The words of event blocks (rule 3.4): netrecord's. */
     static final String OPENED = "con";
@@ -75,5 +87,32 @@ final class Mcrec {
 
     static String side(Direction side) {
         return side == Direction.FROM_CLIENT ? "client" : "server";
+    }
+
+    /** {@value #USER_FLAG}'s value for the sides 0x2 marks, or null for the client alone, which needs none. */
+    static String userFlag(Set<Direction> userSides) {
+        if (userSides.size() == 2) {
+            return "both";
+        }
+        if (userSides.isEmpty()) {
+            return "none";
+        }
+        return userSides.contains(Direction.FROM_CLIENT) ? null : "server";
+    }
+
+    /** The sides a {@value #USER_FLAG} value says 0x2 marks, or null for a value that is none of ours. */
+    static Set<Direction> userSides(String userFlag) {
+        switch (userFlag) {
+            case "client":
+                return EnumSet.of(Direction.FROM_CLIENT);
+            case "server":
+                return EnumSet.of(Direction.FROM_SERVER);
+            case "both":
+                return EnumSet.allOf(Direction.class);
+            case "none":
+                return EnumSet.noneOf(Direction.class);
+            default:
+                return null;
+        }
     }
 }

@@ -8,8 +8,10 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
 
 /** Reads MeshCentral's {@code .mcrec} block by block (protocol-spec/recording.md §3, §4). */
 final class McrecReader extends FileRecordingReader {
@@ -18,15 +20,21 @@ final class McrecReader extends FileRecordingReader {
     private final long baseMillis;
     /** Repair reads only the framing: data is skipped, not returned. */
     private final boolean framingOnly;
+    /** Whether 0x4 marks the client's blocks, its metadata saying what 0x2 marks (rule 3.3); else 0x2 does. */
+    private final boolean clientFlag;
     private final byte[] header = new byte[Mcrec.HEADER_SIZE];
     private boolean ended;
     private long completeLength;
     private long lastMillis;
+    /** The time of the event block just read, from its JSON when it has one (rule 3.4). */
+    private long eventMillis;
 
-    private McrecReader(FileInput in, SessionInfo session, long baseMillis, boolean framingOnly) {
+    private McrecReader(FileInput in, SessionInfo session, long baseMillis, boolean framingOnly,
+            boolean clientFlag) {
         super(in, session);
         this.baseMillis = baseMillis;
         this.framingOnly = framingOnly;
+        this.clientFlag = clientFlag;
         this.completeLength = in.position();
         this.lastMillis = baseMillis;
     }
@@ -70,10 +78,19 @@ final class McrecReader extends FileRecordingReader {
             throw new RecordingFormatException("metadata '" + preview(json) + "'",
                     "a JSON object with \"magic\":\"" + Mcrec.METADATA_MAGIC + "\" and \"ver\":1", 0, "3.2");
         }
-        return new McrecReader(in, session(m, name, millis), millis, framingOnly);
+        Set<Direction> userSides = EnumSet.of(Direction.FROM_CLIENT);
+        JsonNode userFlag = m.get(Mcrec.USER_FLAG);
+        if (userFlag != null) {
+            userSides = userFlag.isTextual() ? Mcrec.userSides(userFlag.asText()) : null;
+            if (userSides == null) {
+                throw new RecordingFormatException(Mcrec.USER_FLAG + " " + preview(userFlag.toString()
+                        .getBytes(StandardCharsets.UTF_8)), "\"client\", \"server\", \"both\" or \"none\"", 0, "3.2");
+            }
+        }
+        return new McrecReader(in, session(m, name, millis, userSides), millis, framingOnly, userFlag != null);
     }
 
-    private static SessionInfo session(JsonNode m, String name, long millis) {
+    private static SessionInfo session(JsonNode m, String name, long millis, Set<Direction> userSides) {
         Instant start = Instant.ofEpochMilli(millis);
         // Our own ISO-8601 time keeps the start's sub-millisecond part; any other text is MeshCentral's locale.
         String time = text(m, "time");
@@ -97,7 +114,8 @@ final class McrecReader extends FileRecordingReader {
         }
         return new SessionInfo(start, sessionId != null ? sessionId : name, text(m, "userid"),
                 SessionInfo.address(text(m, "ipaddr1"), m.path("port1").asInt(0)),
-                SessionInfo.address(text(m, "ipaddr2"), m.path("port2").asInt(0)), text(m, "protocol"), labels);
+                SessionInfo.address(text(m, "ipaddr2"), m.path("port2").asInt(0)), text(m, "protocol"), labels,
+                userSides);
     }
 
     private static String text(JsonNode m, String field) {
@@ -141,8 +159,10 @@ final class McrecReader extends FileRecordingReader {
             if (type < Mcrec.TYPE_DATA || type > Mcrec.TYPE_EXTRA) {
                 throw new RecordingFormatException("a block of type " + type, "2 to 4", offset, "3.1");
             }
-            if ((flags & ~(Mcrec.FLAG_BINARY | Mcrec.FLAG_USER)) != 0) {
-                throw new RecordingFormatException("flags 0x" + Integer.toHexString(flags), "0 to 3", offset, "3.1");
+            int known = Mcrec.FLAG_BINARY | Mcrec.FLAG_USER | (clientFlag ? Mcrec.FLAG_CLIENT : 0);
+            if ((flags & ~known) != 0) {
+                throw new RecordingFormatException("flags 0x" + Integer.toHexString(flags), "0 to " + known, offset,
+                        "3.1");
             }
             if (size < 0) {
                 throw new RecordingFormatException("a size of " + (size & 0xffffffffL),
@@ -153,12 +173,13 @@ final class McrecReader extends FileRecordingReader {
                 // Never allocate more than the file holds (rule 4.2).
                 return truncate(offset, kind(type) + " block of " + size + " bytes has " + available);
             }
+            eventMillis = millis;
             RecordedEvent event = block(offset, type, flags, size, millis);
             if (done) {
                 return null;
             }
             completeLength = in.position();
-            lastMillis = millis;
+            lastMillis = Math.max(millis, eventMillis);
             if (event != null) {
                 return event;
             }
@@ -179,7 +200,8 @@ final class McrecReader extends FileRecordingReader {
                 if (n < size) { // the file shrank since the size check
                     return truncate(offset, "data block of " + size + " bytes has " + n);
                 }
-                Direction from = (flags & Mcrec.FLAG_USER) != 0 ? Direction.FROM_CLIENT : Direction.FROM_SERVER;
+                Direction from = (flags & (clientFlag ? Mcrec.FLAG_CLIENT : Mcrec.FLAG_USER)) != 0
+                        ? Direction.FROM_CLIENT : Direction.FROM_SERVER;
                 // Without 0x1 the block was a WebSocket text message (rule 4.7).
                 return (flags & Mcrec.FLAG_BINARY) != 0 ? RecordedEvent.data(from, micros(millis), bytes)
                         : RecordedEvent.text(from, micros(millis), bytes);
@@ -221,22 +243,24 @@ final class McrecReader extends FileRecordingReader {
         }
         String word = node.path("event").asText("");
         String side = node.path("side").asText("");
+        JsonNode time = node.get("time"); // the event's own time; the block's is the last data block's
         Direction direction = side.equals("client") ? Direction.FROM_CLIENT
                 : side.equals("server") ? Direction.FROM_SERVER : null;
-        if (direction != null) {
+        if (direction != null && (time == null || time.isIntegralNumber() && time.canConvertToLong())) {
+            eventMillis = time == null ? millis : time.longValue();
             if (word.equals(Mcrec.OPENED) && direction == Direction.FROM_CLIENT) {
-                return RecordedEvent.opened(micros(millis));
+                return RecordedEvent.opened(micros(eventMillis));
             }
             if (word.equals(Mcrec.ENDED)) {
-                return RecordedEvent.ended(direction, micros(millis));
+                return RecordedEvent.ended(direction, micros(eventMillis));
             }
             if (word.equals(Mcrec.FAILED)) {
-                return RecordedEvent.failed(direction, micros(millis));
+                return RecordedEvent.failed(direction, micros(eventMillis));
             }
         }
         throw new RecordingFormatException("an event block '" + preview(json) + "'",
-                "{\"event\":\"con\",\"side\":\"client\"} or {\"event\":\"hup|err\",\"side\":\"client|server\"}", offset,
-                "3.4");
+                "{\"event\":\"con\",\"side\":\"client\",\"time\":T} or {\"event\":\"hup|err\",\"side\":"
+                + "\"client|server\",\"time\":T}, T epoch milliseconds", offset, "3.4");
     }
 
     /**
@@ -275,7 +299,10 @@ final class McrecReader extends FileRecordingReader {
         return completeLength;
     }
 
-    /** The time field of the last complete block (the metadata block's if there is no other). */
+    /**
+     * The time of the last complete block (the metadata block's if there is no other): its time field, or the
+     * time in its JSON for an event block that has a later one (rule 3.4).
+     */
     long lastMillis() {
         return lastMillis;
     }

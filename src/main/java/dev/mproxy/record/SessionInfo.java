@@ -4,10 +4,12 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.Set;
 
 /**
  * What a recording knows about its stream before the first byte: when its clock starts, who the two sides are
@@ -19,12 +21,21 @@ import java.util.regex.Pattern;
  * @param user who the stream belongs to: the device id or token subject; null when unknown
  * @param client the client's address (the public client, the connecting peer); null when unknown
  * @param server the server's address (the device's local service, the record proxy's target); null when unknown
- * @param protocol what the stream carries: MeshCentral's {@code p}, or our service ({@code tcp}, {@code https},
- *     {@code http}); null when unknown
+ * @param protocol MeshCentral's protocol number (a rendezvous peer's {@code p}: 1 terminal, 2 desktop, ...) as
+ *     decimal text; null when there is none. Our own services go in a label ({@code service})
  * @param labels further facts, kept as strings (device, service name, gateway port); never null
+ * @param userSides the sides MeshCentral would call the user's: those whose data an {@code .mcrec} file flags
+ *     0x2 (recording 3.3). The client for a tunnel stream or the record proxy; for a rendezvous pair, each peer
+ *     that said {@code browser=1}, so none, one or both
  */
 public record SessionInfo(Instant start, String sessionId, String user, InetSocketAddress client,
-        InetSocketAddress server, String protocol, Map<String, String> labels) {
+        InetSocketAddress server, String protocol, Map<String, String> labels, Set<Direction> userSides) {
+
+    /** The client is the user's side, as at a tunnel or the record proxy. */
+    public SessionInfo(Instant start, String sessionId, String user, InetSocketAddress client,
+            InetSocketAddress server, String protocol, Map<String, String> labels) {
+        this(start, sessionId, user, client, server, protocol, labels, EnumSet.of(Direction.FROM_CLIENT));
+    }
 
     private static final Pattern IPV4 = Pattern.compile("([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})\\.([0-9]{1,3})");
     /** Only text like this goes to {@code InetAddress.getByName}, which then parses it and never looks it up. */
@@ -34,6 +45,7 @@ public record SessionInfo(Instant start, String sessionId, String user, InetSock
         Objects.requireNonNull(start, "start");
         Objects.requireNonNull(sessionId, "sessionId");
         labels = Map.copyOf(labels);
+        userSides = Set.copyOf(userSides);
     }
 
     /**

@@ -30,8 +30,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * netrecord's recording proxy: forwards each connection accepted on {@code listen} to {@code server} and records
- * it to {@code LOG_ROOT_n} (n counting from 1 in accept order; {@code .mcrec} files add their extension), event times counting from the proxy's start
- * (protocol-spec/recording.md §4). Connections run in parallel; each is one {@link Relay} with a
+ * it to {@code LOG_ROOT_n} (n counting from 1 in accept order; {@code .mcrec} files add their extension), netrecord's
+ * times counting from the proxy's start as the original's do, an {@code .mcrec} file's from its connection's
+ * (protocol-spec/recording.md §7). Connections run in parallel; each is one {@link Relay} with a
  * {@link RecordingTap}.
  */
 public final class RecordProxy implements AutoCloseable {
@@ -126,9 +127,15 @@ public final class RecordProxy implements AutoCloseable {
             return;
         }
         Path file = file(n);
-        SessionInfo session = new SessionInfo(start, Integer.toString(n), null, client.remoteAddress(), server,
+        // netrecord keeps no start, so its times count from the proxy's, as the original's do and so that times
+        // in different files compare; an .mcrec file says when its session started, and MeshCentral's player shows
+        // its duration from there (recording 7.2)
+        boolean sinceProxyStart = format == RecordingFormat.NETRECORD;
+        long originNanos = sinceProxyStart ? startNanos : System.nanoTime();
+        Instant origin = sinceProxyStart ? start : Instant.now();
+        SessionInfo session = new SessionInfo(origin, Integer.toString(n), null, client.remoteAddress(), server,
                 null, Map.of("proxy", client.localAddress().getHostString() + ':' + client.localAddress().getPort()));
-        RecordingTap tap = recorder.tap(file, client.eventLoop(), session, startNanos);
+        RecordingTap tap = recorder.tap(file, client.eventLoop(), session, originNanos);
         tap.listener(new RecordingTap.Listener() {
             @Override
             public void recorded() {

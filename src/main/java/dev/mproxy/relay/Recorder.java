@@ -1,6 +1,7 @@
 package dev.mproxy.relay;
 
 import dev.mproxy.files.SecureFiles;
+import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.record.SessionInfo;
 import io.netty.util.concurrent.DefaultEventExecutorGroup;
@@ -13,8 +14,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -83,6 +86,18 @@ public final class Recorder implements AutoCloseable {
      */
     public RecordingTap streamTap(EventExecutor loop, String sessionId, String device, String stream,
             InetSocketAddress client, InetSocketAddress server, String protocol, Map<String, String> labels) {
+        return streamTap(loop, sessionId, device, stream, client, server, protocol, labels,
+                EnumSet.of(Direction.FROM_CLIENT));
+    }
+
+    /**
+     * {@link #streamTap(EventExecutor, String, String, String, InetSocketAddress, InetSocketAddress, String, Map)}
+     * for a stream whose user's sides, as MeshCentral's {@code .mcrec} flags them, are {@code userSides}
+     * ({@link SessionInfo#userSides()}): a rendezvous pair's {@code browser=1} peers.
+     */
+    public RecordingTap streamTap(EventExecutor loop, String sessionId, String device, String stream,
+            InetSocketAddress client, InetSocketAddress server, String protocol, Map<String, String> labels,
+            Set<Direction> userSides) {
         if (directory == null) {
             throw new IllegalStateException("this recorder names no files itself");
         }
@@ -93,7 +108,7 @@ public final class Recorder implements AutoCloseable {
                         : client.getAddress().getHostAddress()) + '-' + client.getPort()) + '_'
                 + streams.incrementAndGet();
         SessionInfo session = new SessionInfo(start, sessionId == null ? name : sessionId, device, client, server,
-                protocol, labels);
+                protocol, labels, userSides);
         return tap(directory.resolve(name + format.fileExtension()), loop, session, originNanos);
     }
 

@@ -1,14 +1,17 @@
 package dev.mproxy.rendezvous;
 
+import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.record.Direction;
 import dev.mproxy.relay.EventLoops;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.relay.RecordingTap;
 import dev.mproxy.relay.Relay;
+import dev.mproxy.websocket.FrameSplitter;
 import dev.mproxy.websocket.PingResponder;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
@@ -19,9 +22,11 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
@@ -38,7 +43,11 @@ public final class Rendezvous {
     /** The default hold timeout (rendezvous 2.3): MeshCentral's since 1.1.11, down from 60 s. */
     public static final Duration DEFAULT_HOLD = Duration.ofSeconds(15);
 
-    /** Frames up to this size are relayed; the decoder holds one whole frame per peer (rendezvous 1.5). */
+    /**
+     * Frames up to this size are relayed whole, as they came; longer ones in fragments of
+     * {@value FrameSplitter#PIECE} bytes as they arrive: the gateway holds at most one such frame per peer while
+     * decoding (rendezvous 1.5).
+     */
     public static final int MAX_FRAME_PAYLOAD = 1024 * 1024;
 
     /** MeshCentral's greeting to both peers of a new pair (rendezvous 2.6). */
@@ -52,6 +61,10 @@ public final class Rendezvous {
     static final String PEER_WENT_AWAY = "the other relay peer went away";
 
     private final Duration hold;
+    /** Whether a peer without a token may use an id in MeshCentral's shape (rendezvous 1.2). */
+    private final boolean guessableIds;
+    /** The longest message a peer may send; 0 for no limit (rendezvous 1.5). */
+    private final long maxMessage;
     /** Records every pair; null for none. */
     private final Recorder recorder;
     private final WebSocketServerProtocolConfig webSocket;
@@ -59,20 +72,36 @@ public final class Rendezvous {
     /** Waiting and paired peers by id: an id is here from its first peer's arrival until its pair ends. */
     private final ConcurrentHashMap<String, Pair> pairs = new ConcurrentHashMap<>();
 
+    /** Only peers with a token may use ids in MeshCentral's shape (rendezvous 1.2); messages of any size. */
+    public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder) {
+        this(hold, handshakeTimeout, recorder, false, 0);
+    }
+
     /**
      * @param hold             how long a first peer waits for the second (rendezvous 2.3)
      * @param handshakeTimeout how long a WebSocket upgrade may take
      * @param recorder         records every pair (rendezvous 5); null for none
+     * @param guessableIds     whether a peer without a token may use an id in MeshCentral's shape, which a
+     *                         stranger could guess to join a waiting peer (rendezvous 1.2)
+     * @param maxMessage       the longest message a peer may send, its frames added up; 0 for no limit
+     *                         (rendezvous 1.5)
      */
-    public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder) {
+    public Rendezvous(Duration hold, Duration handshakeTimeout, Recorder recorder, boolean guessableIds,
+                      long maxMessage) {
         if (hold.isNegative() || hold.isZero()) {
             throw new IllegalArgumentException("relay hold: " + hold + " (expected: a positive duration)");
         }
+        if (maxMessage < 0) {
+            throw new IllegalArgumentException("relay max message: " + maxMessage + " (expected: >= 0, 0 for no "
+                    + "limit)");
+        }
         this.hold = hold;
+        this.guessableIds = guessableIds;
+        this.maxMessage = maxMessage;
         this.recorder = recorder;
         this.webSocket = WebSocketServerProtocolConfig.newBuilder()
-                .websocketPath(RendezvousRequest.PATH)
-                .checkStartsWith(true) // the query follows; the gateway has checked the path itself
+                .websocketPath("/") // /relay or /meshrelay.ashx, then the query: the gateway has checked the path
+                .checkStartsWith(true)
                 .handshakeTimeoutMillis(handshakeTimeout.toMillis())
                 .handleCloseFrames(false) // a close frame is half a close here: WebSocketEnd carries it across
                 .sendCloseFrame(null)
@@ -82,6 +111,18 @@ public final class Rendezvous {
                         .allowExtensions(false)
                         .build())
                 .build();
+    }
+
+    /**
+     * Reads an upgrade request to the rendezvous endpoint under this relay's id rule (rendezvous 1.2-1.4).
+     *
+     * @param uri   the request-target
+     * @param token the token the request carried, already verified, or null
+     * @throws RendezvousRequest.BadRelayRequestException naming what is wrong; answered with its status
+     */
+    public RendezvousRequest request(String uri, DeviceToken token)
+            throws RendezvousRequest.BadRelayRequestException {
+        return RendezvousRequest.parse(uri, token, guessableIds);
     }
 
     /** The counters a metrics endpoint reads (rendezvous 4.5). */
@@ -96,6 +137,10 @@ public final class Rendezvous {
      */
     public void accept(ChannelPipeline pipeline, RendezvousRequest request) {
         Channel channel = pipeline.channel();
+        // in front of the HTTP codec, where the handshake puts Netty's frame decoder: long frames reach the
+        // decoder in fragments (rendezvous 1.5)
+        pipeline.addBefore(pipeline.context(HttpServerCodec.class).name(), null,
+                new FrameSplitter(MAX_FRAME_PAYLOAD, maxMessage, metrics::frameDecoded));
         // before the protocol handler, which would read on after each ping (rendezvous 3.3)
         pipeline.addLast(PingResponder.INSTANCE, new WebSocketServerProtocolHandler(webSocket));
         WebSocketEnd end = WebSocketEnd.atGateway(channel);
@@ -214,7 +259,7 @@ public final class Rendezvous {
             if (timer != null) {
                 timer.cancel(false);
             }
-            // The user's side is the relay's client: a recording flags what it sends (rendezvous 5.3)
+            // The user's side is the relay's client (rendezvous 5.3)
             userSide = joiner.request.browser() && !waiting.request.browser() ? joiner : waiting;
             otherSide = userSide == waiting ? joiner : waiting;
             WebSocketEnd.pair(waiting.end, joiner.end);
@@ -233,11 +278,19 @@ public final class Rendezvous {
         private RecordingTap tap() {
             Integer protocol = waiting.request.protocol() != null ? waiting.request.protocol()
                     : joiner.request.protocol();
+            // MeshCentral flags what a browser=1 peer sends, whichever peers did (rendezvous 5.3)
+            Set<Direction> browsers = EnumSet.noneOf(Direction.class);
+            if (userSide.request.browser()) {
+                browsers.add(Direction.FROM_CLIENT);
+            }
+            if (otherSide.request.browser()) {
+                browsers.add(Direction.FROM_SERVER);
+            }
             RecordingTap tap = recorder.streamTap(waiting.channel.eventLoop(), id, user(), "relay-" + id,
                     (InetSocketAddress) userSide.channel.remoteAddress(),
                     (InetSocketAddress) otherSide.channel.remoteAddress(),
                     protocol == null ? null : protocol.toString(), Map.of("recordedBy", "gateway", "relay",
-                            "rendezvous"));
+                            "rendezvous"), browsers);
             tap.opened();
             return tap;
         }

@@ -1,6 +1,7 @@
 package dev.mproxy.rendezvous;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAccumulator;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -16,6 +17,7 @@ public final class RendezvousMetrics {
     private final LongAdder errors = new LongAdder();
     private final LongAdder refusedPeers = new LongAdder();
     private final LongAdder holdTimeouts = new LongAdder();
+    private final LongAccumulator longestFrameDecoded = new LongAccumulator(Math::max, 0);
 
     RendezvousMetrics() {
     }
@@ -48,6 +50,19 @@ public final class RendezvousMetrics {
     /** Waiting peers closed because no second peer came in time (rendezvous 2.3). */
     public long holdTimeouts() {
         return holdTimeouts.sum();
+    }
+
+    /**
+     * The longest frame a peer's decoder has held whole since the gateway started: what the gateway buffers of a
+     * message per peer while decoding, at most {@link Rendezvous#MAX_FRAME_PAYLOAD} however long the message
+     * (rendezvous 1.5).
+     */
+    public long longestFrameDecoded() {
+        return longestFrameDecoded.get();
+    }
+
+    void frameDecoded(long length) {
+        longestFrameDecoded.accumulate(length);
     }
 
     void waiting() {

@@ -372,9 +372,10 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                 : (InetSocketAddress) endpoint.remoteAddress();
         InetSocketAddress server = (InetSocketAddress) (isDeviceSide() ? endpoint.remoteAddress()
                 : ctx.channel().remoteAddress());
+        // the service is a label: an .mcrec protocol is MeshCentral's number only (recording 6.8)
         RecordingTap tap = recorder.streamTap(ctx.executor(), null, device,
-                r.service() + '-' + (r.name().isEmpty() ? r.servicePort() : r.name()), client, server, r.service(),
-                Map.of("servicePort", r.servicePort(), "name", r.name(), "recordedBy",
+                r.service() + '-' + (r.name().isEmpty() ? r.servicePort() : r.name()), client, server, null,
+                Map.of("service", r.service(), "servicePort", r.servicePort(), "name", r.name(), "recordedBy",
                         isDeviceSide() ? "device" : "gateway"));
         tap.opened();
         return tap;

@@ -132,7 +132,9 @@ class StreamRecordingTest {
                         assertFalse(r.truncated, file.toString());
                         assertEquals("pi", r.session.user());
                         assertEquals(Integer.parseInt(name.group(2)), r.session.client().getPort());
-                        assertEquals("tcp", r.session.protocol());
+                        // recording 6.8: the service is a label; protocol is MeshCentral's number only
+                        assertEquals(null, r.session.protocol());
+                        assertEquals("tcp", r.session.labels().get("service"));
                         assertEquals(dir == gatewayDir ? "gateway" : "device", r.session.labels().get("recordedBy"));
                     }
                 }

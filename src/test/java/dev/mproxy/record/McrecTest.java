@@ -27,12 +27,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** {@code .mcrec} as we write and read it: protocol-spec/recording.md §3 and §4. */
@@ -76,23 +80,126 @@ class McrecTest {
         assertEquals("127.0.0.1", m.get("ipaddr2").asText());
         assertEquals(8080, m.get("port2").asInt());
         assertEquals("2024-05-06T07:08:09.123456Z", m.get("time").asText());
-        assertTrue(m.get("protocol").isTextual());
-        assertEquals("tcp", m.get("protocol").asText());
+        assertTrue(m.get("protocol").isIntegralNumber());
+        assertEquals(1, m.get("protocol").asInt());
         assertEquals("ssh", m.get("service").asText());
         assertEquals("2222", m.get("gatewayPort").asText());
         assertEquals(12, m.size());
-        // OPENED, ENDED and FAILED are type-4 blocks, flags 0 (rule 3.4).
-        assertEquals("{\"event\":\"con\",\"side\":\"client\"}", text(payload(file, 4, 0, START_MS)));
+        // OPENED, ENDED and FAILED are type-4 blocks, flags 0, timed at the last data block (the start before any)
+        // with their own time inside (rule 3.4).
+        assertEquals("{\"event\":\"con\",\"side\":\"client\",\"time\":" + START_MS + "}",
+                text(payload(file, 4, 0, START_MS)));
         // Data: type 2, flags 1 | 2 from the client, 1 from the server; time = start ms + micros / 1000 (rule 3.3).
         assertArrayEquals(ascii("GET"), payload(file, 2, 3, START_MS + 1));
         assertArrayEquals(big, payload(file, 2, 1, START_MS + 2000));
-        assertEquals("{\"event\":\"hup\",\"side\":\"client\"}", text(payload(file, 4, 0, START_MS + 3000)));
-        assertEquals("{\"event\":\"err\",\"side\":\"server\"}", text(payload(file, 4, 0, START_MS + 3000)));
+        assertEquals("{\"event\":\"hup\",\"side\":\"client\",\"time\":" + (START_MS + 3000) + "}",
+                text(payload(file, 4, 0, START_MS + 2000)));
+        assertEquals("{\"event\":\"err\",\"side\":\"server\",\"time\":" + (START_MS + 3000) + "}",
+                text(payload(file, 4, 0, START_MS + 2000)));
         // The end block: exactly the last 32 bytes, timed at the last event (rule 3.5).
         assertEquals(32, file.remaining());
         assertArrayEquals(ascii("MeshCentralMCREC"), payload(file, 3, 0, START_MS + 3000));
         assertFalse(file.hasRemaining());
         assertThrows(IOException.class, () -> writer.write(RecordedEvent.opened(1)));
+    }
+
+    /**
+     * Rule 3.4: MeshCentral's player waits before each block from its last data block's time, so event blocks carry
+     * that time and add no wait; the events read back at their own times, and the end block is at the last one.
+     */
+    @Test
+    void eventBlocksCarryTheLastDataBlocksTimeAndTheirOwnInside() throws IOException {
+        List<RecordedEvent> events = List.of(RecordedEvent.opened(3_000),
+                RecordedEvent.data(Direction.FROM_CLIENT, 100_000, ascii("ls\r")),
+                RecordedEvent.data(Direction.FROM_SERVER, 200_000, ascii("a b c\r\n")),
+                RecordedEvent.ended(Direction.FROM_SERVER, 1_500_000),
+                RecordedEvent.data(Direction.FROM_CLIENT, 1_700_000, ascii("exit\r")),
+                RecordedEvent.ended(Direction.FROM_CLIENT, 2_900_000));
+        Path file = write(dir.resolve("events.mcrec"), RecordingFormat.MCREC, session(), events);
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+        payload(bytes, 1, 0, START_MS);
+        long clock = START_MS; // the player's: the last data block's time
+        long waited = 0;
+        int eventBlocks = 0;
+        while (bytes.hasRemaining()) {
+            int type = bytes.getShort(bytes.position());
+            long time = bytes.getLong(bytes.position() + 8);
+            waited += time - clock;
+            if (type == 4) {
+                assertEquals(clock, time, "an event block waits for nothing");
+                eventBlocks++;
+            } else if (type == 2) {
+                clock = time;
+            }
+            bytes.position(bytes.position() + 16 + bytes.getInt(bytes.position() + 4));
+        }
+        assertEquals(3, eventBlocks);
+        assertEquals(2_900, waited, "the replay lasts as long as the session, to its end block");
+        try (RecordingReader reader = RecordingReader.open(file)) {
+            assertEquals(millisecondTimes(events), readAll(reader));
+        }
+    }
+
+    /** Rule 3.4: event blocks written before their own time was put inside are read at their block's time. */
+    @Test
+    void eventBlocksWithoutATimeAreReadAtTheirBlocksTime() throws IOException {
+        long t = 1_700_000_000_000L;
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        block(file, 1, 0, t, "{\"magic\":\"MeshCentralRelaySession\",\"ver\":1}");
+        block(file, 4, 0, t + 2, "{\"event\":\"con\",\"side\":\"client\"}");
+        block(file, 2, 3, t + 5, "hi");
+        block(file, 4, 0, t + 5, "{\"event\":\"hup\",\"side\":\"client\",\"time\":" + (t + 9) + "}");
+        block(file, 4, 0, t + 7, "{\"event\":\"err\",\"side\":\"server\"}");
+        block(file, 3, 0, t + 9, "MeshCentralMCREC");
+        Path path = Files.write(dir.resolve("old.mcrec"), file.toByteArray());
+        try (RecordingReader reader = RecordingReader.open(path)) {
+            assertEquals(List.of(RecordedEvent.opened(2_000), RecordedEvent.data(Direction.FROM_CLIENT, 5_000,
+                    ascii("hi")), RecordedEvent.ended(Direction.FROM_CLIENT, 9_000),
+                    RecordedEvent.failed(Direction.FROM_SERVER, 7_000)), readAll(reader));
+        }
+    }
+
+    /**
+     * Rule 3.3: 0x2 marks the user's sides as MeshCentral marks its browser=1 peers, none, one or both; when that is
+     * not the client alone, the metadata says so and 0x4 marks the client, so both directions read back apart.
+     */
+    @ParameterizedTest(name = "{0}")
+    @CsvSource({"none, , 0, 0", "both, FROM_CLIENT FROM_SERVER, 2, 2", "server, FROM_SERVER, 0, 2",
+        "client, FROM_CLIENT, 2, 0"})
+    void userFlagMarksTheUsersSidesAndFlag4TheClientWhereItCannotTell(String userFlag, String sides,
+            int clientUser, int serverUser) throws IOException {
+        Set<Direction> userSides = sides == null ? Set.of() : Arrays.stream(sides.split(" ")).map(Direction::valueOf)
+                .collect(Collectors.toSet());
+        SessionInfo session = new SessionInfo(START, "s", null, null, null, "1", Map.of(), userSides);
+        List<RecordedEvent> events = List.of(RecordedEvent.data(Direction.FROM_CLIENT, 1000, ascii("a")),
+                RecordedEvent.text(Direction.FROM_SERVER, 2000, ascii("b")),
+                RecordedEvent.text(Direction.FROM_CLIENT, 3000, ascii("c")),
+                RecordedEvent.data(Direction.FROM_SERVER, 4000, ascii("d")));
+        Path file = write(dir.resolve(userFlag + ".mcrec"), RecordingFormat.MCREC, session, events);
+        ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(file));
+        JsonNode m = JSON.readTree(payload(bytes, 1, 0, START_MS));
+        boolean declared = !userFlag.equals("client");
+        assertEquals(declared ? userFlag : null, m.has("userFlag") ? m.get("userFlag").asText() : null);
+        int client = declared ? 4 : 0;
+        assertEquals("a", text(payload(bytes, 2, 1 | clientUser | client, START_MS + 1)));
+        assertEquals("b", text(payload(bytes, 2, serverUser, START_MS + 2)));
+        assertEquals("c", text(payload(bytes, 2, clientUser | client, START_MS + 3)));
+        assertEquals("d", text(payload(bytes, 2, 1 | serverUser, START_MS + 4)));
+        try (RecordingReader reader = RecordingReader.open(file)) {
+            assertEquals(userSides, reader.session().userSides());
+            assertEquals(events, readAll(reader));
+        }
+    }
+
+    /** Rules 3.2, 4.5: a userFlag that is none of ours is garbage in the metadata. */
+    @Test
+    void refusesAUserFlagThatIsNoneOfOurs() throws IOException {
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        block(file, 1, 0, 0, "{\"magic\":\"MeshCentralRelaySession\",\"ver\":1,\"userFlag\":\"agent\"}");
+        Path path = Files.write(dir.resolve("flag.mcrec"), file.toByteArray());
+        RecordingFormatException e = assertThrows(RecordingFormatException.class, () -> RecordingReader.open(path));
+        assertEquals("3.2", e.rule());
+        assertTrue(e.getMessage().contains("userFlag \"agent\""), e.getMessage());
     }
 
     /** Rule 3.3: text has no 0x1 flag, as MeshCentral writes WebSocket text; it reads back as text (rule 4.7). */
@@ -139,15 +246,20 @@ class McrecTest {
         assertArrayEquals(ascii("MeshCentralMCREC"), payload(file, 3, 0, START_MS + 1));
     }
 
-    /** Rule 3.2: an integer protocol is a JSON number (the player compares numbers); nulls leave fields out. */
+    /**
+     * Rule 3.2: the protocol is MeshCentral's number, a JSON number (the player compares numbers, and puts the
+     * field into its page unescaped); anything else is refused; nulls leave fields out.
+     */
     @Test
-    void protocolIsNumericWhenInteger() throws IOException {
+    void protocolIsMeshCentralsNumberAndNothingElse() throws IOException {
         assertEquals(2, metadata("2").get("protocol").asInt());
         assertTrue(metadata("2").get("protocol").isIntegralNumber());
         assertTrue(metadata("-1").get("protocol").isIntegralNumber());
-        assertTrue(metadata("02").get("protocol").isTextual(), "not canonical: kept as written");
-        assertTrue(metadata("2.5").get("protocol").isTextual());
-        assertTrue(metadata("https").get("protocol").isTextual());
+        for (String notANumber : List.of("02", "2.5", "https", "<img src=x onerror=alert(1)>")) {
+            assertEquals("protocol: " + notANumber + " (expected: MeshCentral's protocol number, a decimal integer "
+                    + "such as 1 or 2; anything else goes in a label)",
+                    assertThrows(IllegalArgumentException.class, () -> metadata(notANumber)).getMessage());
+        }
         JsonNode bare = metadata(null);
         assertFalse(bare.has("protocol"));
         assertFalse(bare.has("userid"));
@@ -320,7 +432,8 @@ class McrecTest {
 
     /** Rules 3.1-3.5, 4.5: blocks that cannot be there are an exception naming their offset. */
     @ParameterizedTest
-    @ValueSource(strings = {"type 9", "type 0", "metadata", "flags", "size", "end magic", "after end", "event"})
+    @ValueSource(strings = {"type 9", "type 0", "metadata", "flags", "size", "end magic", "after end", "event",
+        "event time"})
     void garbageIsAnExceptionWithOffset(String what) throws IOException {
         long t = 1_700_000_000_000L;
         ByteArrayOutputStream file = new ByteArrayOutputStream();
@@ -351,6 +464,9 @@ class McrecTest {
                 block(file, 3, 0, t, "MeshCentralMCREC");
                 offset = file.size();
                 file.write('x');
+                break;
+            case "event time":
+                block(file, 4, 0, t, "{\"event\":\"hup\",\"side\":\"server\",\"time\":\"soon\"}");
                 break;
             default:
                 block(file, 4, 0, t, "{\"event\":\"con\",\"side\":\"server\"}");

@@ -28,7 +28,7 @@ final class RecordingFiles {
 
     static SessionInfo session() {
         return new SessionInfo(START, "stream-7", "device-1", new InetSocketAddress("203.0.113.5", 51000),
-                new InetSocketAddress("127.0.0.1", 8080), "tcp", Map.of("service", "ssh", "gatewayPort", "2222"));
+                new InetSocketAddress("127.0.0.1", 8080), "1", Map.of("service", "ssh", "gatewayPort", "2222"));
     }
 
     /**

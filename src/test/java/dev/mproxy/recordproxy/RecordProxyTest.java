@@ -23,6 +23,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -255,6 +257,32 @@ class RecordProxyTest {
                 .listen(new InetSocketAddress("127.0.0.1", 0)).server(new InetSocketAddress("127.0.0.1", 9))
                 .logRoot(root).format(RecordingFormat.NETRECORD).build()).start());
         assertTrue(refused.getMessage().contains("rec_1 exists"), refused.getMessage());
+    }
+
+    @Test
+    void anMcrecFileStartsWhenItsConnectionIsAcceptedAndANetrecordFileWhenTheProxyStarted() throws Exception {
+        // recording 7.2: MeshCentral's player shows an .mcrec file's duration from its start; netrecord's times
+        // count from the proxy's start, as the original's do
+        for (RecordingFormat format : RecordingFormat.values()) {
+            TalkingServer server = new TalkingServer(2);
+            String root = dir.resolve(format.word()).toString();
+            RecordProxy proxy = start(server.address(), format, root);
+            Instant afterProxy = Instant.now();
+            talk(proxy.address(), new Random(1), 100);
+            Instant beforeSecond = Instant.now();
+            talk(proxy.address(), new Random(2), 100);
+            proxy.close();
+            Path second = Path.of(root + "_2" + (format == RecordingFormat.MCREC ? ".mcrec" : ""));
+            RecordingContents r = RecordingContents.read(second);
+            if (format == RecordingFormat.MCREC) {
+                assertFalse(r.session.start().isBefore(beforeSecond), r.session.start() + " before " + beforeSecond);
+                assertTrue(r.events.get(0).micros() < 1_000_000, "opened at " + r.events.get(0).micros() + " µs");
+            } else {
+                long opened = r.events.get(0).micros();
+                assertTrue(opened >= Duration.between(afterProxy, beforeSecond).toNanos() / 1000,
+                        "opened at " + opened + " µs");
+            }
+        }
     }
 
     @Test

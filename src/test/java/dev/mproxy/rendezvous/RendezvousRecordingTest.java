@@ -12,9 +12,12 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
+import dev.mproxy.gateway.PortRange;
+import dev.mproxy.record.Direction;
 import dev.mproxy.record.RecordingFormat;
 import dev.mproxy.record.RecordingReader;
 import dev.mproxy.relay.Recorder;
+import dev.mproxy.testing.RecordingContents;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.GatewayCertificate;
@@ -36,6 +39,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
@@ -43,6 +47,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** A rendezvous pair recorded as MeshCentral records one (rendezvous 5), read back block by block. */
 @Timeout(30)
@@ -103,6 +109,7 @@ class RendezvousRecordingTest {
         assertEquals(((InetSocketAddress) agent.channel().localAddress()).getPort(), metadata.get("port2").intValue());
         assertEquals(2, metadata.get("protocol").intValue());
         assertFalse(metadata.get("time").textValue().isEmpty());
+        assertFalse(metadata.has("userFlag"), "the browser alone is flagged 2: our client");
 
         // rendezvous 5.3: one block per message; flag 1 = binary, flag 2 = from the browser=1 side
         List<String> data = blocks.stream().filter(b -> b.type == 2)
@@ -114,6 +121,39 @@ class RendezvousRecordingTest {
         Block last = blocks.get(blocks.size() - 1);
         assertEquals(3, last.type);
         assertEquals("MeshCentralMCREC", new String(last.payload, StandardCharsets.US_ASCII));
+    }
+
+    @ParameterizedTest(name = "browser=1 on {0}")
+    @CsvSource({"neither, '', '', , none", "both, &browser=1, &browser=1, 2, both"})
+    void userFlagGoesToEachBrowserPeerAsMeshCentralSetsItAndFlag4KeepsTheDirectionsApart(String which,
+            String waitingParameters, String joiningParameters, Integer userFlag, String userFlagField)
+            throws Exception {
+        // rendezvous 5.3, recording 3.3: MeshCentral flags neither or both then; the waiting peer is our client
+        WsPeer waiting = peer("&p=1" + waitingParameters);
+        Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> gateway.rendezvous().metrics().waitingPeers() == 1);
+        WsPeer joining = peer("&p=1" + joiningParameters);
+        expectRecordedGreeting(waiting, joining);
+        waiting.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1})));
+        assertArrayEquals(new byte[] {1}, joining.next().payload());
+        joining.send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {2})));
+        assertArrayEquals(new byte[] {2}, waiting.next().payload());
+        joining.sendText("t");
+        assertEquals("t", waiting.next().text());
+        waiting.sendClose(1000, "");
+        joining.expectClose(1000, "");
+        joining.sendClose(1000, "");
+        waiting.expectClose(1000, "");
+
+        List<Block> blocks = finishedRecording();
+        assertEquals(userFlagField, new ObjectMapper().readTree(blocks.get(0).payload).get("userFlag").textValue());
+        int user = userFlag == null ? 0 : userFlag;
+        assertEquals(List.of((1 | user | 4) + ":[1]", (1 | user) + ":[2]", user + ":[116]"), blocks.stream()
+                .filter(b -> b.type == 2).map(b -> b.flags + ":" + Arrays.toString(b.payload)).toList(), which);
+        RecordingContents read = RecordingContents.read(onlyFile(recordings()));
+        assertArrayEquals(new byte[] {1}, read.fromClient, "from the waiting peer");
+        assertArrayEquals(new byte[] {2, 't'}, read.fromServer, "from the joining one");
+        assertEquals(userFlag == null ? Set.of() : Set.of(Direction.FROM_CLIENT, Direction.FROM_SERVER),
+                read.session.userSides());
     }
 
     @Test

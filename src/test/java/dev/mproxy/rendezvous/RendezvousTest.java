@@ -3,6 +3,7 @@ package dev.mproxy.rendezvous;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mproxy.auth.DeviceToken;
@@ -17,6 +18,7 @@ import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.transport.Transport;
+import dev.mproxy.websocket.FrameSplitter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
@@ -24,15 +26,18 @@ import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import java.io.ByteArrayOutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.security.MessageDigest;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.Random;
@@ -140,17 +145,63 @@ class RendezvousTest {
     }
 
     @Test
-    void frameOverOneMebibyteClosesItsSenderWith1009AndTheOtherHearsItWentAway() throws Exception {
-        // rendezvous 1.5, 4.3
-        Pair pair = paired(ID, token("alice"), null);
-        // only the frame's head, by hand: the gateway refuses it on its length, before any payload, so nothing
-        // unread is left to turn its close into a reset
-        ByteBuf head = Unpooled.buffer().writeByte(0x82).writeByte(0x80 | 127) // FIN, binary; masked, 64-bit length
-                .writeLong(Rendezvous.MAX_FRAME_PAYLOAD + 1).writeInt(0x01020304); // the length; the mask key
-        pair.first().channel().writeAndFlush(head);
-        WsPeer.Frame close = pair.first().next();
+    void aSingleFrameOfSixteenMebibytesCrossesInFragmentsWithAtMostOneMebibyteOfItHeld() throws Exception {
+        // rendezvous 1.5, 3.1: frames up to 1 MiB cross whole; a longer one as a fragmented message of 64 KiB frames
+        Pair pair = paired(ID, token("alice"), token("alice"));
+        byte[] message = new byte[16 * 1024 * 1024];
+        new Random(5).nextBytes(message);
+        pair.first().send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(message)));
+        ByteArrayOutputStream received = new ByteArrayOutputStream(message.length);
+        List<String> kinds = new ArrayList<>();
+        WsPeer.Frame frame;
+        do {
+            frame = pair.second().next();
+            kinds.add(frame.kind());
+            assertEquals(FrameSplitter.PIECE, frame.payload().length, "fragment " + kinds.size());
+            received.writeBytes(frame.payload());
+        } while (!frame.fin());
+        assertArrayEquals(message, received.toByteArray());
+        assertEquals(WsPeer.BINARY, kinds.get(0));
+        assertEquals(message.length / FrameSplitter.PIECE, kinds.size());
+        assertTrue(kinds.subList(1, kinds.size()).stream().allMatch(WsPeer.CONTINUATION::equals), kinds.toString());
+        // the gateway's own accounting: no frame of the message was held whole
+        assertEquals(FrameSplitter.PIECE, gateway.rendezvous().metrics().longestFrameDecoded());
+
+        // a 1 MiB frame still crosses whole, and a long text message cut inside a character is still text
+        pair.second().send(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(message, 0, Rendezvous.MAX_FRAME_PAYLOAD)));
+        WsPeer.Frame whole = pair.first().next();
+        assertTrue(whole.fin());
+        assertArrayEquals(Arrays.copyOf(message, Rendezvous.MAX_FRAME_PAYLOAD), whole.payload());
+        String text = "\u20ac".repeat(700_000); // 3 bytes of UTF-8 each: 64 KiB fragments cut characters
+        pair.second().sendText(text);
+        ByteArrayOutputStream utf8 = new ByteArrayOutputStream();
+        do {
+            frame = pair.first().next();
+            utf8.writeBytes(frame.payload());
+        } while (!frame.fin());
+        assertEquals(text, utf8.toString(StandardCharsets.UTF_8));
+        assertEquals(Rendezvous.MAX_FRAME_PAYLOAD, gateway.rendezvous().metrics().longestFrameDecoded());
+    }
+
+    @Test
+    void aMessageOverTheOperatorsCapClosesItsSenderWith1009AndTheOtherHearsItWentAway() throws Exception {
+        // rendezvous 1.5, 4.3: --relay-max-message; the frames of a message add up
+        GatewayServer capped = gateway(Duration.ofSeconds(15), true, false, 100_000);
+        WsPeer first = peer(capped, ID, token("alice"));
+        awaitWaiting(capped);
+        WsPeer second = peer(capped, ID, null);
+        first.expectGreeting();
+        second.expectGreeting();
+        first.send(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(new byte[60_000])));
+        assertEquals(60_000, second.next().payload().length);
+        // only the next frame's head, by hand: refused on its length, before any payload
+        ByteBuf head = Unpooled.buffer().writeByte(0x00).writeByte(0x80 | 126) // continuation; masked, 16-bit length
+                .writeShort(50_000).writeInt(0x01020304); // the length; the mask key
+        first.channel().writeAndFlush(head);
+        WsPeer.Frame close = first.next();
         assertEquals(1009, close.status(), close.toString());
-        pair.second().expectClose(1001, "the other relay peer went away");
+        assertEquals("message of at least 110000 bytes exceeds the allowed maximum (100000)", close.reason());
+        second.expectClose(1001, "the other relay peer went away");
     }
 
     @Test
@@ -410,9 +461,7 @@ class RendezvousTest {
     @CsvSource(delimiter = '|', value = {
         // rendezvous 1.2
         "/relay | 400 | E_BAD_RELAY_ID | request has no id parameter (expected: /relay?id=ID)",
-        "/relay?id=short | 400 | E_BAD_RELAY_ID | relay id is 5 characters long (expected: 16 to 128",
-        "/relay?id=AAAAbbbbCCCC%2BdddEEE | 400 | E_BAD_RELAY_ID | relay id holds '+' at index 12 (expected:",
-        "/relay?id=AAAAbbbbCCCCdddd%3D%3D | 400 | E_BAD_RELAY_ID | relay id holds '=' at index 16",
+        "/relay?id=AAAAbbbbCCCC%2BdddEEE | 401 | E_RELAY_TOKEN_REQUIRED | relay id 'AAAAbbbbCCCC+dddEEE' is not 16",
         "/relay?id=AAAAbbbbCCCCdddd&id=AAAAbbbbCCCCeeee | 400 | E_BAD_RELAY_ID | "
             + "request has 2 id parameters (expected: one)",
         // rendezvous 1.3
@@ -421,11 +470,17 @@ class RendezvousTest {
         "/relay?id=AAAAbbbbCCCCdddd&p=-1 | 400 | E_BAD_RELAY_REQUEST | "
             + "p parameter is '-1' (expected: a protocol number",
         "/relay?id=AAAAbbbbCCCCdddd&p=2147483648 | 400 | E_BAD_RELAY_REQUEST | p parameter is '2147483648'",
+        "/relay?id=abc%20def | 400 | E_BAD_RELAY_ID | relay id holds U+0020 at index 3",
+        "/meshrelay.ashx?id=k3j9x0q2mz | 401 | E_RELAY_TOKEN_REQUIRED | relay id 'k3j9x0q2mz' is not 16 to 128 "
+            + "base64url characters, so it could be guessed (expected: a token with it",
         // rendezvous 1.4
         "/relay?id=AAAAbbbbCCCCdddd&access_token=x.y.z | 401 | E_INVALID_TOKEN | token header is not",
+        "/meshrelay.ashx?id=k3j9x0q2mz&auth=x.y.z | 401 | E_INVALID_TOKEN | token header is not",
+        "/relay?id=k3j9x0q2mz&auth=x.y.z&access_token=x.y.z | 401 | E_INVALID_TOKEN | request carries a token in "
+            + "its auth parameter and another one (expected: one token)",
         // control 1.1
-        "/relays?id=AAAAbbbbCCCCdddd | 404 | E_NOT_FOUND | "
-            + "no endpoint at /relays (expected: / for device tunnels, /relay for the rendezvous relay)",
+        "/relays?id=AAAAbbbbCCCCdddd | 404 | E_NOT_FOUND | no endpoint at /relays (expected: / for device "
+            + "tunnels, /relay or /meshrelay.ashx for the rendezvous relay)",
     })
     void badUpgradeRequestIsAnsweredWithItsStatusAndAReasonBeforeAnyWebSocket(String target, int status,
                                                                              String code, String message)
@@ -444,9 +499,58 @@ class RendezvousTest {
     @Test
     void meshCentralsParametersAndUnknownOnesAreAccepted() throws Exception {
         // rendezvous 1.3, 1.4: browser, p, parameters we do not know, and the token as access_token
-        WsPeer first = peer(ID + "&browser=1&p=2&nodeid=x&auth=y&access_token=" + token("alice"), null);
+        WsPeer first = peer(ID + "&browser=1&p=2&nodeid=x&rauth=y&access_token=" + token("alice"), null);
         awaitWaiting(gateway);
         peer(ID + "&browser=0", null).expectGreeting();
+        first.expectGreeting();
+    }
+
+    @Test
+    void meshCentralsOwnIdsPairAtItsPathWhenBothPeersHaveATokenInItsAuthParameter() throws Exception {
+        // rendezvous 1.1, 1.2, 1.4: its web UI's id (browser=1, p=1, auth=), the agent's side; its server's id
+        // with @ and $; its messenger's with /
+        for (String id : List.of("4fzyo82mvyr", "Ab@d$fGh1jKl", "meshmessenger/node//Ab@$/user//admin")) {
+            WsPeer browser = WsPeer.open(clients, URI.create("wss://localhost:" + gateway.deviceAddress().getPort()
+                    + "/meshrelay.ashx?browser=1&p=1&nodeid=node//x&id=" + id + "&auth=" + token("alice")), tls, null);
+            awaitWaiting(gateway);
+            WsPeer agent = WsPeer.open(clients, URI.create("wss://localhost:" + gateway.deviceAddress().getPort()
+                    + "/meshrelay.ashx?p=1&nodeid=node//x&id=" + id), tls, token("alice"));
+            browser.expectGreeting();
+            agent.expectGreeting();
+            browser.sendText("1");
+            assertFrame(agent.next(), WsPeer.TEXT, true, "1");
+            agent.sendText("$ ");
+            assertFrame(browser.next(), WsPeer.TEXT, true, "$ ");
+            browser.sendClose(1000, "");
+            agent.expectClose(1000, "");
+            agent.sendClose(1000, "");
+            browser.expectClose(1000, "");
+            Awaitility.await().atMost(WsPeer.TIMEOUT_SECONDS, TimeUnit.SECONDS)
+                    .until(() -> gateway.rendezvous().metrics().activePairs() == 0);
+        }
+    }
+
+    @Test
+    void aGuessableIdIsRefusedToAPeerWithoutATokenBeforeItCanJoinAWaitingOne() throws Exception {
+        // rendezvous 1.2: the waiting peer has a token; a stranger without one cannot join by guessing its id
+        WsPeer first = peer("k3j9x0q2mz", token("alice"));
+        awaitWaiting(gateway);
+        Exception refused = assertThrows(Exception.class, () -> peer("k3j9x0q2mz", null));
+        assertTrue(String.valueOf(refused.getMessage()).contains("401"), refused.toString());
+        assertEquals(1, gateway.rendezvous().metrics().waitingPeers());
+        peer("k3j9x0q2mz", token("alice")).expectGreeting();
+        first.expectGreeting();
+    }
+
+    @Test
+    void anOperatorMayLetPeersWithoutATokenUseGuessableIds() throws Exception {
+        // rendezvous 1.2, --relay-guessable-ids: the waiting peer still needs a token (2.1)
+        GatewayServer open = gateway(Duration.ofSeconds(15), true, true, 0);
+        WsPeer anonymous = peer(open, "k3j9x0q2mz", null);
+        anonymous.expectClose(1008, "no authenticated peer is waiting for this relay id");
+        WsPeer first = peer(open, "k3j9x0q2mz", token("alice"));
+        awaitWaiting(open);
+        peer(open, "k3j9x0q2mz", null).expectGreeting();
         first.expectGreeting();
     }
 
@@ -494,11 +598,17 @@ class RendezvousTest {
     }
 
     private GatewayServer gateway(Duration hold, boolean withTls) throws Exception {
+        return gateway(hold, withTls, false, 0);
+    }
+
+    private GatewayServer gateway(Duration hold, boolean withTls, boolean guessableIds, long maxMessage)
+            throws Exception {
         GatewayServer server = new GatewayServer(GatewayConfig.newBuilder()
                 .listen(new InetSocketAddress("127.0.0.1", 0)).publicBindHost("127.0.0.1")
                 .tls(withTls ? TlsContexts.server(certificate) : null)
                 .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty())
-                .verifier(new TokenVerifier(secret, Clock.systemUTC())).relayHold(hold).build()).start();
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).relayHold(hold)
+                .relayGuessableIds(guessableIds).relayMaxMessage(maxMessage).build()).start();
         closeables.add(server);
         return server;
     }
