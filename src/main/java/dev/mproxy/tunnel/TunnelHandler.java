@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.NetUtil;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -149,10 +150,10 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             TunnelStream stream = add(request);
             ctx.writeAndFlush(MproxyMessage.connection(request.client(), service, servicePort, name));
             EventLoops.move(endpoint, ctx.channel().eventLoop()).addListener(f -> {
-                if (!f.isSuccess() || stream.closed) {
+                if (!f.isSuccess() || stream.isClosed()) {
                     ReferenceCountUtil.release(firstBytes);
                     endpoint.close();
-                    if (!stream.closed) {
+                    if (!stream.isClosed()) {
                         logger.debug("{}: cannot move the public connection to the tunnel's loop", stream, f.cause());
                         fail(stream, StreamErrors.CONNECTION_RESET, "the public connection could not be served");
                     }
@@ -192,18 +193,13 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                     break;
                 case ERROR:
                     if (stream != null) {
-                        String why = m.content().toString(StandardCharsets.UTF_8);
-                        logger.debug("{} failed at the peer: {}", stream, why);
-                        remove(stream);
-                        stream.failed(new StreamException(StreamErrors.CONNECTION_RESET, "the peer failed the stream: "
-                                + why));
+                        onError(m, stream);
                     }
                     break;
                 case PAUSE:
                 case RESUME:
                     if (stream != null) {
-                        stream.pausedByPeer = m.type() == MessageType.PAUSE;
-                        stream.writabilityChanged();
+                        stream.peerPaused(m.type() == MessageType.PAUSE);
                     }
                     break;
                 default:
@@ -247,7 +243,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             connect = ctx.channel().newFailedFuture(e);
         }
         connect.addListener((ChannelFutureListener) f -> {
-            if (stream.closed) {
+            if (stream.isClosed()) {
                 f.channel().close();
             } else if (f.isSuccess()) {
                 join(stream, f.channel(), null);
@@ -269,28 +265,21 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             }
             return;
         }
-        if (stream.peerEnded) {
-            fail(stream, StreamErrors.PROTOCOL, "data after end");
-            return;
-        }
-        ByteBuf body = m.content();
-        int length = body.readableBytes();
-        stream.received += length;
-        if (stream.pausedPeer) {
-            stream.receivedWhilePaused += length;
-            if (stream.receivedWhilePaused > limits.pauseIgnoredLimit()) {
-                fail(stream, StreamErrors.PAUSE_IGNORED, "peer kept sending after pause: "
-                        + stream.receivedWhilePaused + " bytes since (limit: " + limits.pauseIgnoredLimit() + ')');
-                return;
+        try {
+            if (stream.received(m.content())) {
+                burst.add(stream);
             }
+        } catch (StreamException broken) {
+            fail(stream, broken.code(), broken.getMessage());
         }
-        if (!stream.readInBurst) {
-            burst.add(stream);
-        }
-        stream.received(body.retain());
-        if (stream.pendingBytes() > limits.streamWaterMark().high()) {
-            stream.setReading(false); // still connecting: the peer waits, as it would for a slow socket
-        }
+    }
+
+    /** The peer's {@code error}: the stream is reset (streams 3.3). */
+    private void onError(MproxyMessage m, TunnelStream stream) {
+        String why = m.content().toString(StandardCharsets.UTF_8);
+        logger.debug("{} failed at the peer: {}", stream, why);
+        remove(stream);
+        stream.failed(new StreamException(StreamErrors.CONNECTION_RESET, "the peer failed the stream: " + why));
     }
 
     // ---- tunnel channel ----------------------------------------------------------------------------------
@@ -353,7 +342,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                 + "server{}", stream, relay.durationNanos() / 1000, relay.bytesFrom(Direction.FROM_CLIENT),
                 relay.bytesFrom(Direction.FROM_SERVER), relay.failure() == null ? "" : "; " + relay.failure());
         RecordingTap tap = recorder == null ? null : tap(stream, endpoint);
-        stream.relay = isDeviceSide() ? Relay.join(stream, socket, tap, finished)
+        Relay relay = isDeviceSide() ? Relay.join(stream, socket, tap, finished)
                 : Relay.join(socket, stream, tap, finished);
         if (firstBytes != null && firstBytes.isReadable()) {
             // through the socket's pipeline, so the relay takes them as the client's first read
@@ -361,7 +350,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         } else {
             ReferenceCountUtil.release(firstBytes); // no empty data message goes out
         }
-        stream.relayJoined();
+        stream.joined(relay);
     }
 
     /**
@@ -411,7 +400,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     }
 
     private TunnelStream add(StreamRequest request) {
-        TunnelStream stream = new TunnelStream(request, this);
+        TunnelStream stream = new TunnelStream(request, this, limits);
         streams.put(request.client(), stream);
         recentlyClosed.remove(request.client());
         return stream;
@@ -419,8 +408,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
 
     /** Takes the stream out of the table; its stragglers from the peer are dropped quietly from now on. */
     void remove(TunnelStream stream) {
-        if (!stream.closed) {
-            stream.closed = true;
+        if (stream.removed()) {
             streams.remove(stream.id(), stream);
             recentlyClosed.add(stream.id());
         }
@@ -442,6 +430,10 @@ public final class TunnelHandler extends ChannelDuplexHandler {
 
     boolean isWritable() {
         return ctx.channel().isWritable();
+    }
+
+    EventExecutor executor() {
+        return ctx.executor();
     }
 
     void sendError(StreamRequest request, String code, String message) {
