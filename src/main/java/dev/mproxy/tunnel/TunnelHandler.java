@@ -35,6 +35,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -77,6 +78,11 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             return size() > RECENTLY_CLOSED;
         }
     });
+    /**
+     * Streams the peer forgot (streams 3.6): out of the table, their ids free, until their sockets end. They count
+     * against the stream limit, and the tunnel's loss does not cut them short.
+     */
+    private final Set<TunnelStream> forgotten = new HashSet<>();
     /** Streams that got data in the current read burst from the peer. */
     private final List<TunnelStream> burst = new ArrayList<>();
     private ChannelHandlerContext ctx;
@@ -119,9 +125,9 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         return opener != null;
     }
 
-    /** Live streams; for tests and metrics, call on the tunnel's event loop. */
+    /** Streams with a socket, those the peer forgot too; for tests and metrics, call on the tunnel's event loop. */
     int streamCount() {
-        return streams.size();
+        return streams.size() + forgotten.size();
     }
 
     // ---- gateway side ----------------------------------------------------------------------------------
@@ -139,7 +145,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             StreamRequest request = new StreamRequest(addressOf(endpoint), service, servicePort, name);
             String refusal = !ctx.channel().isActive() ? "tunnel is closed"
                     : streams.containsKey(request.client()) ? "a live stream already has the id " + request.client()
-                    : streams.size() >= limits.maxStreams()
+                    : streamCount() >= limits.maxStreams()
                             ? "tunnel carries its maximum of " + limits.maxStreams() + " streams" : null;
             if (refusal != null) {
                 logger.info("refused public connection {}: {}", request, refusal);
@@ -230,7 +236,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             fail(existing, StreamErrors.PROTOCOL, "connection for a live stream id " + m.address());
             return;
         }
-        if (streams.size() >= limits.maxStreams()) {
+        if (streamCount() >= limits.maxStreams()) {
             sendError(request, StreamErrors.TOO_MANY_STREAMS,
                     "device carries its maximum of " + limits.maxStreams() + " streams");
             return;
@@ -252,7 +258,9 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                 logger.debug("{}: local connection failed", stream, cause);
                 remove(stream);
                 stream.releasePending();
-                sendError(request, StreamErrors.codeOf(cause), describe(cause));
+                if (!stream.isForgotten()) {
+                    sendError(request, StreamErrors.codeOf(cause), describe(cause));
+                }
             }
         });
     }
@@ -274,9 +282,17 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         }
     }
 
-    /** The peer's {@code error}: the stream is reset (streams 3.3). */
+    /**
+     * The peer's {@code error}: the stream is reset (streams 3.3), unless the peer's direction had ended; then the
+     * peer has forgotten the stream, and the socket gets all the peer sent, then its end (streams 3.6).
+     */
     private void onError(MproxyMessage m, TunnelStream stream) {
         String why = m.content().toString(StandardCharsets.UTF_8);
+        if (stream.forgottenByPeer()) {
+            logger.debug("{}: the peer forgot the stream after its end ({}); its socket gets all it sent", stream, why);
+            forget(stream);
+            return;
+        }
         logger.debug("{} failed at the peer: {}", stream, why);
         remove(stream);
         stream.failed(new StreamException(StreamErrors.CONNECTION_RESET, "the peer failed the stream: " + why));
@@ -394,7 +410,9 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     /** Sends {@code error} for the stream and resets its socket. */
     private void fail(TunnelStream stream, String code, String message) {
         logger.info("{}: {} ({})", stream, message, code);
-        sendError(stream.request, code, message);
+        if (!stream.isForgotten()) {
+            sendError(stream.request, code, message);
+        }
         remove(stream);
         stream.failed(new StreamException(code, message));
     }
@@ -410,8 +428,16 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     void remove(TunnelStream stream) {
         if (stream.removed()) {
             streams.remove(stream.id(), stream);
+            forgotten.remove(stream);
             recentlyClosed.add(stream.id());
         }
+    }
+
+    /** The peer forgot the stream: its id is free at once (streams 2.2), the stream lives on until its socket ends. */
+    private void forget(TunnelStream stream) {
+        streams.remove(stream.id(), stream);
+        forgotten.add(stream);
+        recentlyClosed.add(stream.id());
     }
 
     // ---- what streams send --------------------------------------------------------------------------------

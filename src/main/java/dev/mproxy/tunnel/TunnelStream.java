@@ -55,7 +55,13 @@ final class TunnelStream implements RelayEnd {
         /** The peer sent {@code pause}: its socket is not read until the peer's {@code resume}. */
         PAUSED,
         /** We sent {@code end}: nothing more goes out. */
-        ENDED
+        ENDED,
+        /**
+         * The peer forgot the stream: its {@code error} came after its {@code end} (streams 3.6). Nothing more goes
+         * out for the stream, not even {@code end} or {@code error}; what the socket still sends is read and
+         * dropped, since the peer would drop it too.
+         */
+        FORGOTTEN
     }
 
     final StreamRequest request;
@@ -90,6 +96,11 @@ final class TunnelStream implements RelayEnd {
 
     boolean isClosed() {
         return lifecycle == Lifecycle.CLOSED;
+    }
+
+    /** Whether the peer forgot the stream (streams 3.6): nothing is sent for it any more. */
+    boolean isForgotten() {
+        return outbound == Outbound.FORGOTTEN;
     }
 
     /** Why the relay failed, for the {@code error} we send; null if it did not (or is not joined). */
@@ -213,9 +224,23 @@ final class TunnelStream implements RelayEnd {
         }
     }
 
+    /**
+     * The peer's {@code error} after its own {@code end} (streams 3.6): the peer has forgotten the stream, so
+     * nothing more goes out for it, and what it sent is delivered as for its {@code end} alone. Returns false, and
+     * changes nothing, while the peer's direction is open: then the error is a reset (streams 3.3).
+     */
+    boolean forgottenByPeer() {
+        if (inbound != Inbound.ENDED) {
+            return false;
+        }
+        outbound = Outbound.FORGOTTEN;
+        writabilityChanged(); // the socket is read again, to be drained, whatever the tunnel's writability
+        return true;
+    }
+
     /** The peer's {@code pause} ({@code paused}) or {@code resume}; after our {@code end} there is nothing to hold. */
     void peerPaused(boolean paused) {
-        if (outbound == Outbound.ENDED) {
+        if (outbound == Outbound.ENDED || outbound == Outbound.FORGOTTEN) {
             return;
         }
         outbound = paused ? Outbound.PAUSED : Outbound.OPEN;
@@ -249,8 +274,8 @@ final class TunnelStream implements RelayEnd {
     @Override
     public void write(Object message) {
         assert inLoop() : this + ": called off its event loop";
-        if (lifecycle == Lifecycle.CLOSED) {
-            ReferenceCountUtil.release(message);
+        if (lifecycle == Lifecycle.CLOSED || outbound == Outbound.FORGOTTEN) {
+            ReferenceCountUtil.release(message); // nobody left to send it to
             return;
         }
         if (outbound == Outbound.ENDED) {
@@ -263,13 +288,23 @@ final class TunnelStream implements RelayEnd {
     @Override
     public void flush() {
         assert inLoop() : this + ": called off its event loop";
-        tunnel.flush();
+        if (outbound != Outbound.FORGOTTEN) {
+            tunnel.flush();
+        }
     }
 
+    /** Not while the peer paused us, nor while the tunnel is full; always once forgotten, to drain the socket. */
     @Override
     public boolean isWritable() {
         assert inLoop() : this + ": called off its event loop";
-        return outbound != Outbound.PAUSED && tunnel.isWritable();
+        switch (outbound) {
+            case PAUSED:
+                return false;
+            case FORGOTTEN:
+                return true;
+            default:
+                return tunnel.isWritable();
+        }
     }
 
     @Override
@@ -303,8 +338,8 @@ final class TunnelStream implements RelayEnd {
     @Override
     public void shutdownOutput() {
         assert inLoop() : this + ": called off its event loop";
-        if (lifecycle == Lifecycle.CLOSED) {
-            return;
+        if (lifecycle == Lifecycle.CLOSED || outbound == Outbound.FORGOTTEN) {
+            return; // the socket's end: no end for a peer that forgot the stream
         }
         if (outbound == Outbound.ENDED) {
             throw illegal("end to send", outbound, "OPEN or PAUSED");
@@ -320,12 +355,18 @@ final class TunnelStream implements RelayEnd {
         tunnel.remove(this);
     }
 
-    /** The socket's side failed or the recording did: the peer gets {@code error} with the relay's reason. */
+    /**
+     * The socket's side failed or the recording did: the peer gets {@code error} with the relay's reason, unless it
+     * forgot the stream.
+     */
     @Override
     public void abort() {
         assert inLoop() : this + ": called off its event loop";
         if (lifecycle != Lifecycle.CLOSED) {
             tunnel.remove(this);
+            if (outbound == Outbound.FORGOTTEN) {
+                return;
+            }
             String why = relayFailure();
             tunnel.sendError(request, StreamErrors.CONNECTION_RESET,
                     why == null ? "connection closed before the stream ended" : why);

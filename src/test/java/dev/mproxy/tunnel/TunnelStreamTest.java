@@ -66,7 +66,7 @@ class TunnelStreamTest {
 
     @Test
     void noPauseOrResumeGoesOutForADirectionThePeerEnded() {
-        // streams 3.1 and 4.1: after the peer's end nothing more comes, so there is nothing to pause or resume
+        // streams 4.5: after the peer's end nothing more comes, so there is nothing to pause or resume
         fromPeer(connection(), data("0123456789"), end());
         fromPeer(); // nothing
         assertEquals(List.of(), sent());
@@ -119,6 +119,46 @@ class TunnelStreamTest {
         local.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
         assertEquals(List.of("END"), sent());
         assertEquals(0, streams());
+    }
+
+    @Test
+    void errorAfterThePeersEndDeliversAllItSentThenEndsTheSocketAndSendsNothingMore() {
+        // streams 3.6 (issue 12): telebit's relay forgets a stream at its end and answers our pause with E_NO_CONN
+        fromPeer(connection(), data("0123456789"), data("0123456789"), end());
+        assertEquals(List.of("PAUSE 20"), sent());
+        fromPeer(MproxyMessage.error(CLIENT, "4000", "", "no matching connection", StreamErrors.NO_CONN));
+        assertEquals(1, streams(), "the stream lives on for its socket, and counts against the limit");
+
+        connect();
+        assertEquals("01234567890123456789", written(), "everything the peer sent, once connected");
+        local.writeInbound(Unpooled.copiedBuffer("reply", StandardCharsets.US_ASCII));
+        local.pipeline().fireUserEventTriggered(io.netty.channel.socket.ChannelInputShutdownEvent.INSTANCE);
+        assertEquals(List.of(), sent(), "no resume, data, end or error for a stream the peer forgot");
+        assertEquals(0, streams());
+        assertFalse(local.isOpen(), "closed once both directions ended, not reset");
+    }
+
+    @Test
+    void errorWhileThePeersDirectionIsOpenResetsTheSocket() {
+        // streams 3.3
+        fromPeer(connection());
+        connect();
+        fromPeer(data("abc"), MproxyMessage.error(CLIENT, "4000", "", "read ECONNRESET", "ECONNRESET"));
+        assertEquals(0, streams());
+        assertFalse(local.isOpen());
+        assertTrue(sent().stream().noneMatch(m -> m.startsWith("ERROR")), "the peer's error is not answered");
+    }
+
+    @Test
+    void peerMayReuseTheIdOfAStreamItForgot() {
+        // streams 2.2 and 3.6: for the peer the stream has ended, so its id is free at once
+        fromPeer(connection(), end(), MproxyMessage.error(CLIENT, "4000", "", "no matching connection",
+                StreamErrors.NO_CONN));
+        ChannelPromise first = connecting;
+        fromPeer(connection());
+        assertEquals(List.of(), sent(), "no E_PROTOCOL for a live id");
+        assertEquals(2, streams());
+        assertTrue(connecting != first, "a second local connection is opened");
     }
 
     @Test
