@@ -8,6 +8,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.util.concurrent.EventExecutor;
 
 /**
  * A socket as a relay endpoint: the last handler of its pipeline. The channel must be registered on the
@@ -30,12 +31,14 @@ public final class ChannelEnd extends ChannelInboundHandlerAdapter implements Re
         return end;
     }
 
-    public Channel channel() {
-        return channel;
+    @Override
+    public EventExecutor executor() {
+        return channel.eventLoop();
     }
 
     @Override
     public void bind(Relay.Side side) {
+        assert inLoop() : this + ": called off its event loop";
         this.side = side;
         if (!channel.isActive()) {
             side.closed(); // closed before the relay started: the channelInactive went by unseen
@@ -44,26 +47,31 @@ public final class ChannelEnd extends ChannelInboundHandlerAdapter implements Re
 
     @Override
     public void write(Object message) {
+        assert inLoop() : this + ": called off its event loop";
         channel.write(message, channel.voidPromise());
     }
 
     @Override
     public void flush() {
+        assert inLoop() : this + ": called off its event loop";
         channel.flush();
     }
 
     @Override
     public boolean isWritable() {
+        assert inLoop() : this + ": called off its event loop";
         return channel.isWritable();
     }
 
     @Override
     public void setReading(boolean reading) {
+        assert inLoop() : this + ": called off its event loop";
         channel.config().setAutoRead(reading);
     }
 
     @Override
     public void shutdownOutput() {
+        assert inLoop() : this + ": called off its event loop";
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFutureListener) f -> {
             if (channel instanceof DuplexChannel && channel.isActive()) {
                 ((DuplexChannel) channel).shutdownOutput();
@@ -73,15 +81,21 @@ public final class ChannelEnd extends ChannelInboundHandlerAdapter implements Re
 
     @Override
     public void close() {
+        assert inLoop() : this + ": called off its event loop";
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     }
 
     @Override
     public void abort() {
+        assert inLoop() : this + ": called off its event loop";
         if (channel.isOpen()) {
             channel.config().setOption(ChannelOption.SO_LINGER, 0);
         }
         channel.close();
+    }
+
+    private boolean inLoop() {
+        return channel.eventLoop().inEventLoop();
     }
 
     // ---- what the socket reports ------------------------------------------------------------------------

@@ -25,6 +25,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Data is not copied: the tap keeps its own reference to the bytes and the writer hands their NIO buffers
  * to the file. The writer thread releases that reference once the record is written, or once it is known it
  * never will be (protocol-spec/recording.md 6.2).
+ *
+ * <p>Threads: events are given and the tap closed on the event loop (each such method asserts it), the writer
+ * thread writes and releases, and {@link #written()}, {@link #backlog()} and {@link #failure()} are readable
+ * from either.
  */
 public final class RecordingTap {
 
@@ -76,7 +80,7 @@ public final class RecordingTap {
      * from {@code originNanos} ({@link System#nanoTime()}), the instant of the recording's
      * {@link dev.mproxy.record.SessionInfo#start()}.
      */
-    public RecordingTap(String name, EventExecutor loop, EventExecutor writerThread,
+    RecordingTap(String name, EventExecutor loop, EventExecutor writerThread,
             Callable<RecordingWriter> opener, long originNanos) {
         this.name = name;
         this.loop = loop;
@@ -87,18 +91,20 @@ public final class RecordingTap {
 
     /** Who hears of progress and failure from now on; call on the event loop. */
     public void listener(Listener listener) {
+        assert inLoop() : "off the event loop: " + this;
         this.listener = listener == null ? IGNORE : listener;
     }
 
     /** The client's connection was accepted. Returns the event's sequence number. */
     public long opened() {
+        assert inLoop() : "off the event loop: " + this;
         requireOpen();
         long micros = micros();
         return submit(0, out -> out.write(RecordedEvent.opened(micros)));
     }
 
     /** {@code from} sent {@code content}, binary data; see {@link #data(Direction, ByteBuf, boolean)}. */
-    public long data(Direction from, ByteBuf content) {
+    long data(Direction from, ByteBuf content) {
         return data(from, content, false);
     }
 
@@ -109,7 +115,8 @@ public final class RecordingTap {
      *
      * @throws IllegalStateException once the tap is closed; it then takes no reference
      */
-    public long data(Direction from, ByteBuf content, boolean text) {
+    long data(Direction from, ByteBuf content, boolean text) {
+        assert inLoop() : "off the event loop: " + this;
         requireOpen();
         long micros = micros();
         ByteBuffer[] views = ownViews(content);
@@ -117,7 +124,8 @@ public final class RecordingTap {
     }
 
     /** {@code side} ended its output. Returns the sequence number. */
-    public long ended(Direction side) {
+    long ended(Direction side) {
+        assert inLoop() : "off the event loop: " + this;
         requireOpen();
         long micros = micros();
         return submit(0, out -> out.write(RecordedEvent.ended(side, micros)));
@@ -125,28 +133,30 @@ public final class RecordingTap {
 
     /** {@code side} failed. Returns the sequence number. */
     public long failed(Direction side) {
+        assert inLoop() : "off the event loop: " + this;
         requireOpen();
         long micros = micros();
         return submit(0, out -> out.write(RecordedEvent.failed(side, micros)));
     }
 
     /** The sequence number of the last event in the file; readable from any thread. */
-    public long written() {
+    long written() {
         return written.get();
     }
 
     /** Why the recording stopped, or null while it goes on; readable from any thread. */
-    public IOException failure() {
+    IOException failure() {
         return failure.get();
     }
 
     /** Bytes of data events not yet in the file. */
-    public long backlog() {
+    long backlog() {
         return backlog.get();
     }
 
     /** Finishes the recording once every event before this call is written; the file is closed on all paths. */
     public void close() {
+        assert inLoop() : "off the event loop: " + this;
         if (closed) {
             return;
         }
@@ -164,6 +174,11 @@ public final class RecordingTap {
         } catch (RejectedExecutionException stopped) {
             logger.warn("recording {} is not finished: its writer thread has stopped", name);
         }
+    }
+
+    /** Whether the caller is on the event loop, where every method but the readable-anywhere ones is called. */
+    boolean inLoop() {
+        return loop.inEventLoop();
     }
 
     private void requireOpen() {

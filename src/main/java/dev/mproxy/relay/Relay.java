@@ -5,6 +5,7 @@ import dev.mproxy.record.Direction;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufHolder;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
@@ -17,7 +18,10 @@ import java.util.ArrayDeque;
  * direction finishes on its own; a side that fails or closes early resets the other. With a
  * {@link RecordingTap}, every event goes to the recording first and reaches the other side only once it is
  * in the file: a recording that fails closes both sides, and nothing unrecorded is forwarded
- * (protocol-spec/recording.md §1).
+ * (protocol-spec/recording.md §6).
+ *
+ * <p>Everything runs on the endpoints' one event loop: the relay, its {@link Side}s and its tap's listener
+ * check it ({@code assert}), so that a report from another thread fails in tests instead of racing.
  */
 public final class Relay {
 
@@ -38,6 +42,7 @@ public final class Relay {
         void finished(Relay relay);
     }
 
+    private final EventExecutor loop;
     private final Side client;
     private final Side server;
     private final RecordingTap tap;
@@ -53,6 +58,7 @@ public final class Relay {
     private long durationNanos;
 
     private Relay(RelayEnd client, RelayEnd server, RecordingTap tap, Listener listener) {
+        this.loop = client.executor();
         this.client = new Side(Direction.FROM_CLIENT, client);
         this.server = new Side(Direction.FROM_SERVER, server);
         this.client.other = this.server;
@@ -66,6 +72,9 @@ public final class Relay {
      * if not null, records every event before it is forwarded; the relay closes it when done.
      */
     public static Relay join(RelayEnd client, RelayEnd server, RecordingTap tap, Listener listener) {
+        assert client.executor().inEventLoop() && server.executor().inEventLoop()
+                : "join off the endpoints' event loop: " + client + ", " + server;
+        assert tap == null || tap.inLoop() : "join off the event loop of " + tap;
         Relay relay = new Relay(client, server, tap, listener);
         if (tap != null) {
             tap.listener(relay.new TapListener());
@@ -117,7 +126,7 @@ public final class Relay {
             from.other.end.write(message);
             return;
         }
-        unrecorded.add(new Action(tap.data(from.direction, content, from.end.isText(message)), from, message));
+        unrecorded.add(new Forward(tap.data(from.direction, content, from.end.isText(message)), from, message));
         if (!recordingBehind && tap.backlog() > RecordingTap.HIGH_WATER_MARK) {
             recordingBehind = true;
             updateReading();
@@ -130,7 +139,7 @@ public final class Relay {
         if (tap == null) {
             deliverEnd(from);
         } else if (!recordingClosed) {
-            unrecorded.add(new Action(tap.ended(from.direction), from, Action.END));
+            unrecorded.add(new DeliverEnd(tap.ended(from.direction), from));
             if (from.other.ending == Ending.ENDED) {
                 closeRecording(); // both ends are in: nothing more can come
             }
@@ -146,7 +155,7 @@ public final class Relay {
         if (tap == null) {
             deliverFailure(from, why);
         } else if (!recordingClosed) {
-            unrecorded.add(new Action(tap.failed(from.direction), from, why));
+            unrecorded.add(new DeliverFailure(tap.failed(from.direction), from, why));
             closeRecording(); // the relay resets both sides once this is recorded: nothing more is
         }
     }
@@ -157,16 +166,7 @@ public final class Relay {
         Action action;
         while ((action = unrecorded.peek()) != null && action.sequence <= written) {
             unrecorded.poll();
-            if (action.payload == Action.END) {
-                deliverEnd(action.from);
-            } else if (action.payload instanceof String) {
-                deliverFailure(action.from, (String) action.payload);
-            } else if (finished) {
-                ReferenceCountUtil.release(action.payload);
-            } else {
-                action.from.other.end.write(action.payload);
-                action.from.other.flushPending = true;
-            }
+            action.run();
         }
         client.flushIfPending();
         server.flushIfPending();
@@ -236,9 +236,7 @@ public final class Relay {
     private void releaseUnrecorded() {
         Action action;
         while ((action = unrecorded.poll()) != null) {
-            if (!(action.payload instanceof String) && action.payload != Action.END) {
-                ReferenceCountUtil.release(action.payload);
-            }
+            action.discard();
         }
     }
 
@@ -269,6 +267,7 @@ public final class Relay {
 
         /** The endpoint read {@code message}; the relay owns it now. */
         public void read(Object message) {
+            assert loop.inEventLoop() : "off the relay's event loop: " + end;
             if (finished || ending != Ending.OPEN) {
                 ReferenceCountUtil.release(message);
                 return;
@@ -278,6 +277,7 @@ public final class Relay {
 
         /** The endpoint's read burst is over: what it forwarded can go out. */
         public void readComplete() {
+            assert loop.inEventLoop() : "off the relay's event loop: " + end;
             if (tap == null && !finished) {
                 other.end.flush();
             }
@@ -286,6 +286,7 @@ public final class Relay {
 
         /** The endpoint's input ended cleanly. */
         public void inputEnded() {
+            assert loop.inEventLoop() : "off the relay's event loop: " + end;
             if (!finished && ending == Ending.OPEN) {
                 endInput(this);
             }
@@ -293,11 +294,13 @@ public final class Relay {
 
         /** The endpoint's writability changed: the other side may read again, or must stop. */
         public void writabilityChanged() {
+            assert loop.inEventLoop() : "off the relay's event loop: " + end;
             other.updateReading();
         }
 
         /** The endpoint closed; before both sides ended, that is a failure. */
         public void closed() {
+            assert loop.inEventLoop() : "off the relay's event loop: " + end;
             if (!finished) {
                 failSide(this, "closed before the relay finished");
             }
@@ -305,6 +308,7 @@ public final class Relay {
 
         /** The endpoint failed. */
         public void failed(Throwable cause) {
+            assert loop.inEventLoop() : "off the relay's event loop: " + end;
             logger.debug("{}: {} failed", end, direction, cause);
             if (!finished) {
                 failSide(this, "failed: " + (cause.getMessage() == null ? cause.getClass().getSimpleName()
@@ -328,30 +332,86 @@ public final class Relay {
         }
     }
 
-    /** Something to do once its event is in the recording. */
-    private static final class Action {
-        static final Object END = new Object();
-
+    /** Something to do once its event, number {@code sequence} of the recording, is in the file. */
+    private abstract static class Action {
         final long sequence;
         final Side from;
-        /** A message to forward, {@link #END}, or a failure's reason. */
-        final Object payload;
 
-        Action(long sequence, Side from, Object payload) {
+        Action(long sequence, Side from) {
             this.sequence = sequence;
             this.from = from;
-            this.payload = payload;
+        }
+
+        /** The event is in the file. */
+        abstract void run();
+
+        /** The event will never be in the file: lets go of what the action holds. */
+        void discard() {
+        }
+    }
+
+    /** Forwards a message {@code from} read to the other side. */
+    private final class Forward extends Action {
+        private final Object message;
+
+        Forward(long sequence, Side from, Object message) {
+            super(sequence, from);
+            this.message = message;
+        }
+
+        @Override
+        void run() {
+            if (finished) {
+                ReferenceCountUtil.release(message);
+                return;
+            }
+            from.other.end.write(message);
+            from.other.flushPending = true;
+        }
+
+        @Override
+        void discard() {
+            ReferenceCountUtil.release(message);
+        }
+    }
+
+    /** Carries {@code from}'s end to the other side. */
+    private final class DeliverEnd extends Action {
+        DeliverEnd(long sequence, Side from) {
+            super(sequence, from);
+        }
+
+        @Override
+        void run() {
+            deliverEnd(from);
+        }
+    }
+
+    /** Resets both sides for {@code from}'s failure. */
+    private final class DeliverFailure extends Action {
+        private final String why;
+
+        DeliverFailure(long sequence, Side from, String why) {
+            super(sequence, from);
+            this.why = why;
+        }
+
+        @Override
+        void run() {
+            deliverFailure(from, why);
         }
     }
 
     private final class TapListener implements RecordingTap.Listener {
         @Override
         public void recorded() {
+            assert loop.inEventLoop() : "recording progress off the relay's event loop";
             Relay.this.recorded();
         }
 
         @Override
         public void failed(IOException cause) {
+            assert loop.inEventLoop() : "recording failure off the relay's event loop";
             recordingFailed(cause);
         }
     }

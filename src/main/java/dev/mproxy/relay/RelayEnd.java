@@ -1,11 +1,18 @@
 package dev.mproxy.relay;
 
+import io.netty.util.concurrent.EventExecutor;
+
 /**
  * One endpoint of a {@link Relay}: something that reads messages ({@link io.netty.buffer.ByteBuf}s, or
  * holders of them such as WebSocket frames) and writes the other endpoint's. Every method is called on the
  * relay's event loop, and the endpoint reports what happens to it through {@link Relay.Side}, on that loop too.
+ * Implementations check that they are on it ({@code assert executor().inEventLoop()}): tests run with
+ * assertions on, so a call from another thread fails there rather than as a rare race end to end.
  */
 public interface RelayEnd {
+
+    /** The event loop the endpoint runs on; its relay runs there too. */
+    EventExecutor executor();
 
     /** Starts reporting to {@code side}; called once, before anything else. */
     void bind(Relay.Side side);

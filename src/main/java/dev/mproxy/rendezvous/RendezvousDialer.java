@@ -95,7 +95,7 @@ public final class RendezvousDialer {
      * Joins {@code id} from {@code loop}: the future succeeds once the gateway has greeted the pair, with the
      * WebSocket on {@code loop}, and fails with a {@link RendezvousJoinException} saying why it did not.
      */
-    public Future<Joined> join(EventLoop loop, String id) {
+    Future<Joined> join(EventLoop loop, String id) {
         URI uri = uri(id);
         Promise<Joined> joined = loop.newPromise();
         // the name stays for SNI and the Host header; the address is looked up off the loop
@@ -165,7 +165,7 @@ public final class RendezvousDialer {
      * @param end      the relay endpoint: bytes in binary frames, reading off until the relay starts
      * @param recorded whether the gateway said the session is recorded ({@code cr})
      */
-    public record Joined(WebSocketEnd end, boolean recorded) {
+    record Joined(WebSocketEnd end, boolean recorded) {
     }
 
     /** Reads why the gateway refused the upgrade (rendezvous 1.2-1.4) from its JSON body before Netty drops it. */

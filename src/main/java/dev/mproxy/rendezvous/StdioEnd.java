@@ -7,6 +7,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutor;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -67,7 +68,13 @@ final class StdioEnd implements RelayEnd {
     }
 
     @Override
+    public EventExecutor executor() {
+        return loop;
+    }
+
+    @Override
     public void bind(Relay.Side side) {
+        assert loop.inEventLoop() : this + ": called off its event loop";
         this.side = side;
         Thread reader = new DefaultThreadFactory("mproxy-stdin", true).newThread(this::readInput);
         reader.start();
@@ -75,6 +82,7 @@ final class StdioEnd implements RelayEnd {
 
     @Override
     public void write(Object message) {
+        assert loop.inEventLoop() : this + ": called off its event loop";
         ByteBuf bytes = (ByteBuf) message; // behind the client's frame codec, the WebSocket end forwards bytes
         int length = bytes.readableBytes();
         backlog.addAndGet(length);
@@ -98,6 +106,7 @@ final class StdioEnd implements RelayEnd {
 
     @Override
     public void flush() {
+        assert loop.inEventLoop() : this + ": called off its event loop";
         onWriter(() -> {
             try {
                 if (!aborted) {
@@ -112,6 +121,7 @@ final class StdioEnd implements RelayEnd {
 
     @Override
     public boolean isWritable() {
+        assert loop.inEventLoop() : this + ": called off its event loop";
         long pending = backlog.get();
         if (writable && pending > HIGH_WATER_MARK) {
             writable = false;
@@ -123,6 +133,7 @@ final class StdioEnd implements RelayEnd {
 
     @Override
     public void setReading(boolean reading) {
+        assert loop.inEventLoop() : this + ": called off its event loop";
         synchronized (gate) {
             this.reading = reading;
             gate.notifyAll();
@@ -131,6 +142,7 @@ final class StdioEnd implements RelayEnd {
 
     @Override
     public void shutdownOutput() {
+        assert loop.inEventLoop() : this + ": called off its event loop";
         if (outputEnded) {
             return;
         }
@@ -141,12 +153,14 @@ final class StdioEnd implements RelayEnd {
 
     @Override
     public void close() {
+        assert loop.inEventLoop() : this + ": called off its event loop";
         stopReading();
         shutdownOutput();
     }
 
     @Override
     public void abort() {
+        assert loop.inEventLoop() : this + ": called off its event loop";
         aborted = true;
         close();
     }

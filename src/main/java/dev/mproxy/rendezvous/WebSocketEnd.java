@@ -15,6 +15,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -33,9 +34,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Reading is off from the start: what the connection delivers before the relay starts (frames that came
  * with the greeting, say), or while the relay does not read, is held and handed over first, before reading
- * turns on. Pings and pongs never get here: {@link PingResponder} answers them.
+ * turns on. Pings and pongs never get here: {@link dev.mproxy.websocket.PingResponder} answers them.
+ *
+ * <p>Each direction has its state: {@link Input} (has the close frame been handed to the relay) and
+ * {@link Output} (has ours been sent, are we waiting for the connection to close).
  */
-public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements RelayEnd {
+final class WebSocketEnd extends ChannelInboundHandlerAdapter implements RelayEnd {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(WebSocketEnd.class);
 
@@ -45,14 +49,29 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
      */
     static final long CLOSE_TIMEOUT_MILLIS = 10_000;
 
-    /** Stands, in the held messages, for a close frame read before the relay started. */
-    private static final Object CLOSE_RECEIVED = new Object();
-
     /** The reason a client sends when its local side fails (rendezvous 6.4). */
     static final String LOCAL_SIDE_FAILED = "the relay client's local side failed";
 
-    /** No close frame received yet; {@code -1} is an empty one, as {@link CloseWebSocketFrame#statusCode()}. */
-    private static final int NOT_RECEIVED = -2;
+    /** What the connection sends us. */
+    private enum Input {
+        /** Frames are handed to the relay, or held while it does not read. */
+        OPEN,
+        /**
+         * A close frame was handed to the relay: reads stay on from then on, whatever the relay says, so that the
+         * end of the connection is seen; Netty's decoder drops anything else that arrives after a close frame.
+         */
+        ENDED
+    }
+
+    /** What we send the connection. */
+    private enum Output {
+        /** Frames go out. */
+        OPEN,
+        /** Our close frame is sent (or on its way): nothing more goes out. */
+        CLOSE_SENT,
+        /** Close frame sent, waiting for the connection to close: whatever still arrives is dropped. */
+        CLOSING
+    }
 
     private final Channel channel;
     private final WebSocketCloseStatus abortStatus;
@@ -63,22 +82,21 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
      * connection for the gateway to close (RFC 6455 §7.1.1), which it does once the id is free again.
      */
     private final boolean atClient;
+    /** Frames, and the {@link ReceivedClose} in its place among them, waiting for the relay to read. */
     private final ArrayDeque<Object> held = new ArrayDeque<>();
     private WebSocketEnd peer;
     private Relay.Side side;
-    private boolean reading;
-    /**
-     * A close frame was handed to the relay: reads stay on from then on, whatever the relay says, so that the
-     * end of the connection is seen; Netty's decoder drops anything else that arrives after a close frame.
-     */
-    private boolean inputClosed;
-    private boolean drainScheduled;
-    private boolean textMessage;
+    private Input input = Input.OPEN;
+    private Output output = Output.OPEN;
+    /** Our close frame's write; set when {@link #output} leaves {@link Output#OPEN}. */
     private ChannelFuture closeSent;
-    /** Closing: whatever still arrives is dropped. */
-    private boolean closing;
-    private int receivedStatus = NOT_RECEIVED;
-    private String receivedReason;
+    /** The close frame the connection sent; null until one came. */
+    private ReceivedClose receivedClose;
+    /** Whether the relay reads this end. */
+    private boolean reading;
+    private boolean drainScheduled;
+    /** Whether the message being handed over is text (continuation frames have no type of their own). */
+    private boolean textMessage;
 
     private WebSocketEnd(Channel channel, WebSocketCloseStatus abortStatus, String abortReason,
                          boolean atClient) {
@@ -119,7 +137,7 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
         b.peer = a;
     }
 
-    public Channel channel() {
+    Channel channel() {
         return channel;
     }
 
@@ -136,12 +154,8 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
      * The close frame the other side sent, for log lines and error messages, e.g. {@code 1011 "cannot connect"}:
      * its reason quoted and escaped, as the peer chose it (rendezvous 4.4); null if none came.
      */
-    public String receivedClose() {
-        if (receivedStatus == NOT_RECEIVED) {
-            return null;
-        }
-        return receivedStatus < 0 ? "an empty close frame" : receivedReason.isEmpty()
-                ? Integer.toString(receivedStatus) : receivedStatus + " " + RemoteText.quoted(receivedReason);
+    String receivedClose() {
+        return receivedClose == null ? null : receivedClose.toString();
     }
 
     /**
@@ -149,9 +163,10 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
      * sent, and closes the connection once it is sent: for a peer refused or timed out before any relay
      * (rendezvous 2.1-2.5), or a client that cannot reach its local service (rendezvous 6.6).
      */
-    public void close(WebSocketCloseStatus status, String reason) {
-        if (closeSent == null) {
-            closeSent = channel.writeAndFlush(new CloseWebSocketFrame(status, WebSocketFrameCodec.closeReason(reason)));
+    void close(WebSocketCloseStatus status, String reason) {
+        assert inLoop() : this + ": called off its event loop";
+        if (output == Output.OPEN) {
+            sendClose(new CloseWebSocketFrame(status, WebSocketFrameCodec.closeReason(reason)));
         }
         closeWhenSent();
     }
@@ -159,7 +174,13 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     // ---- the relay's endpoint ---------------------------------------------------------------------------
 
     @Override
+    public EventExecutor executor() {
+        return channel.eventLoop();
+    }
+
+    @Override
     public void bind(Relay.Side side) {
+        assert inLoop() : this + ": called off its event loop";
         this.side = side;
         if (!channel.isActive()) {
             releaseHeld();
@@ -169,21 +190,25 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void write(Object message) {
+        assert inLoop() : this + ": called off its event loop";
         channel.write(message, channel.voidPromise());
     }
 
     @Override
     public void flush() {
+        assert inLoop() : this + ": called off its event loop";
         channel.flush();
     }
 
     @Override
     public boolean isWritable() {
+        assert inLoop() : this + ": called off its event loop";
         return channel.isWritable();
     }
 
     @Override
     public void setReading(boolean reading) {
+        assert inLoop() : this + ": called off its event loop";
         this.reading = reading;
         if (reading && !held.isEmpty()) {
             if (!drainScheduled) {
@@ -192,53 +217,64 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
             }
             return; // reads stay off until what was held is handed over, so nothing overtakes it
         }
-        channel.config().setAutoRead(reading || inputClosed);
+        channel.config().setAutoRead(reading || input == Input.ENDED);
     }
 
     @Override
     public void shutdownOutput() {
-        if (closeSent == null) {
-            closeSent = channel.writeAndFlush(closeFrame());
+        assert inLoop() : this + ": called off its event loop";
+        if (output == Output.OPEN) {
+            sendClose(closeFrame());
         }
     }
 
     @Override
     public void close() {
+        assert inLoop() : this + ": called off its event loop";
         shutdownOutput();
         closeWhenSent();
     }
 
     @Override
     public void abort() {
-        if (closeSent == null && channel.isActive()) {
+        assert inLoop() : this + ": called off its event loop";
+        if (output == Output.OPEN && channel.isActive()) {
             // goes out if the socket takes it now; whatever else is queued is dropped with the connection. A
             // failure the other peer reported is answered with its own status; after its clean close, our
             // failure is ours to report, never as a clean 1000 (rendezvous 6.4)
-            closeSent = channel.writeAndFlush(atClient && receivedFailure() ? echo()
+            sendClose(atClient && receivedFailure() ? receivedClose.frame()
                     : new CloseWebSocketFrame(abortStatus, abortReason));
         }
         channel.close();
     }
 
+    /** The close frame that ends our output: the one the paired end received, or a clean 1000. */
     private CloseWebSocketFrame closeFrame() {
-        if (peer == null || peer.receivedStatus == NOT_RECEIVED) {
+        if (peer == null || peer.receivedClose == null) {
             return new CloseWebSocketFrame(WebSocketCloseStatus.NORMAL_CLOSURE.code(), "");
         }
-        return peer.echo();
+        return peer.receivedClose.frame();
     }
 
     /** Whether this end received a close frame with a status other than 1000. */
     private boolean receivedFailure() {
-        return receivedStatus >= 0 && receivedStatus != WebSocketCloseStatus.NORMAL_CLOSURE.code();
+        return receivedClose != null && receivedClose.isFailure();
     }
 
-    /** The close frame this end received, again. */
-    private CloseWebSocketFrame echo() {
-        return receivedStatus < 0 ? new CloseWebSocketFrame() : new CloseWebSocketFrame(receivedStatus, receivedReason);
+    private void sendClose(CloseWebSocketFrame frame) {
+        if (output != Output.OPEN) {
+            frame.release();
+            throw new IllegalStateException(this + ": close frame to send in state " + output + " (expected: OPEN)");
+        }
+        output = Output.CLOSE_SENT;
+        closeSent = channel.writeAndFlush(frame);
     }
 
     private void closeWhenSent() {
-        closing = true;
+        if (output == Output.CLOSING) {
+            return; // already waiting for the connection to close
+        }
+        output = Output.CLOSING;
         if (atClient) {
             channel.config().setAutoRead(true); // to see the gateway's FIN; anything else arriving is dropped
         } else {
@@ -270,10 +306,10 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
     }
 
     private void deliver(Object message) {
-        if (message == CLOSE_RECEIVED) {
+        if (message instanceof ReceivedClose) {
             // a peer that goes away now, while the other direction is open, ends the pair (rendezvous 4.3)
             // instead of leaving it and both connections half-closed for ever
-            inputClosed = true;
+            input = Input.ENDED;
             if (atClient && receivedFailure()) {
                 side.failed(new IOException("the other peer closed the relay: " + receivedClose()));
             } else {
@@ -300,17 +336,16 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        if (closing) {
+        if (output == Output.CLOSING) {
             ReferenceCountUtil.release(msg);
             return;
         }
         Object message = msg;
         if (msg instanceof CloseWebSocketFrame) {
             CloseWebSocketFrame close = (CloseWebSocketFrame) msg;
-            receivedStatus = close.statusCode();
-            receivedReason = close.reasonText();
+            receivedClose = new ReceivedClose(close);
             close.release();
-            message = CLOSE_RECEIVED;
+            message = receivedClose;
         }
         if (side == null || !reading || !held.isEmpty()) {
             // reads are off, yet a decoder may still deliver: the rest of a socket read, or a frame it read on
@@ -355,12 +390,12 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        if (refusedTextFrame(cause) && closeSent == null && channel.isActive()) {
+        if (refusedTextFrame(cause) && output == Output.OPEN && channel.isActive()) {
             // the sender reads why; Netty's own decoders send their close frames (1002, 1007, 1009) themselves
             CorruptedWebSocketFrameException corrupt = (CorruptedWebSocketFrameException) cause;
             String reason = corrupt.getMessage() == null ? corrupt.closeStatus().reasonText()
                     : WebSocketFrameCodec.closeReason(corrupt.getMessage());
-            closeSent = channel.writeAndFlush(new CloseWebSocketFrame(corrupt.closeStatus(), reason));
+            sendClose(new CloseWebSocketFrame(corrupt.closeStatus(), reason));
         }
         if (side == null) {
             logger.debug("{}: failed before its relay started", channel, cause);
@@ -376,8 +411,42 @@ public final class WebSocketEnd extends ChannelInboundHandlerAdapter implements 
                 .closeStatus() == WebSocketCloseStatus.INVALID_MESSAGE_TYPE;
     }
 
+    private boolean inLoop() {
+        return channel.eventLoop().inEventLoop();
+    }
+
     @Override
     public String toString() {
         return channel.toString();
+    }
+
+    /** A close frame the connection sent: its status and reason, or neither (an empty close frame). */
+    private static final class ReceivedClose {
+        private final boolean hasStatus;
+        private final int status;
+        private final String reason;
+
+        ReceivedClose(CloseWebSocketFrame frame) {
+            hasStatus = frame.statusCode() >= 0; // Netty's -1: the frame has no status
+            status = frame.statusCode();
+            reason = frame.reasonText();
+        }
+
+        /** A status other than 1000: the sender failed. */
+        boolean isFailure() {
+            return hasStatus && status != WebSocketCloseStatus.NORMAL_CLOSURE.code();
+        }
+
+        /** The same close frame, to send on. */
+        CloseWebSocketFrame frame() {
+            return hasStatus ? new CloseWebSocketFrame(status, reason) : new CloseWebSocketFrame();
+        }
+
+        /** For log lines and error messages, e.g. {@code 1011 "cannot connect"}, the reason quoted and escaped. */
+        @Override
+        public String toString() {
+            return !hasStatus ? "an empty close frame"
+                    : reason.isEmpty() ? Integer.toString(status) : status + " " + RemoteText.quoted(reason);
+        }
     }
 }

@@ -4,8 +4,11 @@
  * gateway and for clients that pin a fingerprint, trust given CAs, trust the JDK's store, or trust anything.
  *
  * <p>It uses Netty, BouncyCastle, the JDK and the leaf package {@code dev.mproxy.files} (owner-only files),
- * never another {@code dev.mproxy} package. Every context uses {@link io.netty.handler.ssl.SslProvider#JDK},
- * so behaviour does not depend on whether netty-tcnative happens to be on the class path.
+ * never another {@code dev.mproxy} package. Contexts use BoringSSL (netty-tcnative,
+ * {@link io.netty.handler.ssl.SslProvider#OPENSSL}) when its native library loads on this platform, for its
+ * speed, and the JDK's TLS otherwise ({@link dev.mproxy.tls.TlsContexts#PROVIDER}); either way certificates are
+ * checked by the same trust managers, and a handshake failure is reported by the cause that names it
+ * ({@link dev.mproxy.tls.TlsFailures}).
  *
  * <p>Clients must create their handler with {@link dev.mproxy.tls.ClientTls#newHandler}, which passes the
  * server's host name to the engine; a handler made without it cannot verify the host name.

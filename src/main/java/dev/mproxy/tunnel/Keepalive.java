@@ -18,10 +18,10 @@ import java.util.concurrent.TimeUnit;
  * {@code timeout} without receiving anything (data or pong). M-PROXY itself has no ping (telebit relied on
  * WebSocket pings too).
  */
-public final class Keepalive extends ChannelInboundHandlerAdapter {
+final class Keepalive extends ChannelInboundHandlerAdapter {
 
     /** Name of the handler that must stay first after TLS, so every byte read counts as life. */
-    public static final String IDLE = "idle";
+    static final String IDLE = "idle";
 
     private final Duration timeout;
 

@@ -9,33 +9,33 @@ import java.net.UnknownHostException;
 public final class StreamErrors {
 
     /** Data, pause or resume for a stream the receiver does not have. */
-    public static final String NO_CONN = "E_NO_CONN";
+    static final String NO_CONN = "E_NO_CONN";
     /** The local service refused the connection. */
-    public static final String CONNECTION_REFUSED = "ECONNREFUSED";
+    static final String CONNECTION_REFUSED = "ECONNREFUSED";
     /** The local service did not answer in time. */
-    public static final String TIMED_OUT = "ETIMEDOUT";
+    static final String TIMED_OUT = "ETIMEDOUT";
     /** The local service's host name does not resolve. */
-    public static final String NOT_FOUND = "ENOTFOUND";
+    static final String NOT_FOUND = "ENOTFOUND";
     /** The local service's host is unreachable. */
-    public static final String HOST_UNREACHABLE = "EHOSTUNREACH";
+    static final String HOST_UNREACHABLE = "EHOSTUNREACH";
     /** The connection was reset or closed before both directions ended. */
-    public static final String CONNECTION_RESET = "ECONNRESET";
+    static final String CONNECTION_RESET = "ECONNRESET";
     /** The peer kept sending after {@code pause} past the hard cap. */
-    public static final String PAUSE_IGNORED = "E_PAUSE_IGNORED";
+    static final String PAUSE_IGNORED = "E_PAUSE_IGNORED";
     /** The device has no mapping for the requested service and port or name. */
     public static final String NO_TARGET = "E_NO_TARGET";
     /** A message that is not allowed in this direction or state (data after end, duplicate connection). */
     public static final String PROTOCOL = "E_PROTOCOL";
     /** The tunnel already carries its maximum number of streams. */
-    public static final String TOO_MANY_STREAMS = "E_TOO_MANY_STREAMS";
+    static final String TOO_MANY_STREAMS = "E_TOO_MANY_STREAMS";
     /** Anything else. */
-    public static final String UNKNOWN = "E_UNKNOWN_ERR";
+    static final String UNKNOWN = "E_UNKNOWN_ERR";
 
     private StreamErrors() {
     }
 
     /** The code for a failure to open a local connection. */
-    public static String codeOf(Throwable cause) {
+    static String codeOf(Throwable cause) {
         if (cause instanceof StreamException) {
             return ((StreamException) cause).code();
         }

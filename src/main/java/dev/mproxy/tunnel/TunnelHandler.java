@@ -22,6 +22,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -32,6 +33,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -74,6 +76,11 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             return size() > RECENTLY_CLOSED;
         }
     });
+    /**
+     * Streams the peer forgot (streams 3.6): out of the table, their ids free, until their sockets end. They count
+     * against the stream limit, and the tunnel's loss does not cut them short.
+     */
+    private final Set<TunnelStream> forgotten = new HashSet<>();
     /** Streams that got data in the current read burst from the peer. */
     private final List<TunnelStream> burst = new ArrayList<>();
     private ChannelHandlerContext ctx;
@@ -116,9 +123,9 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         return opener != null;
     }
 
-    /** Live streams; for tests and metrics, call on the tunnel's event loop. */
+    /** Streams with a socket, those the peer forgot too; for tests and metrics, call on the tunnel's event loop. */
     int streamCount() {
-        return streams.size();
+        return streams.size() + forgotten.size();
     }
 
     // ---- gateway side ----------------------------------------------------------------------------------
@@ -136,7 +143,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             StreamRequest request = new StreamRequest(addressOf(endpoint), service, servicePort, name);
             String refusal = !ctx.channel().isActive() ? "tunnel is closed"
                     : streams.containsKey(request.client()) ? "a live stream already has the id " + request.client()
-                    : streams.size() >= limits.maxStreams()
+                    : streamCount() >= limits.maxStreams()
                             ? "tunnel carries its maximum of " + limits.maxStreams() + " streams" : null;
             if (refusal != null) {
                 logger.info("refused public connection {}: {}", request, refusal);
@@ -147,10 +154,10 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             TunnelStream stream = add(request);
             ctx.writeAndFlush(MproxyMessage.connection(request.client(), service, servicePort, name));
             EventLoops.move(endpoint, ctx.channel().eventLoop()).addListener(f -> {
-                if (!f.isSuccess() || stream.closed) {
+                if (!f.isSuccess() || stream.isClosed()) {
                     ReferenceCountUtil.release(firstBytes);
                     endpoint.close();
-                    if (!stream.closed) {
+                    if (!stream.isClosed()) {
                         logger.debug("{}: cannot move the public connection to the tunnel's loop", stream, f.cause());
                         fail(stream, StreamErrors.CONNECTION_RESET, "the public connection could not be served");
                     }
@@ -190,18 +197,13 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                     break;
                 case ERROR:
                     if (stream != null) {
-                        String why = m.content().toString(StandardCharsets.UTF_8);
-                        logger.debug("{} failed at the peer: {}", stream, why);
-                        remove(stream);
-                        stream.failed(new StreamException(StreamErrors.CONNECTION_RESET, "the peer failed the stream: "
-                                + why));
+                        onError(m, stream);
                     }
                     break;
                 case PAUSE:
                 case RESUME:
                     if (stream != null) {
-                        stream.pausedByPeer = m.type() == MessageType.PAUSE;
-                        stream.writabilityChanged();
+                        stream.peerPaused(m.type() == MessageType.PAUSE);
                     }
                     break;
                 default:
@@ -232,7 +234,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             fail(existing, StreamErrors.PROTOCOL, "connection for a live stream id " + m.address());
             return;
         }
-        if (streams.size() >= limits.maxStreams()) {
+        if (streamCount() >= limits.maxStreams()) {
             sendError(request, StreamErrors.TOO_MANY_STREAMS,
                     "device carries its maximum of " + limits.maxStreams() + " streams");
             return;
@@ -245,7 +247,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             connect = ctx.channel().newFailedFuture(e);
         }
         connect.addListener((ChannelFutureListener) f -> {
-            if (stream.closed) {
+            if (stream.isClosed()) {
                 f.channel().close();
             } else if (f.isSuccess()) {
                 join(stream, f.channel(), null);
@@ -254,7 +256,9 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                 logger.debug("{}: local connection failed", stream, cause);
                 remove(stream);
                 stream.releasePending();
-                sendError(request, StreamErrors.codeOf(cause), describe(cause));
+                if (!stream.isForgotten()) {
+                    sendError(request, StreamErrors.codeOf(cause), describe(cause));
+                }
             }
         });
     }
@@ -267,28 +271,29 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             }
             return;
         }
-        if (stream.peerEnded) {
-            fail(stream, StreamErrors.PROTOCOL, "data after end");
+        try {
+            if (stream.received(m.content())) {
+                burst.add(stream);
+            }
+        } catch (StreamException broken) {
+            fail(stream, broken.code(), broken.getMessage());
+        }
+    }
+
+    /**
+     * The peer's {@code error}: the stream is reset (streams 3.3), unless the peer's direction had ended; then the
+     * peer has forgotten the stream, and the socket gets all the peer sent, then its end (streams 3.6).
+     */
+    private void onError(MproxyMessage m, TunnelStream stream) {
+        String why = m.content().toString(StandardCharsets.UTF_8);
+        if (stream.forgottenByPeer()) {
+            logger.debug("{}: the peer forgot the stream after its end ({}); its socket gets all it sent", stream, why);
+            forget(stream);
             return;
         }
-        ByteBuf body = m.content();
-        int length = body.readableBytes();
-        stream.received += length;
-        if (stream.pausedPeer) {
-            stream.receivedWhilePaused += length;
-            if (stream.receivedWhilePaused > limits.pauseIgnoredLimit()) {
-                fail(stream, StreamErrors.PAUSE_IGNORED, "peer kept sending after pause: "
-                        + stream.receivedWhilePaused + " bytes since (limit: " + limits.pauseIgnoredLimit() + ')');
-                return;
-            }
-        }
-        if (!stream.readInBurst) {
-            burst.add(stream);
-        }
-        stream.received(body.retain());
-        if (stream.pendingBytes() > limits.streamWaterMark().high()) {
-            stream.setReading(false); // still connecting: the peer waits, as it would for a slow socket
-        }
+        logger.debug("{} failed at the peer: {}", stream, why);
+        remove(stream);
+        stream.failed(new StreamException(StreamErrors.CONNECTION_RESET, "the peer failed the stream: " + why));
     }
 
     // ---- tunnel channel ----------------------------------------------------------------------------------
@@ -351,7 +356,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                 + "server{}", stream, relay.durationNanos() / 1000, relay.bytesFrom(Direction.FROM_CLIENT),
                 relay.bytesFrom(Direction.FROM_SERVER), relay.failure() == null ? "" : "; " + relay.failure());
         RecordingTap tap = recorder == null ? null : tap(stream, endpoint);
-        stream.relay = isDeviceSide() ? Relay.join(stream, socket, tap, finished)
+        Relay relay = isDeviceSide() ? Relay.join(stream, socket, tap, finished)
                 : Relay.join(socket, stream, tap, finished);
         if (firstBytes != null && firstBytes.isReadable()) {
             // through the socket's pipeline, so the relay takes them as the client's first read
@@ -359,7 +364,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         } else {
             ReferenceCountUtil.release(firstBytes); // no empty data message goes out
         }
-        stream.relayJoined();
+        stream.joined(relay);
     }
 
     /**
@@ -395,13 +400,15 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     /** Sends {@code error} for the stream and resets its socket. */
     private void fail(TunnelStream stream, String code, String message) {
         logger.info("{}: {} ({})", stream, message, code);
-        sendError(stream.request, code, message);
+        if (!stream.isForgotten()) {
+            sendError(stream.request, code, message);
+        }
         remove(stream);
         stream.failed(new StreamException(code, message));
     }
 
     private TunnelStream add(StreamRequest request) {
-        TunnelStream stream = new TunnelStream(request, this);
+        TunnelStream stream = new TunnelStream(request, this, limits);
         streams.put(request.client(), stream);
         recentlyClosed.remove(request.client());
         return stream;
@@ -409,11 +416,18 @@ public final class TunnelHandler extends ChannelDuplexHandler {
 
     /** Takes the stream out of the table; its stragglers from the peer are dropped quietly from now on. */
     void remove(TunnelStream stream) {
-        if (!stream.closed) {
-            stream.closed = true;
+        if (stream.removed()) {
             streams.remove(stream.id(), stream);
+            forgotten.remove(stream);
             recentlyClosed.add(stream.id());
         }
+    }
+
+    /** The peer forgot the stream: its id is free at once (streams 2.2), the stream lives on until its socket ends. */
+    private void forget(TunnelStream stream) {
+        streams.remove(stream.id(), stream);
+        forgotten.add(stream);
+        recentlyClosed.add(stream.id());
     }
 
     // ---- what streams send --------------------------------------------------------------------------------
@@ -432,6 +446,10 @@ public final class TunnelHandler extends ChannelDuplexHandler {
 
     boolean isWritable() {
         return ctx.channel().isWritable();
+    }
+
+    EventExecutor executor() {
+        return ctx.executor();
     }
 
     void sendError(StreamRequest request, String code, String message) {

@@ -16,9 +16,10 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Carries the M-PROXY byte stream in binary WebSocket frames. Frame boundaries mean nothing (rule 2.8:
- * telebit sends header and body as two messages), so each frame's payload is passed on as plain bytes. A text
- * frame is refused: telebit's device garbled its parser with them.
+ * Carries a byte stream in binary WebSocket frames: the tunnel's M-PROXY messages, or a rendezvous client's bytes
+ * (rendezvous 6.3). Frame boundaries mean nothing (rule 2.8: telebit sends header and body as two messages), so
+ * each frame's payload is passed on as plain bytes. A text frame is refused: telebit's device garbled its parser
+ * with them.
  */
 @Sharable
 public final class WebSocketFrameCodec extends MessageToMessageCodec<WebSocketFrame, Object> {

@@ -12,6 +12,7 @@ import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.protocol.StreamAddress;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -321,7 +322,154 @@ class TunnelTest {
         }
     }
 
+    @Test
+    void errorAfterThePeersEndWhileTheLocalConnectIsPendingLosesNoByte() throws Exception {
+        // streams 3.4, 3.6 (issue 12): the device pauses the upload at 256 KiB held while its local connect is
+        // pending; telebit's relay has sent the upload and its end, forgets the stream, and answers that pause with
+        // E_NO_CONN before the connect completes. Every byte still reaches the service.
+        SlowService service = new SlowService();
+        service.startReading();
+        fixture.targets.put(4005, service.address);
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        fixture.connectGate = gate;
+        byte[] upload = randomBytes(5 * 1024 * 1024, 11);
+        StreamAddress client = new StreamAddress("IPv4", "203.0.113.9", "50040");
+        try (RawPeer relay = new RawPeer((InetSocketAddress) fixture.deviceListener.localAddress())) {
+            uploadAndEndThenAnswerThePause(relay, client, "4005", upload);
+            gate.complete(null);
+            assertEveryByte(upload, service.received.get(30, TimeUnit.SECONDS));
+
+            // streams 4.5: no resume went out for the ended direction when the stream was joined; the next message
+            // on the tunnel is the probe's echo
+            fixture.targets.put(4006, fixture.echoService());
+            StreamAddress probe = new StreamAddress("IPv4", "203.0.113.9", "50041");
+            relay.send(MproxyMessage.connection(probe, "tcp", "4006", ""),
+                    MproxyMessage.data(probe, "tcp", "4006", "", TunnelFixture.ascii("probe")));
+            MproxyMessage next = relay.receive();
+            try {
+                assertEquals(MessageType.DATA, next.type(), next.toString());
+                assertEquals(probe, next.address());
+            } finally {
+                next.release();
+            }
+        }
+    }
+
+    @Test
+    void errorAfterThePeersEndLetsASlowServiceReadEveryByte() throws Exception {
+        // streams 3.6 (issue 12): the same with the service connected but slow: the device pauses once the service's
+        // socket backs up (streams 4.1), and the E_NO_CONN that answers that pause after the relay's end must not
+        // reset the socket with megabytes still queued for it
+        SlowService service = new SlowService();
+        fixture.targets.put(4007, service.address);
+        byte[] upload = randomBytes(8 * 1024 * 1024, 12); // more than the kernel's buffers on the way can hold
+        StreamAddress client = new StreamAddress("IPv4", "203.0.113.9", "50042");
+        try (RawPeer relay = new RawPeer((InetSocketAddress) fixture.deviceListener.localAddress())) {
+            uploadAndEndThenAnswerThePause(relay, client, "4007", upload);
+            service.startReading();
+            assertEveryByte(upload, service.received.get(30, TimeUnit.SECONDS));
+        }
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------------
+
+    /**
+     * What telebit's relay does with a public client that uploads and closes at once: opens the stream, sends the
+     * upload and its {@code end}, and, having forgotten the stream at that end, answers the device's {@code pause}
+     * with {@code error} {@code E_NO_CONN} (telebit.md). Returns once the device has handled them.
+     */
+    private static void uploadAndEndThenAnswerThePause(RawPeer relay, StreamAddress client, String port, byte[] upload)
+            throws IOException {
+        relay.send(MproxyMessage.connection(client, "tcp", port, ""));
+        for (int at = 0; at < upload.length; at += 64 * 1024) {
+            relay.send(MproxyMessage.data(client, "tcp", port, "", Unpooled.wrappedBuffer(upload, at,
+                    Math.min(64 * 1024, upload.length - at))));
+        }
+        MproxyMessage pause = relay.receive();
+        try {
+            assertEquals(MessageType.PAUSE, pause.type(), pause.toString());
+            assertEquals(client, pause.address());
+        } finally {
+            pause.release();
+        }
+        relay.send(MproxyMessage.end(client, port, ""),
+                MproxyMessage.error(client, port, "", "no matching connection", StreamErrors.NO_CONN));
+        // the device handles messages in order: once it answers data for an id it never had (streams 2.3), it has
+        // handled the end and the error, as it would have before a slow connect completes. Before that, flow
+        // control may still have gone on for the upload: the socket's backlog can drain into the kernel's buffers
+        StreamAddress stray = new StreamAddress("IPv4", "203.0.113.9", "1");
+        relay.send(MproxyMessage.data(stray, "tcp", port, "", TunnelFixture.ascii("stray")));
+        while (true) {
+            MproxyMessage m = relay.receive();
+            try {
+                if (m.type() == MessageType.ERROR && m.address().equals(stray)) {
+                    return;
+                }
+                assertEquals(client, m.address(), m.toString());
+                assertTrue(m.type() == MessageType.PAUSE || m.type() == MessageType.RESUME, m.toString());
+            } finally {
+                m.release();
+            }
+        }
+    }
+
+    /**
+     * A local service that reads nothing until {@link #startReading()}, then everything: {@link #received} is
+     * completed with what it read once its input ends, or with what it had when its connection closed or was reset.
+     */
+    private final class SlowService {
+        final CompletableFuture<byte[]> received = new CompletableFuture<>();
+        final InetSocketAddress address;
+        private final CompletableFuture<Void> reading = new CompletableFuture<>();
+
+        SlowService() throws InterruptedException {
+            address = fixture.service(() -> new ChannelInboundHandlerAdapter() {
+                private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+                @Override
+                public void channelActive(ChannelHandlerContext ctx) {
+                    ctx.channel().config().setAutoRead(false);
+                    reading.thenRun(() -> ctx.channel().eventLoop().execute(
+                            () -> ctx.channel().config().setAutoRead(true)));
+                }
+
+                @Override
+                public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                    ByteBuf b = (ByteBuf) msg;
+                    bytes.write(ByteBufUtil.getBytes(b), 0, b.readableBytes());
+                    b.release();
+                }
+
+                @Override
+                public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+                    if (evt instanceof ChannelInputShutdownEvent) {
+                        received.complete(bytes.toByteArray());
+                        ctx.close();
+                    }
+                }
+
+                @Override
+                public void channelInactive(ChannelHandlerContext ctx) {
+                    received.complete(bytes.toByteArray()); // closed or reset before its input ended
+                }
+            });
+        }
+
+        void startReading() {
+            reading.complete(null);
+        }
+    }
+
+    private static void assertEveryByte(byte[] sent, byte[] received) throws NoSuchAlgorithmException {
+        assertEquals(sent.length, received.length, "bytes the service received");
+        assertArrayEquals(sha256(sent), sha256(received), "SHA-256 of what the service received");
+    }
+
+    private static byte[] randomBytes(int length, long seed) {
+        byte[] bytes = new byte[length];
+        new Random(seed).nextBytes(bytes);
+        return bytes;
+    }
 
     private static void writeInRandomChunks(OutputStream out, byte[] payload, Random random) throws IOException {
         for (int at = 0; at < payload.length; ) {
