@@ -33,6 +33,8 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     private ScheduledFuture<?> timeout;
     /** Where the search for the blank line resumes: bytes before it were searched already. */
     private int searched;
+    /** Reads line ends across reads: it stops at the blank line, or at a bare CR or LF (routing 3.5). */
+    private final LineEndFinder lineEnds = new LineEndFinder();
 
     HttpHostRouter(DeviceRegistry registry, int servicePort, long timeoutMillis) {
         this.registry = registry;
@@ -55,8 +57,12 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int limit = Math.min(in.readableBytes(), MAX_HEAD);
-        int from = Math.max(0, searched - 3);
-        int end = in.forEachByte(in.readerIndex() + from, limit - from, new BlankLineFinder());
+        int end = in.forEachByte(in.readerIndex() + searched, limit - searched, lineEnds);
+        if (end >= 0 && lineEnds.bare) {
+            respond(ctx, 400, "Bad Request", "bare CR or LF at byte " + (end - in.readerIndex())
+                    + " of the request head (expected: lines ending with CRLF)");
+            return;
+        }
         if (end < 0) {
             searched = limit;
             if (limit == MAX_HEAD) {
@@ -107,14 +113,32 @@ final class HttpHostRouter extends ByteToMessageDecoder {
         internalBuffer().skipBytes(internalBuffer().readableBytes());
     }
 
-    /** Finds the LF that ends {@code CRLF CRLF}, the blank line closing a request head. */
-    private static final class BlankLineFinder implements ByteProcessor {
+    /**
+     * Finds the LF that ends {@code CRLF CRLF}, the blank line closing a request head, or stops at a CR not
+     * followed by LF or an LF not after a CR ({@link #bare}): strict, because a device's server that took a bare
+     * LF for a line end would read other header lines than the gateway routed by (routing 3.5).
+     */
+    private static final class LineEndFinder implements ByteProcessor {
         private int state; // how much of CR LF CR LF has been seen
+        boolean bare;
 
         @Override
         public boolean process(byte value) {
-            state = value == '\r' ? (state == 2 ? 3 : 1) : value == '\n' && (state == 1 || state == 3) ? state + 1 : 0;
-            return state != 4;
+            boolean afterCr = state == 1 || state == 3;
+            if (value == '\n') {
+                if (!afterCr) {
+                    bare = true;
+                    return false;
+                }
+                state++;
+                return state != 4;
+            }
+            if (afterCr) {
+                bare = true; // a CR, then anything but LF
+                return false;
+            }
+            state = value == '\r' ? state + 1 : 0;
+            return true;
         }
     }
 }
