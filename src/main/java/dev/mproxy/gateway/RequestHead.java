@@ -23,7 +23,7 @@ record RequestHead(String host) {
             throw new IllegalArgumentException("bare CR or LF at byte " + bare
                     + " of the request head (expected: lines ending with CRLF)");
         }
-        String[] lines = head.split("\r\n");
+        String[] lines = head.split("\r\n", -1); // -1: a head of blank lines still has a (bad) request line
         String[] requestLine = lines[0].split(" ", -1);
         if (requestLine.length != 3 || requestLine[0].isEmpty() || requestLine[1].isEmpty()
                 || !requestLine[2].startsWith("HTTP/1.")) {

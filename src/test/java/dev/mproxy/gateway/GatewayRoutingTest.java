@@ -170,6 +170,16 @@ class GatewayRoutingTest {
         assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: 192.0.2.1.\r\n\r\n").matches("(?s)HTTP/1.1 502 .*192\\.0\\.2\\.1 .*"));
     }
 
+    /**
+     * Routing 3.2/3.3: a head that is only blank lines has an empty request line, answered 400. Found by
+     * HttpHeadFuzzTest (seed finding-empty-request-line): the parser threw ArrayIndexOutOfBoundsException, the
+     * pipeline logged it, and the client waited for the 408.
+     */
+    @Test
+    void headOfBlankLinesGets400() throws Exception {
+        assertTrue(httpExchange("\r\n\r\n").matches("(?s)HTTP/1.1 400 .*malformed request line.*"));
+    }
+
     @Test
     void devicesSharingANameTakeTurnsAndTheOtherServesAtOnceWhenOneLeaves() throws Exception {
         RawDevice first = device("first", "shared.example.com");
