@@ -51,8 +51,8 @@ public final class DeviceToken {
     }
 
     /**
-     * A valid device id: not blank, at most {@value #MAX_DEVICE_ID_LENGTH} characters, no control characters
-     * (it is written to logs).
+     * A valid device id: not blank, at most {@value #MAX_DEVICE_ID_LENGTH} characters of printable ASCII without
+     * spaces (control 2.5.2: it is written to logs and compared exactly).
      *
      * @return {@code id} unchanged
      * @throws IllegalArgumentException saying what is wrong
@@ -71,6 +71,12 @@ public final class DeviceToken {
             if (Character.isISOControl(c)) {
                 throw new IllegalArgumentException(String.format("device id %s holds control character U+%04X",
                         DomainNames.printable(id), (int) c));
+            }
+            if (c <= ' ' || c > '~') {
+                // control 2.5.2: not shown, as it may be a bidi override or a look-alike of another id
+                throw new IllegalArgumentException(String.format("device id holds %s at character %d (expected: "
+                        + "printable ASCII, no space)", c == ' ' ? "a space" : String.format("U+%04X", (int) c),
+                        i + 1));
             }
         }
         return id;

@@ -82,6 +82,8 @@ public final class TokenVerifier {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
+    private static final Base64.Encoder URL_ENCODER = Base64.getUrlEncoder().withoutPadding();
+
     private final JWTVerifier verifier;
     private final Clock clock;
 
@@ -117,6 +119,8 @@ public final class TokenVerifier {
         }
         JsonNode header = jsonObject(parts[0], "header");
         JsonNode payload = jsonObject(parts[1], "payload");
+        // control 2.5.1: one spelling per token, so a signed token cannot be altered and still verify
+        strictBase64Url(parts[2], "signature");
         checkAlgorithm(header);
         for (String claim : new String[] {"exp", "nbf", "iat"}) {
             checkTime(payload, claim);
@@ -147,12 +151,7 @@ public final class TokenVerifier {
     }
 
     private static JsonNode jsonObject(String segment, String what) throws InvalidTokenException {
-        byte[] bytes;
-        try {
-            bytes = Base64.getUrlDecoder().decode(segment);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidTokenException("token " + what + " is not base64url");
-        }
+        byte[] bytes = strictBase64Url(segment, what);
         JsonNode node;
         try {
             node = JSON.readTree(bytes);
@@ -165,6 +164,34 @@ public final class TokenVerifier {
             throw new InvalidTokenException("token " + what + " is not a JSON object");
         }
         return node;
+    }
+
+    /**
+     * A segment in base64url as JWS writes it (RFC 7515 §2, control 2.5.1): the URL-safe alphabet only, no
+     * padding, and no bits set past the last byte. The JDK's decoder accepts {@code =} and such bits, so several
+     * spellings would decode to one signature.
+     */
+    private static byte[] strictBase64Url(String segment, String what) throws InvalidTokenException {
+        for (int i = 0; i < segment.length(); i++) {
+            char c = segment.charAt(i);
+            if (!(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_')) {
+                throw new InvalidTokenException("token " + what + " is not base64url: character " + (i + 1)
+                        + " is " + (c == '=' ? "padding '='" : String.format("U+%04X", (int) c))
+                        + " (expected: A-Z a-z 0-9 - _, no padding)");
+            }
+        }
+        byte[] bytes;
+        try {
+            bytes = Base64.getUrlDecoder().decode(segment);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTokenException("token " + what + " is not base64url: " + segment.length()
+                    + " characters (expected: a length that is not 1 more than a multiple of 4)");
+        }
+        if (!URL_ENCODER.encodeToString(bytes).equals(segment)) {
+            throw new InvalidTokenException("token " + what + " is not canonical base64url: its last character "
+                    + "sets bits that encode nothing");
+        }
+        return bytes;
     }
 
     private static void checkAlgorithm(JsonNode header) throws InvalidTokenException {
