@@ -11,7 +11,8 @@
 # for --duration. Inputs that grew coverage go to .cifuzz-corpus/<class>/<method>/ (kept between runs, not
 # committed); an input that fails the target is written into its Inputs folder, so the next `mvn verify`
 # replays it: fix the parser, keep the file, name it after the finding. Jazzer's hooks (its sanitizers and
-# value profiling of comparisons) are on here and off in the replay (src/test/resources/junit-platform.properties).
+# value profiling of comparisons) are on here and off in the replay (src/test/resources/junit-platform.properties);
+# JUnit's 60 s limit per test is off (it would end the run), Jazzer keeps it per input (a hang is a finding).
 # Output: bench/results/fuzz-<date>-<Target>.txt; the last line of each says executions and coverage.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,7 +47,8 @@ for target in "${targets[@]}"; do
     } >"$out"
     status=0
     JAZZER_FUZZ=1 mvn -B surefire:test -Dtest="$target" -Dsurefire.failIfNoSpecifiedTests=false \
-        -Djazzer.max_duration="$duration" -Djazzer.hooks=true >>"$out" 2>&1 || status=$?
+        -Djazzer.max_duration="$duration" -Djazzer.hooks=true -Djunit.jupiter.execution.timeout.mode=disabled \
+        >>"$out" 2>&1 || status=$?
     # libFuzzer's last status line: "#<executions> DONE cov: <edges> ft: <features> corp: <inputs>/<size> ..."
     done_line=$(grep -aE '^#[0-9]+[[:space:]]+(DONE|pulse|NEW|REDUCE)' "$out" | tail -1 || true)
     verdict=$([[ $status -eq 0 ]] && echo "no finding" || echo "FINDING (see $out)")
