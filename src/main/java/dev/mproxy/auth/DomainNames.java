@@ -141,12 +141,12 @@ public final class DomainNames {
         return new IllegalArgumentException("invalid domain " + printable(name) + ": " + reason);
     }
 
-    /** The name as it can be shown on one line: control characters escaped, cut after 80 characters. */
+    /** The name as it can be shown on one line: control characters (C0 and C1) escaped, cut after 80 characters. */
     static String printable(String s) {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < s.length() && i < 80; i++) {
             char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            sb.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
         return s.length() > 80 ? sb + "..." : sb.toString();
     }

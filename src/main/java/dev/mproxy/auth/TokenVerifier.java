@@ -156,7 +156,9 @@ public final class TokenVerifier {
         try {
             node = JSON.readTree(bytes);
         } catch (JacksonException e) {
-            throw new InvalidTokenException("token " + what + " is not valid JSON: " + e.getOriginalMessage());
+            // Jackson quotes the input: escaped and cut, as it goes into replies and logs
+            throw new InvalidTokenException("token " + what + " is not valid JSON: "
+                    + DomainNames.printable(e.getOriginalMessage().lines().findFirst().orElse("")));
         } catch (IOException e) {
             throw new InvalidTokenException("token " + what + " is not valid JSON", e);
         }

@@ -288,6 +288,20 @@ class TokenVerifierTest {
         assertTrue(refusal(parts[0] + "=." + parts[1] + '.' + parts[2]).startsWith("token header is not base64url"));
     }
 
+    /**
+     * A reason goes into the add_token reply and the log: what it quotes of the token is escaped and cut. Found
+     * by TokenFuzzTest (seed finding-control-character-in-json-reason): Jackson's message quoted a U+0001 of the
+     * header raw.
+     */
+    @Test
+    void reasonsQuoteTheTokenEscaped() {
+        String payload = Jwts.b64("{\"sub\":\"d\"}");
+        String message = refusal(Jwts.b64("yJhbGc\u0001\u0085" + "x".repeat(500)) + '.' + payload + ".sig");
+        assertTrue(message.startsWith("token header is not valid JSON: Unrecognized token 'yJhbGc\\u0001\\u0085xx"),
+                message);
+        assertTrue(message.length() < 200 && message.chars().noneMatch(Character::isISOControl), message);
+    }
+
     /** Control 2.5.2: found by TokenFuzzTest (seed finding-device-id-bidi): U+202E was accepted in sub. */
     @Test
     void deviceIdsArePrintableAsciiWithoutSpaces() {
