@@ -75,7 +75,7 @@ class HttpHeadFuzzTest {
         assertEquals("502", verdict, "a head the parser accepts is routed (no device: 502)");
         String host = parsed.host();
         assertTrue(HOST.matcher(host).matches(), () -> "host \"" + host + "\" (expected: a name or an address)");
-        for (String line : head.substring(head.indexOf("\r\n") + 2, end).split("\r\n", -1)) {
+        for (String line : head.substring(head.indexOf("\r\n") + 2, end + 2).split("\r\n")) {
             if (!line.isEmpty()) {
                 String name = line.substring(0, line.indexOf(':'));
                 assertTrue(TOKEN.matcher(name).matches(), () -> "header name \"" + name + "\" accepted (routing 3.5)");
