@@ -112,13 +112,25 @@ public final class FrameSplitter extends ByteToMessageDecoder {
     /** Reads a frame header if it is all there (RFC 6455 §5.2); false when more bytes are needed. */
     private boolean header(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int available = in.readableBytes() - passed;
-        if (available < 2) {
+        if (available < 1) {
             return false;
         }
         int at = in.readerIndex() + passed;
         int b0 = in.getUnsignedByte(at);
+        if (refusedByTheDecoder(b0)) {
+            // the decoder refuses it on this byte: it gets it now, not once a whole header has come
+            state = State.PASS_ALL;
+            return true;
+        }
+        if (available < 2) {
+            return false;
+        }
         int b1 = in.getUnsignedByte(at + 1);
         boolean masked = (b1 & MASK) != 0;
+        if (!masked) {
+            state = State.PASS_ALL; // the decoder refuses an unmasked client frame on its second byte
+            return true;
+        }
         int length7 = b1 & 0x7f;
         int lengthBytes = length7 == 126 ? 2 : length7 == 127 ? 8 : 0;
         int headerLength = 2 + lengthBytes + (masked ? 4 : 0);
@@ -140,7 +152,7 @@ public final class FrameSplitter extends ByteToMessageDecoder {
         remaining = length;
         afterPayload = opcode == OPCODE_CLOSE ? State.PASS_ALL : State.HEADER;
         state = State.PAYLOAD;
-        if (opcode <= 2 && masked && length > maxWhole) {
+        if (opcode <= 2 && length > maxWhole) {
             splitting = true;
             firstBits = b0 & 0x7f; // RSV and opcode: the decoder refuses RSV bits in the first fragment as here
             fin = (b0 & FIN) != 0;
@@ -150,12 +162,19 @@ public final class FrameSplitter extends ByteToMessageDecoder {
             handOn(in, out);
             in.skipBytes(headerLength); // its fragments get headers of their own
         } else {
-            if (masked) { // the decoder refuses an unmasked frame without holding it
-                frameLengths.accept(length);
-            }
+            frameLengths.accept(length);
             passed += headerLength;
         }
         return true;
+    }
+
+    /**
+     * Whether the decoder refuses a frame on its first byte (RFC 6455 §5.2): RSV bits without an extension (the
+     * relay allows none), or a reserved opcode.
+     */
+    private static boolean refusedByTheDecoder(int b0) {
+        int opcode = b0 & 0x0f;
+        return (b0 & 0x70) != 0 || opcode > 2 && opcode < 8 || opcode > 10;
     }
 
     /** Passes on what there is of the payload; false when more bytes are needed. */

@@ -113,6 +113,26 @@ class FrameSplitterTest {
         assertFrame(ContinuationWebSocketFrame.class, true, "z".getBytes(), frames.get(frames.size() - 1));
     }
 
+    /**
+     * Rendezvous 1.5.1: a frame the decoder refuses on its first two bytes is refused as soon as they come. Found by
+     * FrameSplitterFuzzTest (seed finding-refused-header-held): the splitter waited for a whole 14-byte header
+     * first, so a peer that sent 6 bytes of garbage and stopped was not closed.
+     */
+    @Test
+    void headersRefusedOnTheirFirstBytesReachTheDecoderAtOnce() {
+        // RSV bits with a 64-bit length, RSV1, a reserved opcode, not masked: the decoder needs two bytes to say so
+        for (byte[] start : new byte[][] {{(byte) 0xff, (byte) 0xff}, {(byte) 0xc2, (byte) 0xfe}, {(byte) 0x83, (byte) 0xff},
+            {(byte) 0x82, 0x7f}}) {
+            channel.finishAndReleaseAll();
+            channel = channel(0);
+            CorruptedWebSocketFrameException e = assertThrows(CorruptedWebSocketFrameException.class,
+                    () -> channel.writeInbound(Unpooled.wrappedBuffer(start)));
+            assertEquals(1002, e.closeStatus().code(), e.getMessage());
+            read.add(channel.readOutbound()); // the close frame
+            assertFalse(channel.isOpen());
+        }
+    }
+
     @Test
     void aMessageOverTheCapClosesWith1009AndFails() {
         channel.finishAndReleaseAll();
