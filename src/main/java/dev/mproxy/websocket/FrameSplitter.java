@@ -59,6 +59,8 @@ public final class FrameSplitter extends ByteToMessageDecoder {
     private long pieceLeft;
     /** The bytes of the message being received, as its frames' headers declare them. */
     private long messageBytes;
+    /** Inside a fragmented message: the last data frame had no FIN. */
+    private boolean inMessage;
     /** Bytes from the input's reader index on that pass unchanged and are not handed on yet. */
     private int passed;
 
@@ -112,28 +114,20 @@ public final class FrameSplitter extends ByteToMessageDecoder {
     /** Reads a frame header if it is all there (RFC 6455 §5.2); false when more bytes are needed. */
     private boolean header(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int available = in.readableBytes() - passed;
-        if (available < 1) {
+        if (available < 2) {
             return false;
         }
         int at = in.readerIndex() + passed;
         int b0 = in.getUnsignedByte(at);
-        if (refusedByTheDecoder(b0)) {
-            // the decoder refuses it on this byte: it gets it now, not once a whole header has come
-            state = State.PASS_ALL;
-            return true;
-        }
-        if (available < 2) {
-            return false;
-        }
         int b1 = in.getUnsignedByte(at + 1);
-        boolean masked = (b1 & MASK) != 0;
-        if (!masked) {
-            state = State.PASS_ALL; // the decoder refuses an unmasked client frame on its second byte
+        if (refusedByTheDecoder(b0, b1)) {
+            // the decoder refuses it on these two bytes: it gets them now, not once a whole header has come
+            state = State.PASS_ALL;
             return true;
         }
         int length7 = b1 & 0x7f;
         int lengthBytes = length7 == 126 ? 2 : length7 == 127 ? 8 : 0;
-        int headerLength = 2 + lengthBytes + (masked ? 4 : 0);
+        int headerLength = 2 + lengthBytes + 4; // masked, or refusedByTheDecoder said so
         if (available < headerLength) {
             return false;
         }
@@ -144,6 +138,7 @@ public final class FrameSplitter extends ByteToMessageDecoder {
             return true;
         }
         if (opcode <= 2) { // continuation, text, binary
+            inMessage = (b0 & FIN) == 0;
             messageBytes = opcode == OPCODE_CONTINUATION ? messageBytes + length : length;
             if (maxMessage > 0 && messageBytes > maxMessage) {
                 tooBig(ctx, in, out);
@@ -154,7 +149,7 @@ public final class FrameSplitter extends ByteToMessageDecoder {
         state = State.PAYLOAD;
         if (opcode <= 2 && length > maxWhole) {
             splitting = true;
-            firstBits = b0 & 0x7f; // RSV and opcode: the decoder refuses RSV bits in the first fragment as here
+            firstBits = b0 & 0x0f; // the opcode: RSV bits were refused above
             fin = (b0 & FIN) != 0;
             maskKey = in.getInt(at + 2 + lengthBytes);
             firstPiece = true;
@@ -169,12 +164,21 @@ public final class FrameSplitter extends ByteToMessageDecoder {
     }
 
     /**
-     * Whether the decoder refuses a frame on its first byte (RFC 6455 §5.2): RSV bits without an extension (the
-     * relay allows none), or a reserved opcode.
+     * Whether the decoder refuses a frame on its first two bytes (RFC 6455 §5.2, §5.4, §5.5; rendezvous 1.5.1):
+     * RSV bits (the relay allows no extension), no mask, a reserved opcode, a control frame that is fragmented,
+     * longer than 125 or a close of 1 byte, a continuation outside a message or a new message inside one.
      */
-    private static boolean refusedByTheDecoder(int b0) {
+    private boolean refusedByTheDecoder(int b0, int b1) {
         int opcode = b0 & 0x0f;
-        return (b0 & 0x70) != 0 || opcode > 2 && opcode < 8 || opcode > 10;
+        boolean fin = (b0 & FIN) != 0;
+        int length7 = b1 & 0x7f;
+        if ((b0 & 0x70) != 0 || (b1 & MASK) == 0) {
+            return true;
+        }
+        if (opcode >= OPCODE_CLOSE) {
+            return opcode > 10 || !fin || length7 > 125 || opcode == OPCODE_CLOSE && length7 == 1;
+        }
+        return opcode > 2 || (opcode == OPCODE_CONTINUATION) != inMessage;
     }
 
     /** Passes on what there is of the payload; false when more bytes are needed. */

@@ -115,14 +115,16 @@ class FrameSplitterTest {
 
     /**
      * Rendezvous 1.5.1: a frame the decoder refuses on its first two bytes is refused as soon as they come. Found by
-     * FrameSplitterFuzzTest (seed finding-refused-header-held): the splitter waited for a whole 14-byte header
-     * first, so a peer that sent 6 bytes of garbage and stopped was not closed.
+     * FrameSplitterFuzzTest (seeds finding-refused-header-held, finding-new-message-inside-fragmented-held): the
+     * splitter waited for a whole header of up to 14 bytes first, so a peer that sent a few bytes of garbage and
+     * stopped was not closed.
      */
     @Test
     void headersRefusedOnTheirFirstBytesReachTheDecoderAtOnce() {
         // RSV bits with a 64-bit length, RSV1, a reserved opcode, not masked: the decoder needs two bytes to say so
+        // and a continuation outside a message, a fragmented ping, a ping of 126 bytes
         for (byte[] start : new byte[][] {{(byte) 0xff, (byte) 0xff}, {(byte) 0xc2, (byte) 0xfe}, {(byte) 0x83, (byte) 0xff},
-            {(byte) 0x82, 0x7f}}) {
+            {(byte) 0x82, 0x7f}, {(byte) 0x80, (byte) 0xff}, {0x09, (byte) 0x80}, {(byte) 0x89, (byte) 0xfe}}) {
             channel.finishAndReleaseAll();
             channel = channel(0);
             CorruptedWebSocketFrameException e = assertThrows(CorruptedWebSocketFrameException.class,
@@ -131,6 +133,17 @@ class FrameSplitterTest {
             read.add(channel.readOutbound()); // the close frame
             assertFalse(channel.isOpen());
         }
+    }
+
+    /** Rendezvous 1.5.1: a new message inside a fragmented one is refused on its first two bytes. */
+    @Test
+    void aNewMessageInsideAFragmentedOneIsRefusedAtOnce() {
+        feed(frame(0x02, "ab".getBytes()));
+        inbound();
+        CorruptedWebSocketFrameException e = assertThrows(CorruptedWebSocketFrameException.class,
+                () -> channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x81, (byte) 0xfd})));
+        assertEquals(1002, e.closeStatus().code(), e.getMessage());
+        read.add(channel.readOutbound());
     }
 
     @Test
