@@ -128,15 +128,20 @@ public final class FrameSplitter extends ByteToMessageDecoder {
         int length7 = b1 & 0x7f;
         int lengthBytes = length7 == 126 ? 2 : length7 == 127 ? 8 : 0;
         int headerLength = 2 + lengthBytes + 4; // masked, or refusedByTheDecoder said so
-        if (available < headerLength) {
+        if (available < 2 + lengthBytes) {
             return false;
         }
         long length = length7 < 126 ? length7 : length7 == 126 ? in.getUnsignedShort(at + 2) : in.getLong(at + 2);
-        int opcode = b0 & 0x0f;
-        if (length < 0) {
-            state = State.PASS_ALL; // the decoder refuses a 64-bit length with its top bit set
+        if (length < 0 || length7 == 126 && length < 126 || length7 == 127 && length < 0x10000) {
+            // the decoder refuses a 64-bit length with its top bit set, and a length not in its shortest form,
+            // as soon as it has read it: before the mask key (rendezvous 1.5.1)
+            state = State.PASS_ALL;
             return true;
         }
+        if (available < headerLength) {
+            return false;
+        }
+        int opcode = b0 & 0x0f;
         if (opcode <= 2) { // continuation, text, binary
             inMessage = (b0 & FIN) == 0;
             messageBytes = opcode == OPCODE_CONTINUATION ? messageBytes + length : length;
