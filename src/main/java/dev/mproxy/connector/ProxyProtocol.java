@@ -36,6 +36,15 @@ public enum ProxyProtocol {
      *
      * @throws StreamException {@code E_PROTOCOL} if the stream id is not an IP address and port (mappings 4.6)
      */
+    private static int port(String text) {
+        int port = Mappings.portOf(text);
+        if (port < 0) {
+            throw new IllegalArgumentException("port '" + text + "' (expected: decimal digits 0 to 65535, no sign or "
+                    + "leading zero)");
+        }
+        return port;
+    }
+
     HAProxyMessage header(StreamRequest request) throws StreamException {
         if (version == null) {
             return null;
@@ -49,8 +58,8 @@ public enum ProxyProtocol {
             }
             String unspecified = tcp == HAProxyProxiedProtocol.TCP4 ? "0.0.0.0" : "::";
             return new HAProxyMessage(version, HAProxyCommand.PROXY, tcp, client.address(), unspecified,
-                    Integer.parseInt(client.port()), Integer.parseInt(request.servicePort()));
-        } catch (IllegalArgumentException e) { // NumberFormatException too
+                    port(client.port()), port(request.servicePort()));
+        } catch (IllegalArgumentException e) {
             throw new StreamException(StreamErrors.PROTOCOL, "cannot write a PROXY " + name().toLowerCase(Locale.ROOT)
                     + " header for " + request + ": " + e.getMessage());
         }

@@ -64,9 +64,21 @@ class ProxyProtocolTest {
         assertProtocolError(new StreamAddress("IPv6", "203.0.113.9", "50010"), "443",
                 "invalid IPv6 address: 203.0.113.9");
         assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "70000"), "443",
-                "invalid port: 70000 (expected: 0 ~ 65535)");
+                "port '70000' (expected: decimal digits 0 to 65535, no sign or leading zero)");
         assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "50010"), "https",
-                "For input string: \"https\"");
+                "port 'https' (expected: decimal digits 0 to 65535, no sign or leading zero)");
+    }
+
+    /**
+     * Mappings 4.6: a port is canonical decimal. Found by StreamTargetFuzzTest (seed finding-tcp-leading-zero): "+80"
+     * and "022" were read as 80 and 22, so the header said another port than the stream id.
+     */
+    @Test
+    void portsNotInCanonicalDecimalAreProtocolErrors() {
+        assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "+80"), "443",
+                "port '+80' (expected: decimal digits 0 to 65535, no sign or leading zero)");
+        assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "80"), "0443",
+                "port '0443' (expected: decimal digits 0 to 65535, no sign or leading zero)");
     }
 
     private static void assertProtocolError(StreamAddress client, String servicePort, String why) {
