@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -15,7 +16,8 @@ import java.time.Instant;
  * format (netrecord or {@code .mcrec}) and reads every event, and {@link McrecRepair} cuts an {@code .mcrec} to
  * its complete blocks. For every file:
  * <ul>
- *   <li>the only failure is an {@link IOException} ({@link RecordingFormatException} for garbage, rule 4.5);</li>
+ *   <li>the only failures are {@link RecordingFormatException} for garbage (rule 4.5) and, on opening, an
+ *       {@link EOFException} for a file without a whole {@code .mcrec} metadata block;</li>
  *   <li>reading ends: no more events than the file has bytes, and no more data than the file holds (bounded
  *       output, rule 4.3/4.4); a file cut short says where ({@link RecordingReader#truncation});</li>
  *   <li>a repair cuts only a partial block at the end and appends the end block, and the result reads without a
@@ -62,7 +64,7 @@ class RecordingReaderFuzzTest {
         RecordingReader reader;
         try {
             reader = RecordingReader.open(FILE, START);
-        } catch (RecordingFormatException e) {
+        } catch (RecordingFormatException | EOFException e) { // garbage, or not even a whole metadata block
             return true;
         }
         try (reader) {
