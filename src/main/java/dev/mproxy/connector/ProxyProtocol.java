@@ -56,6 +56,11 @@ public enum ProxyProtocol {
             if (tcp == null) {
                 throw new IllegalArgumentException("family '" + client.family() + "' (expected: IPv4 or IPv6)");
             }
+            if (client.address().indexOf('%') >= 0 || client.address().indexOf('[') >= 0) {
+                // Netty takes both for IPv6; a PROXY header has room for neither (mappings 4.6)
+                throw new IllegalArgumentException("address '" + client.address() + "' (expected: an IP address "
+                        + "without brackets or zone)");
+            }
             String unspecified = tcp == HAProxyProxiedProtocol.TCP4 ? "0.0.0.0" : "::";
             return new HAProxyMessage(version, HAProxyCommand.PROXY, tcp, client.address(), unspecified,
                     port(client.port()), port(request.servicePort()));

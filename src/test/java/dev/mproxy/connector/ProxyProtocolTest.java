@@ -70,6 +70,18 @@ class ProxyProtocolTest {
     }
 
     /**
+     * Mappings 4.6: found by StreamTargetFuzzTest (seed finding-ipv6-zone): Netty took "b8::1:1%" for an IPv6
+     * address, so v1 wrote the zone into the header and v2 dropped it.
+     */
+    @Test
+    void addressesInBracketsOrWithAZoneAreProtocolErrors() {
+        assertProtocolError(new StreamAddress("IPv6", "fe80::1%eth0", "50010"), "443",
+                "address 'fe80::1%eth0' (expected: an IP address without brackets or zone)");
+        assertProtocolError(new StreamAddress("IPv6", "[2001:db8::7]", "50010"), "443",
+                "address '[2001:db8::7]' (expected: an IP address without brackets or zone)");
+    }
+
+    /**
      * Mappings 4.6: a port is canonical decimal. Found by StreamTargetFuzzTest (seed finding-tcp-leading-zero): "+80"
      * and "022" were read as 80 and 22, so the header said another port than the stream id.
      */
