@@ -36,11 +36,12 @@ public enum ProxyProtocol {
      *
      * @throws StreamException {@code E_PROTOCOL} if the stream id is not an IP address and port (mappings 4.6)
      */
-    private static int port(String text) {
+    /** A client's port: never 0 for TCP, and PROXY v1 readers such as Netty's refuse 0 (mappings 4.6). */
+    private static int port(String text, int lowest) {
         int port = Mappings.portOf(text);
-        if (port < 0) {
-            throw new IllegalArgumentException("port '" + text + "' (expected: decimal digits 0 to 65535, no sign or "
-                    + "leading zero)");
+        if (port < lowest) {
+            throw new IllegalArgumentException("port '" + text + "' (expected: decimal digits " + lowest + " to 65535, "
+                    + "no sign or leading zero)");
         }
         return port;
     }
@@ -63,7 +64,7 @@ public enum ProxyProtocol {
             }
             String unspecified = tcp == HAProxyProxiedProtocol.TCP4 ? "0.0.0.0" : "::";
             return new HAProxyMessage(version, HAProxyCommand.PROXY, tcp, client.address(), unspecified,
-                    port(client.port()), port(request.servicePort()));
+                    port(client.port(), 1), port(request.servicePort(), 0));
         } catch (IllegalArgumentException e) {
             throw new StreamException(StreamErrors.PROTOCOL, "cannot write a PROXY " + name().toLowerCase(Locale.ROOT)
                     + " header for " + request + ": " + e.getMessage());
