@@ -1,5 +1,9 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.guard.Refusal;
+import dev.mproxy.guard.RemoteText;
+import io.netty.handler.codec.DecoderException;
+import java.io.IOException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
@@ -75,12 +79,24 @@ final class HttpHostRouter extends ByteToMessageDecoder {
         }
         DeviceSession device = registry.route(head.host());
         if (device == null) {
-            logger.info("HTTP request from {} for {}: no device serves it", ctx.channel().remoteAddress(),
-                    head.host());
-            respond(ctx, 502, "Bad Gateway", "no device serving " + head.host() + " is connected");
+            registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "HTTP request from "
+                    + ctx.channel().remoteAddress() + ": " + RemoteText.quoted(head.host()));
+            respond(ctx, 502, "Bad Gateway", "no device serving this host is connected");
             return;
         }
         StreamHandoff.toDevice(ctx, in, device, "http", servicePort, head.host());
+    }
+
+
+    /** Limits 5.3: whatever a client's bytes make fail here is its own doing: one rate-limited line, no trace. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (!(root instanceof IOException)) {
+            registry.guards().refusals().refuse(Refusal.UNROUTABLE, "HTTP connection from " + ctx.channel().remoteAddress()
+                    + ": " + root.getClass().getSimpleName() + ' ' + RemoteText.quoted(root.getMessage()));
+        }
+        ctx.close();
     }
 
     @Override

@@ -1,5 +1,9 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.guard.Refusal;
+import dev.mproxy.guard.RemoteText;
+import io.netty.handler.codec.DecoderException;
+import java.io.IOException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -45,13 +49,26 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
     protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<DeviceSession> future) {
         DeviceSession device = future.getNow();
         if (device == null) {
-            logger.info("TLS connection from {} refused: {}", ctx.channel().remoteAddress(),
-                    hostname == null ? "no server name (SNI) in its ClientHello" : "no device serves " + hostname);
+            registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "TLS connection from "
+                    + ctx.channel().remoteAddress() + ": " + (hostname == null
+                            ? "no server name (SNI) in its ClientHello" : RemoteText.quoted(hostname)));
             ctx.writeAndFlush(UNRECOGNIZED_NAME.duplicate()).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         StreamHandoff.toDevice(ctx, internalBuffer(), device, "https", servicePort,
                 hostname.toLowerCase(Locale.ROOT));
+    }
+
+
+    /** Limits 5.3: whatever a client's bytes make fail here is its own doing: one rate-limited line, no trace. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (!(root instanceof IOException)) {
+            registry.guards().refusals().refuse(Refusal.UNROUTABLE, "TLS connection from " + ctx.channel().remoteAddress()
+                    + ": " + root.getClass().getSimpleName() + ' ' + RemoteText.quoted(root.getMessage()));
+        }
+        ctx.close();
     }
 
     @Override

@@ -479,7 +479,7 @@ class RendezvousTest {
         "/relay?id=k3j9x0q2mz&auth=x.y.z&access_token=x.y.z | 401 | E_INVALID_TOKEN | request carries a token in "
             + "its auth parameter and another one (expected: one token)",
         // control 1.1
-        "/relays?id=AAAAbbbbCCCCdddd | 404 | E_NOT_FOUND | no endpoint at /relays (expected: / for device "
+        "/relays?id=AAAAbbbbCCCCdddd | 404 | E_NOT_FOUND | no endpoint at this path (expected: / for device "
             + "tunnels, /relay or /meshrelay.ashx for the rendezvous relay)",
     })
     void badUpgradeRequestIsAnsweredWithItsStatusAndAReasonBeforeAnyWebSocket(String target, int status,
