@@ -109,6 +109,9 @@ final class GatewayCommand implements Callable<Integer> {
     KeepaliveOptions keepalive;
 
     @Mixin
+    GuardOptions guards;
+
+    @Mixin
     StreamRecordOptions record;
 
     @Override
@@ -128,6 +131,11 @@ final class GatewayCommand implements Callable<Integer> {
                 .limits(tunnelLimits.limits())
                 .pingInterval(keepalive.interval)
                 .pingTimeout(keepalive.timeout);
+        try {
+            builder.handshakeTimeout(guards.handshakeTimeout).guardLimits(guards.limits());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         GatewaySecret secret = files.secret();
         builder.verifier(new TokenVerifier(secret, Clock.systemUTC()));
         try {

@@ -59,7 +59,7 @@ public final class IdleClose extends ChannelDuplexHandler {
         long idle = System.nanoTime() - lastActivity;
         if (idle >= timeoutNanos) {
             refusals.refuse(Refusal.STREAM_IDLE, "closed " + channel.remoteAddress() + " after "
-                    + TimeUnit.NANOSECONDS.toSeconds(idle) + " s without a byte either way");
+                    + TimeUnit.NANOSECONDS.toMillis(idle) + " ms without a byte either way");
             channel.close();
         } else {
             schedule(channel, timeoutNanos - idle);

@@ -68,6 +68,8 @@ public final class UpgradeDeadline extends ChannelDuplexHandler {
             ctx.write(msg, promise);
         } else if (status.codeClass() == io.netty.handler.codec.http.HttpStatusClass.INFORMATIONAL) {
             ctx.write(msg, promise); // 100 Continue: the request goes on
+        } else if (!ctx.channel().isActive()) {
+            ctx.write(msg, promise); // the answer to a request cut short by our own close: fails, unlogged
         } else {
             refusals.refuse(Refusal.UPGRADE_REFUSED, ctx.channel().remoteAddress() + " answered " + status.code());
             ctx.write(msg, promise.unvoid()).addListener(ChannelFutureListener.CLOSE);
