@@ -6,6 +6,7 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
+import dev.mproxy.files.SecureFiles;
 import dev.mproxy.gateway.PortRange;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.TlsContexts;
@@ -14,6 +15,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,13 +37,16 @@ import picocli.CommandLine.Spec;
                 + "forwarded to them.",
             "",
             "With no flags it listens on 0.0.0.0:7443 with TLS, generating its secret and an EC P-256 "
-                + "certificate into ./mproxy-data on first start, and prints a sample device token and the "
-                + "'mproxy connect' line to run on a device.",
+                + "certificate into ./mproxy-data on first start, writes a sample device token to "
+                + "./mproxy-data/" + GatewayCommand.SAMPLE_TOKEN_FILE + " (0600; never printed, limits 5.4) and prints "
+                + "the 'mproxy connect' line to run on a device.",
             ""
         })
 final class GatewayCommand implements Callable<Integer> {
 
     private static final int SAMPLE_PORT = 10022;
+    /** Where the sample token goes, in the data directory: a credential is never printed (limits 5.4). */
+    static final String SAMPLE_TOKEN_FILE = "sample-device.token";
 
     @Spec
     CommandSpec spec;
@@ -178,6 +183,13 @@ final class GatewayCommand implements Callable<Integer> {
         String host = hostnames.isEmpty() ? "HOSTNAME" : hostnames.get(0);
         String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("sample-device",
                 List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
+        Path tokenFile = files.dir().resolve(SAMPLE_TOKEN_FILE);
+        try {
+            SecureFiles.writePrivateFile(tokenFile, (token + "\n").getBytes(StandardCharsets.US_ASCII));
+        } catch (IOException e) {
+            throw CommandException.failure("cannot write the sample token to " + tokenFile + ": "
+                    + SecureFiles.reason(e));
+        }
         out.println("mproxy gateway: devices connect to " + scheme + "://" + server.deviceAddress().getHostString()
                 + ':' + port + "/; public TCP ports bind to " + bind);
         if (server.tlsAddress() != null || server.httpAddress() != null) {
@@ -195,11 +207,12 @@ final class GatewayCommand implements Callable<Integer> {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));
         }
-        out.println("sample token (device \"sample-device\", port " + SAMPLE_PORT + ", 30 days): " + token);
+        out.println("sample token (device \"sample-device\", port " + SAMPLE_PORT + ", 30 days) written to "
+                + tokenFile + " (0600); copy it to the device");
         out.println("on a device, run:");
         out.println("  java -jar mproxy.jar connect --gateway " + scheme + "://" + host + ':' + port
                 + (certificate == null ? "" : " --fingerprint " + certificate.fingerprint())
-                + " --token " + token + " --tcp " + SAMPLE_PORT + "=127.0.0.1:22");
+                + " --token-file " + SAMPLE_TOKEN_FILE + " --tcp " + SAMPLE_PORT + "=127.0.0.1:22");
         out.println("more tokens: java -jar mproxy.jar token --data-dir " + files.dir() + " --device ID --port P");
         out.flush();
     }
