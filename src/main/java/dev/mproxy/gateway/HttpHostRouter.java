@@ -60,6 +60,11 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int limit = Math.min(in.readableBytes(), MAX_HEAD);
         int from = Math.max(0, searched - 3);
+        if (hasBareLineFeed(in, from, limit)) {
+            // routing 3.5: an LF-only request would otherwise wait for the 408
+            respond(ctx, 400, "Bad Request", "bare LF in the request head (expected: CRLF line endings)");
+            return;
+        }
         int end = in.forEachByte(in.readerIndex() + from, limit - from, new BlankLineFinder());
         if (end < 0) {
             searched = limit;
@@ -121,6 +126,17 @@ final class HttpHostRouter extends ByteToMessageDecoder {
         response.writeBytes(body);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         internalBuffer().skipBytes(internalBuffer().readableBytes());
+    }
+
+    /** Whether a LF without its CR lies in bytes {@code from} to {@code limit} after the reader index. */
+    private static boolean hasBareLineFeed(ByteBuf in, int from, int limit) {
+        int start = in.readerIndex();
+        for (int i = from; i < limit; i++) {
+            if (in.getByte(start + i) == '\n' && (i == 0 || in.getByte(start + i - 1) != '\r')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Finds the LF that ends {@code CRLF CRLF}, the blank line closing a request head. */
