@@ -87,4 +87,24 @@ OUT=$(unique_results_file "bench/results/attack-$(date +%F)")
         run_against main "$WORK/main-src/target/mproxy.jar"
     fi
 } | tee "$OUT"
+# one row per attack and jar: the numbers that show the bound (or its absence)
+tabulate() {
+    awk '/^jar=.* attack=/ {
+            delete v; for (i = 1; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+            held = v["still_open_after_15s"] != "" ? v["still_open_after_15s"] : v["held_by_gateway"]
+            sent = v["junk_sent_mb"] != "" ? v["junk_sent_mb"] : v["device_sent_mb"]
+            if (!(v["attack"] in rows)) order[n++] = v["attack"]
+            rows[v["attack"]] = rows[v["attack"]] sprintf("%-7s %-8s %9s %9s %12s %13s %8s %s\n", v["attack"],
+                v["jar"], v["fds_peak"], held == "" ? "-" : held, v["rss_peak_mb"], v["rss_after_mb"],
+                sent == "" ? "-" : sent, v["legit"])
+        }
+        /gateway_log_lines/ { logs = logs "# " $0 "\n" }
+        END {
+            printf "\n%-7s %-8s %9s %9s %12s %13s %8s %s\n", "attack", "jar", "fds_peak", "held", "rss_peak_mb",
+                "rss_after_mb", "sent_mb", "legitimate client"
+            for (i = 0; i < n; i++) printf "%s", rows[order[i]]
+            printf "%s", logs
+        }' "$1"
+}
+tabulate "$OUT" | tee -a "$OUT"
 echo "results: $OUT" >&2
