@@ -2,6 +2,7 @@ package dev.mproxy.gateway;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,8 @@ import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.connector.Connector;
+import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.guard.GuardLimits;
 import dev.mproxy.guard.Refusal;
 import dev.mproxy.protocol.MessageType;
@@ -20,6 +23,7 @@ import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.Grant;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -30,14 +34,20 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
@@ -47,6 +57,7 @@ import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Each attack of issue 13 over real sockets, with short bounds set through the config builder: the attack, the
@@ -288,6 +299,31 @@ class HostileInternetTest {
             }
         }
         assertEquals(1, gateway.refusals().count(Refusal.TOKEN_EXPIRED));
+    }
+
+    @Test
+    void connectorGivenATokenFileReconnectsWithTheTokenRenewedInIt(@TempDir Path dir) throws Exception {
+        // limits 4.3: the gateway closes the tunnel at exp; the connector reads --token-file again and is back
+        start(b -> b.guardLimits(GuardLimits.DEFAULT.withTokenGrace(Duration.ZERO)));
+        int port = Loopback.freePort();
+        TokenSigner signer = new TokenSigner(secret, Clock.systemUTC());
+        Path tokenFile = dir.resolve("device.token");
+        String shortLived = signer.sign(new DeviceToken("renewed", List.of(port), List.of(),
+                Instant.now().plusSeconds(2)));
+        Files.writeString(tokenFile, shortLived);
+        BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
+        Connector connector = new Connector(ConnectorConfig.newBuilder()
+                .gateway(URI.create("ws://127.0.0.1:" + gateway.deviceAddress().getPort() + "/"))
+                .token(shortLived).tokenFile(tokenFile)
+                .tcp(Map.of(port, new InetSocketAddress("127.0.0.1", Loopback.freePort())))
+                .maxBackoff(Duration.ofMillis(500)).build(), grants::add).start();
+        open.add(connector);
+        assertNotNull(grants.poll(20, TimeUnit.SECONDS), "first grant");
+        Files.writeString(tokenFile, signer.sign(new DeviceToken("renewed", List.of(port), List.of(),
+                Instant.now().plus(Duration.ofDays(1)))));
+        assertNotNull(grants.poll(30, TimeUnit.SECONDS), "granted again after the first token expired");
+        assertEquals(1, gateway.refusals().count(Refusal.TOKEN_EXPIRED));
+        assertEquals(1, gateway.deviceCount());
     }
 
     @Test
