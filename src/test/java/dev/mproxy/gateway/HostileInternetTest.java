@@ -50,6 +50,9 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -375,6 +378,55 @@ class HostileInternetTest {
             assertTrue(n > 0, "all the device sent arrives once the client reads (" + read + " of " + total + ')');
             read += n;
         }
+    }
+
+    @Test
+    void remoteTextIsLoggedEscapedOnOneLineAndAMalformedClientHelloWithoutATrace() throws Exception {
+        // limits 5.1, 5.3 (M3): a Host beginning with [ was logged raw; a ClientHello over 16 KiB logged a trace
+        start(b -> b.tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0)));
+        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(capture);
+        try {
+            try (Socket http = new Socket("127.0.0.1", gateway.httpAddress().getPort())) {
+                http.getOutputStream().write("GET / HTTP/1.1\r\nHost: [x\u001b[31m\u0085INFO: forged]\r\n\r\n"
+                        .getBytes(StandardCharsets.ISO_8859_1));
+                assertClosed(http);
+            }
+            try (Socket tlsPort = new Socket("127.0.0.1", gateway.tlsAddress().getPort())) {
+                byte[] hello = new byte[5 + 16_384];
+                byte[] head = {0x16, 0x03, 0x01, 0x40, 0x00, 0x01, 0x00, 0x50, 0x00}; // handshake of 20 KiB claimed
+                System.arraycopy(head, 0, hello, 0, head.length);
+                tlsPort.getOutputStream().write(hello);
+                assertClosed(tlsPort);
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.refusals().count(Refusal.UNKNOWN_NAME) == 1
+                    && gateway.refusals().count(Refusal.UNROUTABLE) == 1);
+        } finally {
+            root.removeHandler(capture);
+        }
+        for (LogRecord r : records) {
+            String message = r.getMessage();
+            assertNull(r.getThrown(), "no stack trace: " + message);
+            assertTrue(message.indexOf('\n') < 0 && message.indexOf('\u001b') < 0 && message.indexOf('\u0085') < 0,
+                    message);
+        }
+        assertTrue(records.stream().anyMatch(r -> r.getMessage().contains("\"[x\\u001b[31m\\u0085info: forged]\"")),
+                records.stream().map(LogRecord::getMessage).toList().toString());
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
