@@ -29,7 +29,6 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -60,6 +59,8 @@ final class DeviceSession extends ControlHandler {
     /** Ids of the requests the gateway starts, fixed as in telebit's relay. */
     private static final long HELLO_ID = 1;
     private static final long GRANT_ID = 2;
+    /** Longest command name an error reply repeats (limits 4.4): telebit's longest is 12 characters. */
+    private static final int MAX_ECHOED_NAME = 32;
 
     private final DeviceRegistry registry;
     private final TokenVerifier verifier;
@@ -77,6 +78,7 @@ final class DeviceSession extends ControlHandler {
     private final MemoryBudget memory;
     /** Streams each source holds on this tunnel (limits 2.2). */
     private final SourceLimits streamSources;
+    private boolean refusedUnauthenticated;
     private String host;
     /** What this tunnel's tokens grant together; null until the first is accepted. */
     private volatile DeviceToken token;
@@ -147,15 +149,16 @@ final class DeviceSession extends ControlHandler {
         }
     }
 
-    /** Longest command name an error reply repeats: telebit's longest is 12 characters. */
-    private static final int MAX_ECHOED_NAME = 32;
-
     private static boolean isTokenCommand(String name) {
         return "add_token".equals(name) || "auth".equals(name) || "authn".equals(name) || "authz".equals(name);
     }
 
     /** Limits 4.1: before a token, only a token is answered; anything else closes the tunnel, unanswered. */
     private void refuseUnauthenticated() {
+        if (refusedUnauthenticated) {
+            return; // what still arrives while the close goes out is dropped, and counted once
+        }
+        refusedUnauthenticated = true;
         guards.refusals().refuse(Refusal.UNAUTHENTICATED_COMMAND, "closed tunnel from " + ctx.channel().remoteAddress());
         close(WebSocketCloseStatus.POLICY_VIOLATION, "a command before authentication (expected: add_token)");
     }

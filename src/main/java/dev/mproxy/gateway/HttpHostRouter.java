@@ -2,18 +2,16 @@ package dev.mproxy.gateway;
 
 import dev.mproxy.guard.Refusal;
 import dev.mproxy.guard.RemoteText;
-import io.netty.handler.codec.DecoderException;
-import java.io.IOException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import io.netty.util.ByteProcessor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +23,6 @@ import java.util.concurrent.TimeUnit;
  * to the same device.
  */
 final class HttpHostRouter extends ByteToMessageDecoder {
-
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(HttpHostRouter.class);
 
     /** Largest request head accepted before the route is known (routing 3.2). */
     static final int MAX_HEAD = 16 * 1024;

@@ -2,17 +2,15 @@ package dev.mproxy.gateway;
 
 import dev.mproxy.guard.Refusal;
 import dev.mproxy.guard.RemoteText;
-import io.netty.handler.codec.DecoderException;
-import java.io.IOException;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.util.concurrent.Future;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
 import java.util.Locale;
 
 /**
@@ -21,8 +19,6 @@ import java.util.Locale;
  * over any number of TCP segments and TLS records, up to {@link #MAX_CLIENT_HELLO} bytes and the timeout.
  */
 final class SniRouter extends AbstractSniHandler<DeviceSession> {
-
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(SniRouter.class);
 
     /** Largest ClientHello accepted: post-quantum key shares make them 1.5-2 KB today (routing 2.2). */
     static final int MAX_CLIENT_HELLO = 16 * 1024;

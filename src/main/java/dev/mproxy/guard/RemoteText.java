@@ -11,7 +11,7 @@ import java.security.NoSuchAlgorithmException;
  */
 public final class RemoteText {
 
-    /** More than any close reason (123 bytes), DNS name (253) is not needed in a log line to tell one from another. */
+    /** Enough for any close reason (123 bytes) and to tell names apart; a whole 253-character name adds nothing. */
     public static final int MAX_CHARS = 200;
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
