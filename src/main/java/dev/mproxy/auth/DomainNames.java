@@ -150,7 +150,8 @@ public final class DomainNames {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < s.length() && i < 80; i++) {
             char c = s.charAt(i);
-            sb.append(Character.isISOControl(c) || Character.getType(c) == Character.FORMAT ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            boolean invisible = Character.isISOControl(c) || Character.getType(c) == Character.FORMAT; // bidi too
+            sb.append(invisible ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
         return s.length() > 80 ? sb + "..." : sb.toString();
     }

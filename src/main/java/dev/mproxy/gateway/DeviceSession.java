@@ -159,7 +159,8 @@ final class DeviceSession extends ControlHandler {
             return; // what still arrives while the close goes out is dropped, and counted once
         }
         refusedUnauthenticated = true;
-        guards.refusals().refuse(Refusal.UNAUTHENTICATED_COMMAND, "closed tunnel from " + ctx.channel().remoteAddress());
+        guards.refusals().refuse(Refusal.UNAUTHENTICATED_COMMAND, "closed tunnel from "
+                + ctx.channel().remoteAddress());
         close(WebSocketCloseStatus.POLICY_VIOLATION, "a command before authentication (expected: add_token)");
     }
 

@@ -185,8 +185,8 @@ public final class GatewayConfig {
                 + ", handshakeTimeout: " + Durations.format(handshakeTimeout) + ", tlsPort: " + port(tlsPort)
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
-                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage + ", guardLimits: "
-                + guardLimits + ')';
+                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage
+                + ", guardLimits: " + guardLimits + ')';
     }
 
     private static String port(OptionalInt port) {

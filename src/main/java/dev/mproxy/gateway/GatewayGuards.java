@@ -86,13 +86,13 @@ final class GatewayGuards {
         return true;
     }
 
-    /** A failed authentication from {@code ch}: logged with its source and code, and counted against it (limits 4.2). */
+    /** A failed authentication from {@code ch}: logged with its source and code, counted against it (limits 4.2). */
     void authFailed(Channel ch, String code) {
         authThrottle.failed(SourceKey.of(ch.remoteAddress()));
         refusals.refuse(Refusal.BAD_TOKEN, "from " + ch.remoteAddress() + " (" + code + ')');
     }
 
-    /** Admits a connection to the device port (limits 2.1): false, after closing it, when its source holds its maximum. */
+    /** Admits a device-port connection (limits 2.1): false, after closing it, when its source holds its maximum. */
     boolean admitDevice(Channel ch) {
         if (!deviceSources.admit(ch)) {
             refusals.refuse(Refusal.TOO_MANY_CONNECTIONS, "refused device-port connection from " + ch.remoteAddress()

@@ -79,7 +79,8 @@ public final class GatewayServer implements AutoCloseable {
                         if (config.tls() != null) {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
-                        p.addLast(new HttpServerCodec(), new UpgradeDeadline(config.handshakeTimeout(), guards.refusals()),
+                        p.addLast(new HttpServerCodec(),
+                                new UpgradeDeadline(config.handshakeTimeout(), guards.refusals()), // limits 1.1-1.3
                                 new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
                                 new UpgradeAuthenticator(config.verifier(), rendezvous, guards),
                                 new WebSocketServerProtocolHandler(ws),

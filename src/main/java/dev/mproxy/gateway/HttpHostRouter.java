@@ -94,8 +94,9 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (!(root instanceof IOException)) {
-            registry.guards().refusals().refuse(Refusal.UNROUTABLE, "HTTP connection from " + ctx.channel().remoteAddress()
-                    + ": " + root.getClass().getSimpleName() + ' ' + RemoteText.quoted(root.getMessage()));
+            registry.guards().refusals().refuse(Refusal.UNROUTABLE, "HTTP connection from "
+                    + ctx.channel().remoteAddress() + ": " + root.getClass().getSimpleName() + ' '
+                    + RemoteText.quoted(root.getMessage()));
         }
         ctx.close();
     }

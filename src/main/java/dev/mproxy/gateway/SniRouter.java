@@ -61,8 +61,9 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
         if (!(root instanceof IOException)) {
-            registry.guards().refusals().refuse(Refusal.UNROUTABLE, "TLS connection from " + ctx.channel().remoteAddress()
-                    + ": " + root.getClass().getSimpleName() + ' ' + RemoteText.quoted(root.getMessage()));
+            registry.guards().refusals().refuse(Refusal.UNROUTABLE, "TLS connection from "
+                    + ctx.channel().remoteAddress() + ": " + root.getClass().getSimpleName() + ' '
+                    + RemoteText.quoted(root.getMessage()));
         }
         ctx.close();
     }

@@ -74,7 +74,8 @@ public final class GuardLimits {
     }
 
     public GuardLimits withStreamIdleTimeout(Duration d) {
-        return new GuardLimits(maxConnectionsPerSource, maxStreamsPerSource, d, tunnelMemory, gatewayMemory, tokenGrace);
+        return new GuardLimits(maxConnectionsPerSource, maxStreamsPerSource, d, tunnelMemory, gatewayMemory,
+                tokenGrace);
     }
 
     public GuardLimits withTunnelMemory(long bytes) {

@@ -27,7 +27,8 @@ class GuardsTest {
     @Test
     void remoteTextKeepsPrintableAsciiAndEscapesEverythingElse() {
         // limits 5.1: a newline in SNI forged a log line; NUL and bidi overrides went to the log raw
-        assertEquals("\"bye\\nINFO: forged\\r\\u0000\\u001b[31m\"", RemoteText.quoted("bye\nINFO: forged\r\0\u001b[31m"));
+        assertEquals("\"bye\\nINFO: forged\\r\\u0000\\u001b[31m\"",
+                RemoteText.quoted("bye\nINFO: forged\r\0\u001b[31m"));
         assertEquals("\"\\u2028\\u202e\\u0085\"", RemoteText.quoted("\u2028\u202e\u0085"));
         assertEquals("\"a \\\"quote\\\" and a \\\\\"", RemoteText.quoted("a \"quote\" and a \\"));
         assertEquals("\"d\\u00e9j\\u00e0 vu\"", RemoteText.quoted("déjà vu"));
