@@ -183,13 +183,7 @@ final class GatewayCommand implements Callable<Integer> {
         String host = hostnames.isEmpty() ? "HOSTNAME" : hostnames.get(0);
         String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("sample-device",
                 List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
-        Path tokenFile = files.dir().resolve(SAMPLE_TOKEN_FILE);
-        try {
-            SecureFiles.writePrivateFile(tokenFile, (token + "\n").getBytes(StandardCharsets.US_ASCII));
-        } catch (IOException e) {
-            throw CommandException.failure("cannot write the sample token to " + tokenFile + ": "
-                    + SecureFiles.reason(e));
-        }
+        Path tokenFile = sampleTokenFile(token);
         out.println("mproxy gateway: devices connect to " + scheme + "://" + server.deviceAddress().getHostString()
                 + ':' + port + "/; public TCP ports bind to " + bind);
         if (server.tlsAddress() != null || server.httpAddress() != null) {
@@ -207,14 +201,40 @@ final class GatewayCommand implements Callable<Integer> {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));
         }
-        out.println("sample token (device \"sample-device\", port " + SAMPLE_PORT + ", 30 days) written to "
-                + tokenFile + " (0600); copy it to the device");
+        if (tokenFile != null) {
+            out.println("sample token (device \"sample-device\", port " + SAMPLE_PORT + ", 30 days) written to "
+                    + tokenFile + " (0600); copy it to the device");
+        }
         out.println("on a device, run:");
         out.println("  java -jar mproxy.jar connect --gateway " + scheme + "://" + host + ':' + port
                 + (certificate == null ? "" : " --fingerprint " + certificate.fingerprint())
-                + " --token-file " + SAMPLE_TOKEN_FILE + " --tcp " + SAMPLE_PORT + "=127.0.0.1:22");
+                + " --token-file " + (tokenFile != null ? SAMPLE_TOKEN_FILE : "DEVICE.token") + " --tcp "
+                + SAMPLE_PORT + "=127.0.0.1:22");
         out.println("more tokens: java -jar mproxy.jar token --data-dir " + files.dir() + " --device ID --port P");
         out.flush();
+    }
+
+    /**
+     * Writes {@code token} to the data directory, 0600, and returns where; null, with why on stderr, when there is
+     * no data directory to write to ({@code --secret-file}) or it fails: a sample is no reason not to start.
+     */
+    private Path sampleTokenFile(String token) {
+        PrintWriter err = spec.commandLine().getErr();
+        if (files.secretFile != null) {
+            err.println("mproxy gateway: no sample token with --secret-file; make tokens with 'mproxy token "
+                    + "--secret-file " + files.secretFile + " --device ID --port P'");
+            err.flush();
+            return null;
+        }
+        Path file = files.dir().resolve(SAMPLE_TOKEN_FILE);
+        try {
+            SecureFiles.writePrivateFile(file, (token + "\n").getBytes(StandardCharsets.US_ASCII));
+            return file;
+        } catch (IOException e) {
+            err.println("mproxy gateway: no sample token: cannot write " + file + ": " + SecureFiles.reason(e));
+            err.flush();
+            return null;
+        }
     }
 
     private static String hostPort(InetSocketAddress address) {
