@@ -136,6 +136,13 @@ class HostileInternetTest {
             assertTrue(reply.startsWith("HTTP/1.1 404"), reply);
             assertTrue(!reply.contains("nothing-here"), "the path is not echoed (limits 4.4): " + reply);
         }
+        try (Socket client = new Socket("127.0.0.1", gateway.deviceAddress().getPort())) {
+            // a 413 for a body over the upgrade's 16 KiB used to leave the connection open too
+            client.getOutputStream().write(("POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String reply = new String(client.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(reply.startsWith("HTTP/1.1 413"), reply);
+        }
     }
 
     @Test
@@ -144,13 +151,16 @@ class HostileInternetTest {
         GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
         SslContext tls = TlsContexts.server(certificate);
         start(b -> b.tls(tls));
-        for (int i = 0; i < 3; i++) {
-            try (Socket plain = new Socket("127.0.0.1", gateway.deviceAddress().getPort())) {
-                plain.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-                assertClosed(plain);
+        logsDuring(() -> {
+            for (int i = 0; i < 3; i++) {
+                try (Socket plain = new Socket("127.0.0.1", gateway.deviceAddress().getPort())) {
+                    plain.getOutputStream().write("GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+                            .getBytes(StandardCharsets.US_ASCII));
+                    assertClosed(plain);
+                }
             }
-        }
-        await().atMost(Duration.ofSeconds(10)).until(() -> gateway.refusals().count(Refusal.NOT_TLS) == 3);
+            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.refusals().count(Refusal.NOT_TLS) == 3);
+        });
     }
 
     @Test
@@ -384,24 +394,7 @@ class HostileInternetTest {
     void remoteTextIsLoggedEscapedOnOneLineAndAMalformedClientHelloWithoutATrace() throws Exception {
         // limits 5.1, 5.3 (M3): a Host beginning with [ was logged raw; a ClientHello over 16 KiB logged a trace
         start(b -> b.tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0)));
-        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
-        try {
+        List<LogRecord> records = logsDuring(() -> {
             try (Socket http = new Socket("127.0.0.1", gateway.httpAddress().getPort())) {
                 http.getOutputStream().write("GET / HTTP/1.1\r\nHost: [x\u001b[31m\u0085INFO: forged]\r\n\r\n"
                         .getBytes(StandardCharsets.ISO_8859_1));
@@ -416,12 +409,9 @@ class HostileInternetTest {
             }
             await().atMost(Duration.ofSeconds(10)).until(() -> gateway.refusals().count(Refusal.UNKNOWN_NAME) == 1
                     && gateway.refusals().count(Refusal.UNROUTABLE) == 1);
-        } finally {
-            root.removeHandler(capture);
-        }
+        });
         for (LogRecord r : records) {
             String message = r.getMessage();
-            assertNull(r.getThrown(), "no stack trace: " + message);
             assertTrue(message.indexOf('\n') < 0 && message.indexOf('\u001b') < 0 && message.indexOf('\u0085') < 0,
                     message);
         }
@@ -466,6 +456,40 @@ class HostileInternetTest {
         } catch (SocketException | javax.net.ssl.SSLException reset) {
             // closed hard: as good as a FIN
         }
+    }
+
+    interface Attack {
+        void run() throws Exception;
+    }
+
+    /** Every log record while {@code attack} runs; none may carry a stack trace (limits 5.3). */
+    private static List<LogRecord> logsDuring(Attack attack) throws Exception {
+        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {
+            }
+
+            @Override
+            public void close() {
+            }
+        };
+        Logger root = Logger.getLogger("");
+        root.addHandler(capture);
+        try {
+            attack.run();
+        } finally {
+            root.removeHandler(capture);
+        }
+        for (LogRecord r : records) {
+            assertNull(r.getThrown(), "no stack trace: " + r.getMessage());
+        }
+        return records;
     }
 
     private static SSLContext trustingEverything() throws Exception {
