@@ -54,6 +54,7 @@ public final class GatewayConfig {
     private final Recorder recorder;
     private final boolean relayGuessableIds;
     private final long relayMaxMessage;
+    private final ClusterMember cluster;
 
     private GatewayConfig(Builder b) {
         listen = b.listen;
@@ -71,6 +72,7 @@ public final class GatewayConfig {
         recorder = b.recorder;
         relayGuessableIds = b.relayGuessableIds;
         relayMaxMessage = b.relayMaxMessage;
+        cluster = b.cluster;
     }
 
     public static Builder newBuilder() {
@@ -166,6 +168,11 @@ public final class GatewayConfig {
         return relayMaxMessage;
     }
 
+    /** The cluster this gateway is a node of ({@code --cluster}, protocol-spec/cluster.md); null for a single node. */
+    public ClusterMember cluster() {
+        return cluster;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
@@ -174,7 +181,7 @@ public final class GatewayConfig {
                 + ", handshakeTimeout: " + Durations.format(handshakeTimeout) + ", tlsPort: " + port(tlsPort)
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
-                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage + ')';
+                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage + ", cluster: " + (cluster == null ? "none" : cluster) + ')';
     }
 
     private static String port(OptionalInt port) {
@@ -199,6 +206,7 @@ public final class GatewayConfig {
         private Recorder recorder;
         private boolean relayGuessableIds;
         private long relayMaxMessage;
+        private ClusterMember cluster;
 
         private Builder() {
         }
@@ -219,6 +227,13 @@ public final class GatewayConfig {
             recorder = c.recorder;
             relayGuessableIds = c.relayGuessableIds;
             relayMaxMessage = c.relayMaxMessage;
+            cluster = c.cluster;
+        }
+
+        /** Makes the gateway a node of this cluster; null keeps it a single node. Default: null. */
+        public Builder cluster(ClusterMember cluster) {
+            this.cluster = cluster;
+            return this;
         }
 
         public Builder listen(InetSocketAddress listen) {

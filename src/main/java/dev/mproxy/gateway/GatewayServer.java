@@ -72,7 +72,7 @@ public final class GatewayServer implements AutoCloseable {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier(), rendezvous),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous, config.cluster()),
                                 new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
@@ -89,6 +89,9 @@ public final class GatewayServer implements AutoCloseable {
             httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
                     port -> new HttpHostRouter(registry, port, routeTimeout)),
                     new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
+        }
+        if (config.cluster() != null) {
+            config.cluster().start(new Node());
         }
         return this;
     }
@@ -125,6 +128,9 @@ public final class GatewayServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (config.cluster() != null) {
+            config.cluster().close(); // first: no other node routes here from now on
+        }
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
@@ -138,6 +144,49 @@ public final class GatewayServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (config.recorder() != null) {
             config.recorder().close(); // after the tunnels: their streams' recordings are finished by now
+        }
+    }
+
+    /** The registry as the cluster sees it (protocol-spec/cluster.md). */
+    private final class Node implements LocalNode {
+        @Override
+        public InetSocketAddress deviceAddress() {
+            return GatewayServer.this.deviceAddress();
+        }
+
+        @Override
+        public EventLoopGroup workers() {
+            return workers;
+        }
+
+        @Override
+        public java.util.Set<String> deviceIds() {
+            return registry.deviceIds();
+        }
+
+        @Override
+        public java.util.Set<Integer> ports() {
+            return registry.localPorts();
+        }
+
+        @Override
+        public java.util.Set<String> names() {
+            return registry.localNames();
+        }
+
+        @Override
+        public boolean openLocal(Channel connection, dev.mproxy.protocol.StreamAddress client, int port) {
+            return registry.openLocal(connection, client, port);
+        }
+
+        @Override
+        public void remotePortsChanged() {
+            registry.syncRemotePorts();
+        }
+
+        @Override
+        public void dropDevice(String deviceId, String reason) {
+            registry.drop(deviceId, reason);
         }
     }
 
