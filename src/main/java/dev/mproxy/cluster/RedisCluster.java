@@ -13,12 +13,16 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.api.sync.RedisCommands;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
+import io.lettuce.core.resource.ClientResources;
+import io.lettuce.core.resource.DefaultClientResources;
+import io.lettuce.core.resource.Delay;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -78,6 +82,7 @@ public final class RedisCluster implements ClusterMember {
             + "return 0\n";
 
     private final ClusterConfig config;
+    private final ClientResources resources;
     private final RedisClient client;
     private final ScheduledExecutorService thread;
     private LocalNode local;
@@ -103,7 +108,12 @@ public final class RedisCluster implements ClusterMember {
             uri.setAuthentication(config.password().toCharArray());
         }
         uri.setTimeout(ClusterConfig.COMMAND_TIMEOUT);
-        this.client = RedisClient.create(uri);
+        // reconnect every heartbeat at most, not Lettuce's default of up to 30 s: recovery is by itself (4.6)
+        this.resources = DefaultClientResources.builder()
+                .reconnectDelay(Delay.exponential(Duration.ofMillis(50), ClusterConfig.HEARTBEAT, 2,
+                        TimeUnit.MILLISECONDS))
+                .build();
+        this.client = RedisClient.create(resources, uri);
         client.setOptions(ClientOptions.builder()
                 .timeoutOptions(TimeoutOptions.enabled(ClusterConfig.COMMAND_TIMEOUT))
                 // while Redis is away, commands fail at once instead of queueing behind the reconnect (cluster 4.6)
@@ -140,7 +150,7 @@ public final class RedisCluster implements ClusterMember {
             tunnels = new NodeTunnels(config, local.workers());
             endpoint = new NodeTunnelEndpoint(config, local);
         } catch (RedisException e) {
-            client.shutdown();
+            close();
             throw new IllegalStateException("cannot join the cluster at " + config.redis() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -333,6 +343,7 @@ public final class RedisCluster implements ClusterMember {
             endpoint.close();
         }
         client.shutdown();
+        resources.shutdown();
     }
 
     static String nodeKey(String node) {
