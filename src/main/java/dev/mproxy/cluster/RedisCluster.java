@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -94,7 +95,7 @@ public final class RedisCluster implements ClusterMember {
     /** Why the view cannot be trusted, or null while Redis answers (cluster 4.6). */
     private volatile String unavailable;
     // the heartbeat thread's own state
-    private Set<String> claimed = new HashSet<>();
+    private Map<String, Long> claimed = new HashMap<>();
     private Set<String> published = Set.of();
     private Instant failingSince;
     private volatile boolean closed;
@@ -142,7 +143,7 @@ public final class RedisCluster implements ClusterMember {
                 @Override
                 public void message(String channel, String node) {
                     if (!config.nodeId().equals(node)) {
-                        thread.execute(RedisCluster.this::beat); // another node changed (cluster 1.6)
+                        beatSoon(); // another node changed (cluster 1.6)
                     }
                 }
             });
@@ -164,8 +165,14 @@ public final class RedisCluster implements ClusterMember {
 
     @Override
     public void localChanged() {
-        if (!closed) {
+        beatSoon();
+    }
+
+    private void beatSoon() {
+        try {
             thread.execute(this::beat);
+        } catch (RejectedExecutionException leaving) {
+            // closed: this node publishes nothing more
         }
     }
 
@@ -218,23 +225,24 @@ public final class RedisCluster implements ClusterMember {
                 logger.error("node id {} is held by another live node at {}; this node publishes nothing "
                         + "(cluster 1.4)", config.nodeId(), redis.get(nodeKey(config.nodeId())));
             }
-            Set<String> devices = local.deviceIds();
-            for (String device : devices) {
-                String holder = redis.eval(OWN, ScriptOutputType.VALUE, new String[] {deviceKey(device)},
-                        config.nodeId(), Long.toString(ClusterConfig.LEASE.toMillis()),
-                        claimed.contains(device) ? "0" : "1");
+            Map<String, Long> devices = local.devices();
+            for (Map.Entry<String, Long> device : devices.entrySet()) {
+                String id = device.getKey();
+                boolean claim = !device.getValue().equals(claimed.get(id)); // a tunnel new here claims (2.1)
+                String holder = redis.eval(OWN, ScriptOutputType.VALUE, new String[] {deviceKey(id)},
+                        config.nodeId(), Long.toString(ClusterConfig.LEASE.toMillis()), claim ? "1" : "0");
                 if (holder != null && !holder.isEmpty()) {
-                    local.dropDevice(device, "replaced by a newer connection of device " + device + " at node "
-                            + holder + " (cluster 2.2)");
+                    local.dropDevice(id, "replaced by a newer connection of device " + id + " at node " + holder
+                            + " (cluster 2.2)");
                 }
             }
-            for (String device : claimed) {
-                if (!devices.contains(device)) {
+            for (String device : claimed.keySet()) {
+                if (!devices.containsKey(device)) {
                     redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {deviceKey(device)}, config.nodeId());
                 }
             }
-            claimed = new HashSet<>(devices);
-            Set<String> state = new HashSet<>(devices);
+            claimed = new HashMap<>(devices);
+            Set<String> state = new HashSet<>(devices.keySet());
             local.ports().forEach(p -> state.add("port " + p));
             if (!state.equals(published)) {
                 published = state;
@@ -324,7 +332,7 @@ public final class RedisCluster implements ClusterMember {
             if (joined) {
                 String id = config.nodeId();
                 RedisCommands<String, String> redis = connection.sync();
-                for (String device : claimed) {
+                for (String device : claimed.keySet()) {
                     redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {deviceKey(device)}, id);
                 }
                 redis.del(nodeKey(id), nodeKey(id) + ":ports", nodeKey(id) + ":names");

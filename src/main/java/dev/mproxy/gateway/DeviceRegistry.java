@@ -32,6 +32,9 @@ final class DeviceRegistry {
     private final Map<String, DeviceSession> devices = new HashMap<>();
     private final Map<Integer, PortListener> ports = new HashMap<>();
     private final DomainMap<RoundRobin> names = new DomainMap<>();
+    /** Each device's tunnel numbered: a new tunnel of a device gets a new number (a claim, cluster 2.1). */
+    private final Map<String, Long> generations = new HashMap<>();
+    private long lastGeneration;
     /** Null on a single node; else told of every change, and asked to carry what no device here serves. */
     private final ClusterMember cluster;
     private boolean closed;
@@ -62,6 +65,9 @@ final class DeviceRegistry {
         }
         DeviceToken token = session.token();
         DeviceSession old = devices.put(token.deviceId(), session);
+        if (old != session) {
+            generations.put(token.deviceId(), ++lastGeneration);
+        }
         List<Grant.Refusal> refused = new ArrayList<>();
         Map<Integer, ChannelFuture> binds = new HashMap<>();
         for (int port : token.ports()) {
@@ -119,7 +125,9 @@ final class DeviceRegistry {
 
     synchronized void unregister(DeviceSession session) {
         if (!closed) {
-            devices.remove(session.token().deviceId(), session);
+            if (devices.remove(session.token().deviceId(), session)) {
+                generations.remove(session.token().deviceId());
+            }
             removeFromPortsAndNames(session);
             clusterChanged();
         }
@@ -133,8 +141,9 @@ final class DeviceRegistry {
         }
     }
 
-    synchronized Set<String> deviceIds() {
-        return Set.copyOf(devices.keySet());
+    /** The devices connected here, each with its tunnel's number. */
+    synchronized Map<String, Long> deviceGenerations() {
+        return Map.copyOf(generations);
     }
 
     /** The public TCP ports this node's devices hold. */
@@ -218,6 +227,7 @@ final class DeviceRegistry {
             }
             ports.clear();
             devices.clear();
+            generations.clear();
         }
         for (ChannelFuture f : closing) {
             f.awaitUninterruptibly(5, TimeUnit.SECONDS);

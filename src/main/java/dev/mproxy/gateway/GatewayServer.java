@@ -160,8 +160,8 @@ public final class GatewayServer implements AutoCloseable {
         }
 
         @Override
-        public java.util.Set<String> deviceIds() {
-            return registry.deviceIds();
+        public java.util.Map<String, Long> devices() {
+            return registry.deviceGenerations();
         }
 
         @Override

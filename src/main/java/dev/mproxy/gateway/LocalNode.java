@@ -3,6 +3,7 @@ package dev.mproxy.gateway;
 import dev.mproxy.protocol.StreamAddress;
 import io.netty.channel.Channel;
 import io.netty.channel.EventLoopGroup;
+import java.util.Map;
 import java.util.Set;
 
 /** The gateway as its {@link ClusterMember} sees it: a narrow view of its registry, and what it may ask of it. */
@@ -14,8 +15,11 @@ public interface LocalNode {
     /** The loops node tunnels and their streams run on: the gateway's own. */
     EventLoopGroup workers();
 
-    /** The ids of the devices connected here. */
-    Set<String> deviceIds();
+    /**
+     * The ids of the devices connected here, each with the number of its tunnel: a device that connects again
+     * gets a new number, and so claims its ownership anew (cluster 2.1).
+     */
+    Map<String, Long> devices();
 
     /** The public TCP ports the devices connected here hold. */
     Set<Integer> ports();

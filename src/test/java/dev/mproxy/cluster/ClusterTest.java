@@ -165,6 +165,24 @@ class ClusterTest {
         assertEquals(null, two.member().unavailable());
     }
 
+    @Test
+    void aNodeThatFindsItsDeviceHeldElsewhereClosesItsTunnelAndTheDevicesNewTunnelClaimsIt() throws Exception {
+        Node one = node("one", NODE_1, redis.uri());
+        int port = Loopback.freePort();
+        BlockingQueue<Grant> grants = connect(one, "pi", port);
+        try (RedisClient client = RedisClient.create(redis.uri().toString());
+             StatefulRedisConnection<String, String> state = client.connect()) {
+            await().atMost(Duration.ofSeconds(10)).until(() -> "one".equals(state.sync().get("mproxy:device:pi")));
+            // as when the device's newer tunnel reached node "two" before node one saw its old one drop
+            state.sync().set("mproxy:device:pi", "two");
+            // cluster 2.2: node one closes its tunnel within a heartbeat; the connector dials again, and its new
+            // tunnel is a claim (2.1): the newest tunnel wins
+            assertNotNull(grants.poll(20, TimeUnit.SECONDS), "the device never reconnected after the split");
+            await().atMost(Duration.ofSeconds(10)).until(() -> "one".equals(state.sync().get("mproxy:device:pi")));
+        }
+        awaitServed(one, port);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private Node node(String id, String publicHost, URI redisUri) throws Exception {
@@ -179,7 +197,7 @@ class ClusterTest {
         return new Node(gateway, member, publicHost);
     }
 
-    private void connect(Node node, String device, int port) throws Exception {
+    private BlockingQueue<Grant> connect(Node node, String device, int port) throws Exception {
         String token = signer.sign(new DeviceToken(device, List.of(port), List.of(), null));
         BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         Connector connector = new Connector(ConnectorConfig.newBuilder()
@@ -190,6 +208,7 @@ class ClusterTest {
         Grant grant = grants.poll(20, TimeUnit.SECONDS);
         assertNotNull(grant, "no grant from the gateway");
         assertEquals(List.of(port), List.copyOf(grant.ports()));
+        return grants;
     }
 
     private void awaitServed(Node node, int port) {
