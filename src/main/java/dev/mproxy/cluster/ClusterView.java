@@ -1,5 +1,7 @@
 package dev.mproxy.cluster;
 
+import dev.mproxy.auth.DomainMap;
+import dev.mproxy.protocol.MproxyConstants;
 import java.net.URI;
 import java.util.List;
 import java.util.Map;
@@ -11,16 +13,20 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class ClusterView {
 
-    static final ClusterView EMPTY = new ClusterView(Map.of(), Map.of(), 0);
+    static final ClusterView EMPTY = new ClusterView(Map.of(), Map.of(), new DomainMap<>(), 0);
 
     private final Map<String, URI> nodes;
     private final Map<Integer, List<String>> ports;
+    private final DomainMap<List<String>> names;
     private final long readAtNanos;
     private final AtomicInteger next = new AtomicInteger();
 
-    ClusterView(Map<String, URI> nodes, Map<Integer, List<String>> ports, long readAtNanos) {
+    /** {@code names} is the view's own: it is not changed after. */
+    ClusterView(Map<String, URI> nodes, Map<Integer, List<String>> ports, DomainMap<List<String>> names,
+                long readAtNanos) {
         this.nodes = Map.copyOf(nodes);
         this.ports = Map.copyOf(ports);
+        this.names = names;
         this.readAtNanos = readAtNanos;
     }
 
@@ -35,6 +41,12 @@ final class ClusterView {
     /** The next node in turn that holds {@code port}, or null (cluster 3.2). */
     String pick(int port) {
         List<String> holders = ports.get(port);
+        return holders == null ? null : holders.get(Math.floorMod(next.getAndIncrement(), holders.size()));
+    }
+
+    /** The next node in turn whose devices serve {@code host}: the exact name, else the longest wildcard (5.1). */
+    String pickByName(String host) {
+        List<String> holders = host.length() > MproxyConstants.MAX_ROUTED_NAME_LENGTH ? null : names.match(host);
         return holders == null ? null : holders.get(Math.floorMod(next.getAndIncrement(), holders.size()));
     }
 

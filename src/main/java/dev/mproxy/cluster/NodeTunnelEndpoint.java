@@ -113,10 +113,10 @@ final class NodeTunnelEndpoint implements StreamOpener {
     /** A stream of a node tunnel: dial the bridge; its accepted end goes to a device here (cluster 4.3). */
     @Override
     public ChannelFuture open(StreamRequest request, EventLoop loop) {
-        int port = "tcp".equals(request.service()) ? parsePort(request.servicePort()) : -1;
-        if (port < 0 || !local.ports().contains(port)) {
-            String message = "no device at node " + config.nodeId() + " serves " + request.service() + " port "
-                    + request.servicePort() + " (cluster 4.3)";
+        int port = parsePort(request.servicePort());
+        if (port < 0 || !local.serves(port, request.name())) {
+            String message = "no device at node " + config.nodeId() + " serves " + (request.name().isEmpty()
+                    ? request.service() + " port " + request.servicePort() : request.name()) + " (cluster 4.3)";
             throw new IllegalStateException(message, new StreamException(StreamErrors.NO_TARGET, message));
         }
         ChannelFuture dialed = new Bootstrap().group(loop).channel(Transport.socketChannel())
@@ -142,9 +142,9 @@ final class NodeTunnelEndpoint implements StreamOpener {
         meeting.remove(port, other);
         Pending pending = (Pending) (half instanceof Pending ? half : other);
         Channel accepted = (Channel) (half instanceof Channel ? half : other);
-        if (!local.openLocal(accepted, pending.request.client(), pending.port)) {
-            logger.info("{}: no device at node {} holds port {} any more", pending.request, config.nodeId(),
-                    pending.port);
+        StreamRequest r = pending.request;
+        if (!local.openLocal(accepted, r.client(), r.service(), pending.port, r.name())) {
+            logger.info("{}: no device at node {} serves it any more", r, config.nodeId());
             accepted.close(); // the node tunnel's stream sees its socket close
         }
     }

@@ -16,9 +16,12 @@ import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.resource.DefaultClientResources;
 import io.lettuce.core.resource.Delay;
+import dev.mproxy.auth.DomainMap;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.URI;
@@ -183,23 +186,41 @@ public final class RedisCluster implements ClusterMember {
 
     @Override
     public void carry(Channel connection, int port) {
+        carry(connection, "tcp", port, "", null);
+    }
+
+    @Override
+    public boolean servesName(String host) {
+        return unavailable == null && view.pickByName(host) != null;
+    }
+
+    @Override
+    public void carryNamed(Channel connection, String service, int servicePort, String name, ByteBuf firstBytes) {
+        carry(connection, service, servicePort, name, firstBytes);
+    }
+
+    /** To the next node that serves the name, or else the port (cluster 3.2, 5.1), over the tunnel to it. */
+    private void carry(Channel connection, String service, int port, String name, ByteBuf firstBytes) {
         ClusterView v = view;
         String why = unavailable;
-        String node = why == null ? v.pick(port) : null;
+        String node = why != null ? null : name.isEmpty() ? v.pick(port) : v.pickByName(name);
+        String what = name.isEmpty() ? "port " + port : name;
         if (node == null) {
-            logger.info("closing a connection from {} on port {}: {}", connection.remoteAddress(), port,
-                    why != null ? why : "no device in the cluster serves port " + port + " (cluster 3.3)");
+            logger.info("closing a connection from {} for {}: {}", connection.remoteAddress(), what,
+                    why != null ? why : "no device in the cluster serves " + what + " (cluster 3.3)");
+            ReferenceCountUtil.release(firstBytes);
             connection.close();
             return;
         }
         tunnels.to(node, v.url(node)).addListener(f -> {
             if (!f.isSuccess()) {
-                logger.info("closing a connection from {} on port {}: node {} at {} cannot be reached: {}",
-                        connection.remoteAddress(), port, node, v.url(node), f.cause().toString());
+                logger.info("closing a connection from {} for {}: node {} at {} cannot be reached: {}",
+                        connection.remoteAddress(), what, node, v.url(node), f.cause().toString());
+                ReferenceCountUtil.release(firstBytes);
                 connection.close();
                 return;
             }
-            ((TunnelHandler) f.getNow()).openStream(connection, "tcp", Integer.toString(port), "", null);
+            ((TunnelHandler) f.getNow()).openStream(connection, service, Integer.toString(port), name, firstBytes);
         });
     }
 
@@ -286,6 +307,7 @@ public final class RedisCluster implements ClusterMember {
     private ClusterView readView(RedisCommands<String, String> redis) {
         Map<String, URI> nodes = new HashMap<>();
         Map<Integer, List<String>> ports = new TreeMap<>();
+        DomainMap<List<String>> names = new DomainMap<>();
         for (String node : redis.smembers(NODES)) {
             if (node.equals(config.nodeId())) {
                 continue;
@@ -298,8 +320,11 @@ public final class RedisCluster implements ClusterMember {
             for (String port : redis.smembers(nodeKey(node) + ":ports")) {
                 ports.computeIfAbsent(Integer.parseInt(port), p -> new ArrayList<>()).add(node);
             }
+            for (String name : redis.smembers(nodeKey(node) + ":names")) {
+                names.computeIfAbsent(name, n -> new ArrayList<>()).add(node);
+            }
         }
-        return new ClusterView(nodes, ports, System.nanoTime());
+        return new ClusterView(nodes, ports, names, System.nanoTime());
     }
 
     /** Redis did not answer: the view goes on until it is a lease old, then no route leaves this node (4.6). */

@@ -1,5 +1,6 @@
 package dev.mproxy.gateway;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -35,6 +36,16 @@ public interface ClusterMember {
      * does (cluster 3.2); closes it when none can (cluster 3.3). {@code connection} has autoRead off.
      */
     void carry(Channel connection, int port);
+
+    /** Whether, per the local view, a device of another node serves {@code host} (cluster 5.1). */
+    boolean servesName(String host);
+
+    /**
+     * Carries a connection of the shared TLS or HTTP port for {@code name}, which no device of this node serves,
+     * to a node whose device does (cluster 5.1), {@code firstBytes} (the peeked ClientHello or request head) as
+     * the stream's first data; closes it, releasing them, when none can. {@code connection} has autoRead off.
+     */
+    void carryNamed(Channel connection, String service, int servicePort, String name, ByteBuf firstBytes);
 
     /**
      * A WebSocket upgrade at {@link #NODE_TUNNEL_PATH} (cluster 4.2): when its cluster secret is right, adds the

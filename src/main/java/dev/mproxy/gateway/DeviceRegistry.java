@@ -166,18 +166,40 @@ final class DeviceRegistry {
         return served;
     }
 
-    /** A node tunnel's stream for {@code port} goes to a device here, never further (cluster 4.3). */
-    boolean openLocal(Channel connection, StreamAddress client, int port) {
+    /** Whether a device here serves {@code name}, or {@code port} when there is no name (cluster 4.3, 5.1). */
+    boolean serves(int port, String name) {
+        if (!name.isEmpty()) {
+            return route(name) != null;
+        }
         PortListener listener;
         synchronized (this) {
             listener = ports.get(port);
         }
-        DeviceSession session = listener == null ? null : listener.sessions().pick();
+        return listener != null && !listener.sessions().isEmpty();
+    }
+
+    /** A node tunnel's stream goes to a device here, never further (cluster 4.3, 5.1). */
+    boolean openLocal(Channel connection, StreamAddress client, String service, int port, String name) {
+        DeviceSession session;
+        if (!name.isEmpty()) {
+            session = route(name);
+        } else {
+            PortListener listener;
+            synchronized (this) {
+                listener = ports.get(port);
+            }
+            session = listener == null ? null : listener.sessions().pick();
+        }
         if (session == null) {
             return false;
         }
-        session.tunnel().openStream(connection, client, "tcp", Integer.toString(port), "", null);
+        session.tunnel().openStream(connection, client, service, Integer.toString(port), name, null);
         return true;
+    }
+
+    /** The cluster this gateway is a node of, or null. */
+    ClusterMember cluster() {
+        return cluster;
     }
 
     /**

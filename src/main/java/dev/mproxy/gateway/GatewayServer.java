@@ -175,8 +175,14 @@ public final class GatewayServer implements AutoCloseable {
         }
 
         @Override
-        public boolean openLocal(Channel connection, dev.mproxy.protocol.StreamAddress client, int port) {
-            return registry.openLocal(connection, client, port);
+        public boolean serves(int servicePort, String name) {
+            return registry.serves(servicePort, name);
+        }
+
+        @Override
+        public boolean openLocal(Channel connection, dev.mproxy.protocol.StreamAddress client, String service,
+                                 int servicePort, String name) {
+            return registry.openLocal(connection, client, service, servicePort, name);
         }
 
         @Override

@@ -74,6 +74,11 @@ final class HttpHostRouter extends ByteToMessageDecoder {
             return;
         }
         DeviceSession device = registry.route(head.host());
+        ClusterMember cluster = registry.cluster();
+        if (device == null && cluster != null && cluster.servesName(head.host())) {
+            StreamHandoff.toCluster(ctx, in, cluster, "http", servicePort, head.host()); // cluster 5.1
+            return;
+        }
         if (device == null) {
             logger.info("HTTP request from {} for {}: no device serves it", ctx.channel().remoteAddress(),
                     head.host());

@@ -28,10 +28,17 @@ public interface LocalNode {
     Set<String> names();
 
     /**
-     * Gives {@code connection} to a device of this node that holds {@code port}, as a stream whose header names
-     * {@code client} (cluster 4.3); false, and nothing done, when none does. {@code connection} has autoRead off.
+     * Whether a device of this node serves a stream for {@code servicePort} and {@code name}: by the name when
+     * there is one (cluster 5.1), else by the public TCP port (cluster 4.3).
      */
-    boolean openLocal(Channel connection, StreamAddress client, int port);
+    boolean serves(int servicePort, String name);
+
+    /**
+     * Gives {@code connection} to a device of this node that serves the stream (as {@link #serves}), as a stream
+     * whose header names {@code client}, {@code service}, {@code servicePort} and {@code name} (cluster 4.3);
+     * false, and nothing done, when none does. {@code connection} has autoRead off.
+     */
+    boolean openLocal(Channel connection, StreamAddress client, String service, int servicePort, String name);
 
     /** The local view's ports changed: listen on every port a device of the cluster holds (cluster 3.1). */
     void remotePortsChanged();

@@ -13,6 +13,9 @@ import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.connector.Connector;
 import dev.mproxy.connector.ConnectorConfig;
+import dev.mproxy.connector.LocalService;
+import dev.mproxy.connector.Mappings;
+import dev.mproxy.connector.ProxyProtocol;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
 import dev.mproxy.testing.CuttableLink;
@@ -28,13 +31,15 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.util.Arrays;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
@@ -43,6 +48,10 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SNIHostName;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLParameters;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -67,6 +76,13 @@ class ClusterTest {
     private EchoService echo;
 
     private record Node(GatewayServer gateway, RedisCluster member, String publicHost) {
+        InetSocketAddress http() {
+            return gateway.httpAddress();
+        }
+
+        InetSocketAddress tls() {
+            return gateway.tlsAddress();
+        }
     }
 
     @BeforeEach
@@ -183,6 +199,24 @@ class ClusterTest {
         awaitServed(one, port);
     }
 
+    @Test
+    void httpByHostAndTlsBySniAtNodeTwoReachTheDeviceOnNodeOneUnchanged() throws Exception {
+        Node one = node("one", NODE_1, redis.uri());
+        Node two = node("two", NODE_2, redis.uri());
+        LocalService service = new LocalService(echo.address(), ProxyProtocol.NONE);
+        connect(one, "pi", List.of("app.example.com", "*.tls.example.com"), Mappings.builder()
+                .http("app.example.com", service).https("*.tls.example.com", service));
+        // cluster 5.1: the echo sends back the request head and the ClientHello as the node peeked them, then the rest
+        byte[] body = new byte[256 * 1024];
+        new Random(5).nextBytes(body);
+        byte[] request = concat("GET / HTTP/1.1\r\nHost: app.example.com\r\n\r\n".getBytes(StandardCharsets.US_ASCII),
+                body);
+        await("app.example.com served at node two").atMost(Duration.ofSeconds(20)).ignoreExceptions()
+                .untilAsserted(() -> assertEchoes(two.http(), request));
+        byte[] hello = concat(clientHello("a.tls.example.com"), body);
+        assertEchoes(two.tls(), hello);
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private Node node(String id, String publicHost, URI redisUri) throws Exception {
@@ -192,23 +226,60 @@ class ClusterTest {
         GatewayServer gateway = new GatewayServer(GatewayConfig.newBuilder()
                 .listen(new InetSocketAddress("127.0.0.1", devicePort)).tls(null)
                 .verifier(new TokenVerifier(secret, Clock.systemUTC())).publicBindHost(publicHost)
-                .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty()).cluster(member).build()).start();
+                .tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0)).cluster(member).build()).start();
         closeables.add(gateway);
         return new Node(gateway, member, publicHost);
     }
 
     private BlockingQueue<Grant> connect(Node node, String device, int port) throws Exception {
-        String token = signer.sign(new DeviceToken(device, List.of(port), List.of(), null));
+        BlockingQueue<Grant> grants = connect(node, device, List.of(port), List.of(),
+                Mappings.builder().tcp(port, new LocalService(echo.address(), ProxyProtocol.NONE)));
+        return grants;
+    }
+
+    private BlockingQueue<Grant> connect(Node node, String device, List<String> domains, Mappings.Builder mappings)
+            throws Exception {
+        return connect(node, device, List.of(), domains, mappings);
+    }
+
+    private BlockingQueue<Grant> connect(Node node, String device, List<Integer> ports, List<String> domains,
+                                         Mappings.Builder mappings) throws Exception {
+        String token = signer.sign(new DeviceToken(device, ports, domains, null));
         BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         Connector connector = new Connector(ConnectorConfig.newBuilder()
                 .gateway(URI.create("ws://127.0.0.1:" + node.gateway().deviceAddress().getPort() + "/"))
-                .token(token).tcp(Map.of(port, echo.address())).maxBackoff(Duration.ofSeconds(1)).build(),
+                .token(token).mappings(mappings.build()).maxBackoff(Duration.ofSeconds(1)).build(),
                 grants::add).start();
         closeables.add(connector);
         Grant grant = grants.poll(20, TimeUnit.SECONDS);
         assertNotNull(grant, "no grant from the gateway");
-        assertEquals(List.of(port), List.copyOf(grant.ports()));
+        assertEquals(ports, List.copyOf(grant.ports()));
         return grants;
+    }
+
+    /** A real ClientHello asking for {@code name}, as a TLS client's first bytes. */
+    private static byte[] clientHello(String name) throws Exception {
+        SSLEngine engine = SSLContext.getDefault().createSSLEngine(name, 443);
+        engine.setUseClientMode(true);
+        SSLParameters parameters = engine.getSSLParameters();
+        parameters.setServerNames(List.of(new SNIHostName(name)));
+        engine.setSSLParameters(parameters);
+        ByteBuffer out = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
+        engine.wrap(ByteBuffer.allocate(0), out);
+        out.flip();
+        byte[] hello = new byte[out.remaining()];
+        out.get(hello);
+        return hello;
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] both = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, both, a.length, b.length);
+        return both;
+    }
+
+    private static void assertEchoes(InetSocketAddress to, byte[] payload) throws Exception {
+        assertEchoes(to.getHostString(), to.getPort(), payload);
     }
 
     private void awaitServed(Node node, int port) {
