@@ -217,6 +217,39 @@ class ClusterTest {
         assertEchoes(two.tls(), hello);
     }
 
+    @Test
+    void aNodeTunnelWithoutTheClusterSecretIsRefusedWithTheReason() throws Exception {
+        Node one = node("one", NODE_1, redis.uri());
+        InetSocketAddress devices = one.gateway().deviceAddress();
+        String wrong = upgrade(devices, "Authorization: Bearer " + "x".repeat(64));
+        assertTrue(wrong.startsWith("HTTP/1.1 401"), wrong); // cluster 4.2
+        assertTrue(wrong.contains("E_CLUSTER_SECRET"), wrong);
+        assertTrue(upgrade(devices, "").startsWith("HTTP/1.1 401"));
+        assertTrue(upgrade(devices, "Authorization: Bearer " + clusterSecret).startsWith("HTTP/1.1 101"));
+    }
+
+    /** A WebSocket upgrade to {@code /cluster} sent by hand: the response head (and body, when refused). */
+    private static String upgrade(InetSocketAddress to, String header) throws IOException {
+        try (Socket s = new Socket(to.getAddress(), to.getPort())) {
+            s.setSoTimeout(10_000);
+            String request = "GET /cluster HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+                    + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                    + "Sec-WebSocket-Version: 13\r\nX-Mproxy-Node: test\r\n"
+                    + (header.isEmpty() ? "" : header + "\r\n") + "\r\n";
+            s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            StringBuilder response = new StringBuilder();
+            byte[] buf = new byte[4096];
+            int n;
+            while ((n = s.getInputStream().read(buf)) > 0) {
+                response.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                if (response.toString().startsWith("HTTP/1.1 101") && response.indexOf("\r\n\r\n") > 0) {
+                    break; // a node tunnel now
+                }
+            }
+            return response.toString();
+        }
+    }
+
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private Node node(String id, String publicHost, URI redisUri) throws Exception {
