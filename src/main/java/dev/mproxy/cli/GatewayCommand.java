@@ -119,6 +119,9 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     StreamRecordOptions record;
 
+    @Mixin
+    ClusterOptions cluster;
+
     @Override
     public Integer call() throws Exception {
         if ((cert == null) != (key == null)) {
@@ -152,11 +155,12 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayConfig config = builder
                 .tls(certificate == null ? null : TlsContexts.server(certificate))
                 .recorder(record.open())
+                .cluster(cluster.open(listen, !noTls, hostnames))
                 .build();
         try (GatewayServer server = new GatewayServer(config)) {
             try {
                 server.start();
-            } catch (BindException e) {
+            } catch (BindException | IllegalStateException e) { // IllegalStateException: cannot join the cluster
                 throw CommandException.failure(e.getMessage());
             }
             banner(server, secret, certificate);
