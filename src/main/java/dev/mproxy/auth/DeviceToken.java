@@ -51,8 +51,8 @@ public final class DeviceToken {
     }
 
     /**
-     * A valid device id: not blank, at most {@value #MAX_DEVICE_ID_LENGTH} characters of printable ASCII without
-     * spaces (control 2.5.2: it is written to logs and compared exactly).
+     * A valid device id: not blank, at most {@value #MAX_DEVICE_ID_LENGTH} characters of ASCII letters, digits
+     * and {@code . _ - @ + : , *} (it is written to logs and names recording files; limits 4.5).
      *
      * @return {@code id} unchanged
      * @throws IllegalArgumentException saying what is wrong
@@ -72,14 +72,17 @@ public final class DeviceToken {
                 throw new IllegalArgumentException(String.format("device id %s holds control character U+%04X",
                         DomainNames.printable(id), (int) c));
             }
-            if (c <= ' ' || c > '~') {
-                // control 2.5.2: not shown, as it may be a bidi override or a look-alike of another id
-                throw new IllegalArgumentException(String.format("device id holds %s at character %d (expected: "
-                        + "printable ASCII, no space)", c == ' ' ? "a space" : String.format("U+%04X", (int) c),
-                        i + 1));
+            if (!isSafeInDeviceId(c)) {
+                // limits 4.5: ids are logged and name recording files; no bidi overrides, quotes or spaces
+                throw new IllegalArgumentException(String.format("device id %s holds U+%04X at index %d (expected: "
+                        + "letters, digits and . _ - @ + : , * only)", DomainNames.printable(id), (int) c, i));
             }
         }
         return id;
+    }
+
+    private static boolean isSafeInDeviceId(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ".-_@+:,*".indexOf(c) >= 0;
     }
 
     /**

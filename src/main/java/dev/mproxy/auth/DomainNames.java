@@ -40,6 +40,10 @@ public final class DomainNames {
             if (base.isEmpty()) {
                 throw invalid(pattern, "nothing follows the wildcard");
             }
+            if (base.indexOf('.') < 0) {
+                // limits 4.5: *.com would catch the names of every other tenant under .com whose device is offline
+                throw invalid(pattern, "a wildcard needs at least two labels under it (expected: *.example.com)");
+            }
             String normalized = WILDCARD_PREFIX + normalizeName(base, pattern);
             if (normalized.length() > MAX_LENGTH) {
                 throw invalid(pattern, "it is " + normalized.length() + " characters long (expected: at most "
@@ -151,7 +155,8 @@ public final class DomainNames {
         int i = 0;
         for (; i < s.length() && sb.length() < PRINTABLE_LENGTH; i++) {
             char c = s.charAt(i);
-            sb.append(Character.isISOControl(c) ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            boolean invisible = Character.isISOControl(c) || Character.getType(c) == Character.FORMAT; // bidi too
+            sb.append(invisible ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
         return i < s.length() ? sb + "..." : sb.toString();
     }

@@ -9,7 +9,10 @@ import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tunnel.TunnelLimits;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -29,7 +32,9 @@ public final class ConnectorConfig {
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final URI gateway;
+    private final List<URI> otherGateways;
     private final String token;
+    private final Path tokenFile;
     private final ClientTls tls;
     private final Mappings mappings;
     private final TunnelLimits limits;
@@ -40,7 +45,9 @@ public final class ConnectorConfig {
 
     private ConnectorConfig(Builder b) {
         gateway = b.gateway;
+        otherGateways = b.otherGateways;
         token = b.token;
+        tokenFile = b.tokenFile;
         tls = b.tls;
         mappings = b.mappings;
         limits = b.limits;
@@ -67,6 +74,17 @@ public final class ConnectorConfig {
     /** The device token, sent as {@code Authorization: Bearer} ({@code --token}, {@code --token-file}). */
     public String token() {
         return token;
+    }
+
+    /**
+     * Every gateway to dial, in turn ({@code --gateway}, repeated): {@link #gateway()} first. The nodes of one
+     * cluster (protocol-spec/cluster.md 7.1): when a tunnel closes or cannot be opened, the next is dialed.
+     */
+    public List<URI> gateways() {
+        List<URI> all = new ArrayList<>();
+        all.add(gateway);
+        all.addAll(otherGateways);
+        return all;
     }
 
     /** How to trust a {@code wss} gateway; null for {@code ws}. */
@@ -109,6 +127,15 @@ public final class ConnectorConfig {
         return gateway.getPort() > 0 ? gateway.getPort() : GatewayUris.isSecure(gateway) ? 443 : 80;
     }
 
+    /**
+     * Where the token came from ({@code --token-file}), read again before each reconnect so that a token
+     * renewed in place is used once the gateway closes a tunnel whose token expired (limits 4.3); null when
+     * the token was given as it is.
+     */
+    public Path tokenFile() {
+        return tokenFile;
+    }
+
     @Override
     public String toString() {
         return "ConnectorConfig(gateway: " + gateway + ", token: " + (token.isEmpty() ? "none" : "(hidden)")
@@ -122,7 +149,9 @@ public final class ConnectorConfig {
     public static final class Builder {
 
         private URI gateway;
+        private List<URI> otherGateways = List.of();
         private String token;
+        private Path tokenFile;
         private ClientTls tls;
         private Mappings mappings;
         private TunnelLimits limits = TunnelLimits.DEFAULT;
@@ -136,7 +165,9 @@ public final class ConnectorConfig {
 
         private Builder(ConnectorConfig c) {
             gateway = c.gateway;
+            otherGateways = c.otherGateways;
             token = c.token;
+            tokenFile = c.tokenFile;
             tls = c.tls;
             mappings = c.mappings;
             limits = c.limits;
@@ -146,6 +177,15 @@ public final class ConnectorConfig {
             recorder = c.recorder;
         }
 
+        /**
+         * Gateways to dial in turn after {@link #gateway(URI)}'s, each the node of one cluster; all with the same
+         * scheme, trusted alike. Default: none.
+         */
+        public Builder otherGateways(List<URI> otherGateways) {
+            this.otherGateways = List.copyOf(otherGateways);
+            return this;
+        }
+
         public Builder gateway(URI gateway) {
             this.gateway = requireNonNull(gateway, "gateway");
             return this;
@@ -153,6 +193,12 @@ public final class ConnectorConfig {
 
         public Builder token(String token) {
             this.token = requireNonNull(token, "token");
+            return this;
+        }
+
+        /** The file the token was read from, read again before each reconnect; null for none. Default: null. */
+        public Builder tokenFile(Path tokenFile) {
+            this.tokenFile = tokenFile;
             return this;
         }
 
@@ -206,6 +252,17 @@ public final class ConnectorConfig {
             requireNonNull(gateway, "gateway");
             requireNonNull(token, "token");
             requireNonNull(mappings, "mappings");
+            for (URI each : otherGateways) {
+                try {
+                    GatewayUris.check(each);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--gateway: " + e.getMessage(), e);
+                }
+                if (GatewayUris.isSecure(each) != GatewayUris.isSecure(gateway)) {
+                    throw new IllegalArgumentException("--gateway " + each + " and " + gateway + " differ in "
+                            + "scheme (expected: every --gateway wss://, or every one ws://)");
+                }
+            }
             try {
                 GatewayUris.check(gateway);
             } catch (IllegalArgumentException e) {

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.config.Durations;
+import dev.mproxy.guard.GuardLimits;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tunnel.TunnelLimits;
@@ -54,6 +55,8 @@ public final class GatewayConfig {
     private final Recorder recorder;
     private final boolean relayGuessableIds;
     private final long relayMaxMessage;
+    private final GuardLimits guardLimits;
+    private final ClusterMember cluster;
 
     private GatewayConfig(Builder b) {
         listen = b.listen;
@@ -71,6 +74,8 @@ public final class GatewayConfig {
         recorder = b.recorder;
         relayGuessableIds = b.relayGuessableIds;
         relayMaxMessage = b.relayMaxMessage;
+        guardLimits = b.guardLimits;
+        cluster = b.cluster;
     }
 
     public static Builder newBuilder() {
@@ -166,6 +171,19 @@ public final class GatewayConfig {
         return relayMaxMessage;
     }
 
+    /**
+     * Bounds against a hostile internet (protocol-spec/limits.md): per-source connections and streams, the stream
+     * idle timeout, memory budgets, the token grace.
+     */
+    public GuardLimits guardLimits() {
+        return guardLimits;
+    }
+
+    /** The cluster this gateway is a node of ({@code --cluster}, protocol-spec/cluster.md); null for a single node. */
+    public ClusterMember cluster() {
+        return cluster;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
@@ -174,7 +192,8 @@ public final class GatewayConfig {
                 + ", handshakeTimeout: " + Durations.format(handshakeTimeout) + ", tlsPort: " + port(tlsPort)
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
-                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage + ')';
+                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage
+                + ", guardLimits: " + guardLimits + ", cluster: " + (cluster == null ? "none" : cluster) + ')';
     }
 
     private static String port(OptionalInt port) {
@@ -199,6 +218,8 @@ public final class GatewayConfig {
         private Recorder recorder;
         private boolean relayGuessableIds;
         private long relayMaxMessage;
+        private GuardLimits guardLimits = GuardLimits.DEFAULT;
+        private ClusterMember cluster;
 
         private Builder() {
         }
@@ -219,6 +240,14 @@ public final class GatewayConfig {
             recorder = c.recorder;
             relayGuessableIds = c.relayGuessableIds;
             relayMaxMessage = c.relayMaxMessage;
+            guardLimits = c.guardLimits;
+            cluster = c.cluster;
+        }
+
+        /** Makes the gateway a node of this cluster; null keeps it a single node. Default: null. */
+        public Builder cluster(ClusterMember cluster) {
+            this.cluster = cluster;
+            return this;
         }
 
         public Builder listen(InetSocketAddress listen) {
@@ -299,6 +328,12 @@ public final class GatewayConfig {
         /** The longest relayed message in bytes, 0 for no limit. Default: 0. */
         public Builder relayMaxMessage(long relayMaxMessage) {
             this.relayMaxMessage = relayMaxMessage;
+            return this;
+        }
+
+        /** Bounds of protocol-spec/limits.md. Default: {@link GuardLimits#DEFAULT}. */
+        public Builder guardLimits(GuardLimits guardLimits) {
+            this.guardLimits = requireNonNull(guardLimits, "guardLimits");
             return this;
         }
 

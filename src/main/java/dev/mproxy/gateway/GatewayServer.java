@@ -1,5 +1,8 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.guard.ReadGate;
+import dev.mproxy.guard.Refusals;
+import dev.mproxy.guard.UpgradeDeadline;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.transport.Transport;
@@ -36,6 +39,7 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup boss = Transport.newGroup(1);
     private final EventLoopGroup workers = Transport.newGroup();
     private final DeviceRegistry registry;
+    private final GatewayGuards guards;
     private final Rendezvous rendezvous;
     private Channel listener;
     private RoutedPort tlsPort;
@@ -44,6 +48,7 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer(GatewayConfig config) {
         this.config = config;
         this.registry = new DeviceRegistry(config, boss, workers);
+        this.guards = registry.guards();
         this.rendezvous = new Rendezvous(config.relayHold(), config.handshakeTimeout(), config.recorder(),
                 config.relayGuessableIds(), config.relayMaxMessage());
     }
@@ -67,12 +72,17 @@ public final class GatewayServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!guards.admitDevice(ch)) {
+                            return;
+                        }
                         ChannelPipeline p = ch.pipeline();
                         if (config.tls() != null) {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
-                        p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier(), rendezvous),
+                        p.addLast(new HttpServerCodec(),
+                                new UpgradeDeadline(config.handshakeTimeout(), guards.refusals()), // limits 1.1-1.3
+                                new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous, guards, config.cluster()),
                                 new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
@@ -81,14 +91,17 @@ public final class GatewayServer implements AutoCloseable {
         listener = Transport.bind(devices, config.listen(), "devices");
         long routeTimeout = config.handshakeTimeout().toMillis();
         if (config.tlsPort().isPresent()) {
-            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
+            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
                     port -> new SniRouter(registry, port, routeTimeout)),
                     new InetSocketAddress(config.publicBindHost(), config.tlsPort().getAsInt()), "the TLS port (--tls-port)"));
         }
         if (config.httpPort().isPresent()) {
-            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
+            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
                     port -> new HttpHostRouter(registry, port, routeTimeout)),
                     new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
+        }
+        if (config.cluster() != null) {
+            config.cluster().start(new Node());
         }
         return this;
     }
@@ -118,6 +131,11 @@ public final class GatewayServer implements AutoCloseable {
         return registry.deviceCount();
     }
 
+    /** How often each bound of protocol-spec/limits.md refused or closed something, for a metrics endpoint. */
+    public Refusals refusals() {
+        return guards.refusals();
+    }
+
     /** The rendezvous relay at {@code /relay} (protocol-spec/rendezvous.md); its counters for a metrics endpoint. */
     public Rendezvous rendezvous() {
         return rendezvous;
@@ -125,6 +143,9 @@ public final class GatewayServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (config.cluster() != null) {
+            config.cluster().close(); // first: no other node routes here from now on
+        }
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
@@ -141,6 +162,55 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
+    /** The registry as the cluster sees it (protocol-spec/cluster.md). */
+    private final class Node implements LocalNode {
+        @Override
+        public InetSocketAddress deviceAddress() {
+            return GatewayServer.this.deviceAddress();
+        }
+
+        @Override
+        public EventLoopGroup workers() {
+            return workers;
+        }
+
+        @Override
+        public java.util.Map<String, Long> devices() {
+            return registry.deviceGenerations();
+        }
+
+        @Override
+        public java.util.Set<Integer> ports() {
+            return registry.localPorts();
+        }
+
+        @Override
+        public java.util.Set<String> names() {
+            return registry.localNames();
+        }
+
+        @Override
+        public boolean serves(int servicePort, String name) {
+            return registry.serves(servicePort, name);
+        }
+
+        @Override
+        public boolean openLocal(Channel connection, dev.mproxy.protocol.StreamAddress client, String service,
+                                 int servicePort, String name) {
+            return registry.openLocal(connection, client, service, servicePort, name);
+        }
+
+        @Override
+        public void remotePortsChanged() {
+            registry.syncRemotePorts();
+        }
+
+        @Override
+        public void dropDevice(String deviceId, String reason) {
+            registry.drop(deviceId, reason);
+        }
+    }
+
     /** Turns the upgraded connection into a tunnel once the WebSocket handshake is complete. */
     private final class TunnelInstaller extends ChannelInboundHandlerAdapter {
         @Override
@@ -149,6 +219,8 @@ public final class GatewayServer implements AutoCloseable {
                 TunnelPipeline.install(ctx.pipeline(), TunnelHandler.gateway(config.limits()),
                         new DeviceSession(registry, config.verifier(), config.handshakeTimeout(), config.recorder()),
                         config.pingInterval(), config.pingTimeout());
+                DeviceSession session = ctx.pipeline().get(DeviceSession.class);
+                ctx.pipeline().addFirst(new ReadGate(session.memory(), guards.refusals())); // limits 3.1, 3.3
                 ctx.pipeline().remove(this);
             }
             ctx.fireUserEventTriggered(evt);

@@ -1,15 +1,17 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.guard.Refusal;
+import dev.mproxy.guard.RemoteText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import io.netty.util.ByteProcessor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +24,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class HttpHostRouter extends ByteToMessageDecoder {
 
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(HttpHostRouter.class);
-
     /** Largest request head accepted before the route is known (routing 3.2). */
     static final int MAX_HEAD = 16 * 1024;
 
@@ -33,8 +33,6 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     private ScheduledFuture<?> timeout;
     /** Where the search for the blank line resumes: bytes before it were searched already. */
     private int searched;
-    /** Reads line ends across reads: it stops at the blank line, or at a bare CR or LF (routing 3.5). */
-    private final LineEndFinder lineEnds = new LineEndFinder();
 
     HttpHostRouter(DeviceRegistry registry, int servicePort, long timeoutMillis) {
         this.registry = registry;
@@ -57,10 +55,12 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int limit = Math.min(in.readableBytes(), MAX_HEAD);
-        int end = in.forEachByte(in.readerIndex() + searched, limit - searched, lineEnds);
-        if (end >= 0 && lineEnds.bare) {
-            respond(ctx, 400, "Bad Request", "bare CR or LF at byte " + (end - in.readerIndex())
-                    + " of the request head (expected: lines ending with CRLF)");
+        int from = Math.max(0, searched - 3);
+        int end = in.forEachByte(in.readerIndex() + from, limit - from, new BlankLineFinder());
+        // only the head: the body after it is the client's bytes for the device, whatever they are
+        if (hasBareLineFeed(in, from, end < 0 ? limit : end + 1 - in.readerIndex())) {
+            // routing 3.5: an LF-only request would otherwise wait for the 408
+            respond(ctx, 400, "Bad Request", "bare LF in the request head (expected: CRLF line endings)");
             return;
         }
         if (end < 0) {
@@ -80,13 +80,31 @@ final class HttpHostRouter extends ByteToMessageDecoder {
             return;
         }
         DeviceSession device = registry.route(head.host());
+        ClusterMember cluster = registry.cluster();
+        if (device == null && cluster != null && cluster.servesName(head.host())) {
+            StreamHandoff.toCluster(ctx, in, cluster, "http", servicePort, head.host()); // cluster 5.1
+            return;
+        }
         if (device == null) {
-            logger.info("HTTP request from {} for {}: no device serves it", ctx.channel().remoteAddress(),
-                    head.host());
-            respond(ctx, 502, "Bad Gateway", "no device serving " + head.host() + " is connected");
+            registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "HTTP request from "
+                    + ctx.channel().remoteAddress() + ": " + RemoteText.quoted(head.host()));
+            respond(ctx, 502, "Bad Gateway", "no device serving this host is connected");
             return;
         }
         StreamHandoff.toDevice(ctx, in, device, "http", servicePort, head.host());
+    }
+
+
+    /** Limits 5.3: whatever a client's bytes make fail here is its own doing: one rate-limited line, no trace. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (!(root instanceof IOException)) {
+            registry.guards().refusals().refuse(Refusal.UNROUTABLE, "HTTP connection from "
+                    + ctx.channel().remoteAddress() + ": " + root.getClass().getSimpleName() + ' '
+                    + RemoteText.quoted(root.getMessage()));
+        }
+        ctx.close();
     }
 
     @Override
@@ -113,32 +131,25 @@ final class HttpHostRouter extends ByteToMessageDecoder {
         internalBuffer().skipBytes(internalBuffer().readableBytes());
     }
 
-    /**
-     * Finds the LF that ends {@code CRLF CRLF}, the blank line closing a request head, or stops at a CR not
-     * followed by LF or an LF not after a CR ({@link #bare}): strict, because a device's server that took a bare
-     * LF for a line end would read other header lines than the gateway routed by (routing 3.5).
-     */
-    private static final class LineEndFinder implements ByteProcessor {
+    /** Whether a LF without its CR lies in bytes {@code from} to {@code limit} after the reader index. */
+    private static boolean hasBareLineFeed(ByteBuf in, int from, int limit) {
+        int start = in.readerIndex();
+        for (int i = from; i < limit; i++) {
+            if (in.getByte(start + i) == '\n' && (i == 0 || in.getByte(start + i - 1) != '\r')) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Finds the LF that ends {@code CRLF CRLF}, the blank line closing a request head. */
+    private static final class BlankLineFinder implements ByteProcessor {
         private int state; // how much of CR LF CR LF has been seen
-        boolean bare;
 
         @Override
         public boolean process(byte value) {
-            boolean afterCr = state == 1 || state == 3;
-            if (value == '\n') {
-                if (!afterCr) {
-                    bare = true;
-                    return false;
-                }
-                state++;
-                return state != 4;
-            }
-            if (afterCr) {
-                bare = true; // a CR, then anything but LF
-                return false;
-            }
-            state = value == '\r' ? state + 1 : 0;
-            return true;
+            state = value == '\r' ? (state == 2 ? 3 : 1) : value == '\n' && (state == 1 || state == 3) ? state + 1 : 0;
+            return state != 4;
         }
     }
 }

@@ -11,16 +11,22 @@ import io.netty.channel.socket.SocketChannel;
 
 /**
  * One public TCP port: while at least one device is granted it, the gateway listens, and each connection
- * becomes a stream on the next device in turn (round-robin). Sessions are added and removed by the registry.
+ * becomes a stream on the next device in turn (round-robin). Sessions are added and removed by the registry. In
+ * a cluster, a port whose devices are all on other nodes listens too, and its connections go to them.
  */
 final class PortListener {
 
     private final int port;
     private final RoundRobin sessions = new RoundRobin();
     private final ChannelFuture bound;
+    private final GatewayGuards guards;
+    private final ClusterMember cluster;
 
-    PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers) {
+    PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers, GatewayGuards guards,
+                 ClusterMember cluster) {
         this.port = port;
+        this.guards = guards;
+        this.cluster = cluster;
         bound = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false) // read only once the stream is open
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -40,12 +46,19 @@ final class PortListener {
     }
 
     private void accept(Channel ch) {
-        DeviceSession session = sessions.pick();
-        if (session == null) {
-            ch.close();
+        if (!guards.admitPublic(ch)) {
             return;
         }
-        session.tunnel().openStream(ch, "tcp", Integer.toString(port), "", null);
+        DeviceSession session = sessions.pick();
+        if (session == null) {
+            if (cluster != null) {
+                cluster.carry(ch, port); // a device of another node holds it (cluster 3.2)
+            } else {
+                ch.close();
+            }
+            return;
+        }
+        session.openPublicStream(ch, "tcp", port, "", null);
     }
 
     /** The devices granted this port. */

@@ -3,6 +3,7 @@ package dev.mproxy.gateway;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -134,10 +135,31 @@ class GatewayRoutingTest {
     }
 
     @Test
-    void unknownHostGets502NamingItAndMalformedRequestsGet400() throws Exception {
+    void aBodyWithBareLineFeedsArrivingWithItsHeadIsRelayedUnchecked() throws Exception {
+        RawDevice pi = device("pi", "pi.example.com");
+        // routing 3.5 applies to the head only: a POST body (binary, or text with LF endings) in the head's
+        // first read was answered 400 "bare LF" (found by the cluster's tests with a 256 KiB random body)
+        String request = "POST /upload HTTP/1.1\r\nHost: pi.example.com\r\nContent-Length: 12\r\n\r\n"
+                + "line\nmore\r\n";
+        try (Socket client = connect(gateway.httpAddress())) {
+            client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            assertConnection(pi, "http", "pi.example.com", gateway.httpAddress().getPort());
+            assertEquals(request, new String(pi.readData(request.length()), StandardCharsets.US_ASCII));
+        }
+    }
+
+    @Test
+    void unknownHostGets502AndMalformedRequestsGet400() throws Exception {
         device("pi", "pi.example.com");
-        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: nobody.example.com\r\n\r\n")
-                .matches("(?s)HTTP/1.1 502 .*nobody\\.example\\.com.*"));
+        String unknown = httpExchange("GET / HTTP/1.1\r\nHost: nobody.example.com\r\n\r\n");
+        assertTrue(unknown.startsWith("HTTP/1.1 502 "), unknown);
+        assertFalse(unknown.contains("nobody"), "limits 4.4: the Host is not echoed: " + unknown);
+        // routing 3.5: bare LF (at once, not after the 408), bare CR, whitespace before a header's colon
+        assertTrue(httpExchange("GET / HTTP/1.1\nHost: pi.example.com\n\n").matches("(?s)HTTP/1.1 400 .*bare LF.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: pi.example.com\r\nX: a\rb\r\n\r\n")
+                .matches("(?s)HTTP/1.1 400 .*bare CR.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost : pi.example.com\r\n\r\n")
+                .matches("(?s)HTTP/1.1 400 .*colon.*"));
         assertTrue(httpExchange("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n").matches("(?s)HTTP/1.1 400 .*Host.*"));
         assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: a.example.com\r\nHost: b.example.com\r\n\r\n")
                 .matches("(?s)HTTP/1.1 400 .*more than one Host.*"));
@@ -155,10 +177,9 @@ class GatewayRoutingTest {
     @Test
     void headsThatAServerCouldReadDifferentlyGet400AtOnce() throws Exception {
         device("pi", "pi.example.com");
-        assertTrue(httpExchange("GET / HTTP/1.1\nHost: pi.example.com\n\n")
-                .matches("(?s)HTTP/1.1 400 .*bare CR or LF at byte 14.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\nHost: pi.example.com\n\n").matches("(?s)HTTP/1.1 400 .*bare LF.*"));
         assertTrue(httpExchange("GET / HTTP/1.1\r\nX: y\nHost: pi.example.com\r\nHost: nobody.example.com\r\n\r\n")
-                .matches("(?s)HTTP/1.1 400 .*bare CR or LF.*"));
+                .matches("(?s)HTTP/1.1 400 .*bare LF.*"));
         assertTrue(httpExchange("GET / HTTP/1.1\r\nX: y\rHost: pi.example.com\r\n\r\n")
                 .matches("(?s)HTTP/1.1 400 .*bare CR or LF.*"));
         assertTrue(httpExchange("GET / HTTP/1.1\r\nHost : pi.example.com\r\nHost: nobody.example.com\r\n\r\n")
@@ -166,8 +187,8 @@ class GatewayRoutingTest {
         assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: [pi.example.com\r\n\r\n")
                 .matches("(?s)HTTP/1.1 400 .*malformed Host.*"));
         assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: .\r\n\r\n").matches("(?s)HTTP/1.1 400 .*malformed Host.*"));
-        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n").matches("(?s)HTTP/1.1 502 .*\\[::1\\].*"));
-        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: 192.0.2.1.\r\n\r\n").matches("(?s)HTTP/1.1 502 .*192\\.0\\.2\\.1 .*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n").startsWith("HTTP/1.1 502 "));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: 192.0.2.1.\r\n\r\n").startsWith("HTTP/1.1 502 "));
     }
 
     /**

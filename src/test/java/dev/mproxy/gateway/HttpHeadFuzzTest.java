@@ -54,7 +54,8 @@ class HttpHeadFuzzTest {
         int end = text.indexOf("\r\n\r\n");
         String seen = end < 0 ? text.substring(0, Math.min(text.length(), HttpHostRouter.MAX_HEAD))
                 : text.substring(0, end + 4);
-        if (hasBareCrOrLf(seen)) {
+        // routing 3.5: a bare LF is answered as it arrives, a bare CR once the head is complete
+        if (end < 0 ? seen.matches("(?s)(.*[^\r])?\n.*") : hasBareCrOrLf(seen)) {
             assertEquals("400", verdict, "a bare CR or LF in the head (routing 3.5)");
             return;
         }
