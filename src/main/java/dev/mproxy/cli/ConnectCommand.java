@@ -2,6 +2,7 @@ package dev.mproxy.cli;
 
 import dev.mproxy.connector.Connector;
 import dev.mproxy.connector.ConnectorConfig;
+import dev.mproxy.connector.ConnectorFailure;
 import dev.mproxy.connector.Mapping;
 import dev.mproxy.connector.Mappings;
 import java.io.PrintWriter;
@@ -32,6 +33,12 @@ import picocli.CommandLine.Spec;
             "                                          a.b.example.com, not example.com",
             "A name is matched exactly first, then by the longest wildcard. A stream nothing maps is refused "
                 + "with E_NO_TARGET and its public client closed.",
+            "",
+            "Failures that retrying cannot mend end the command, with the gateway's reason and a distinct exit "
+                + "status: 77 token refused (expired, other secret), 76 no endpoint at the URL or ws:// vs wss:// "
+                + "not matching the port, 78 certificate not trusted, 3 replaced by a newer connection of the "
+                + "same device id (the newer one wins, so two connectors never take turns). Anything else (no "
+                + "route, refused connection, a restarting gateway) is retried.",
             "",
             "A mapping may end in ,proxy=v1 or ,proxy=v2: the local service then first receives a PROXY "
                 + "protocol header with the public client's address and port as source, and as destination the "
@@ -101,9 +108,32 @@ final class ConnectCommand implements Callable<Integer> {
             out.flush();
         })) {
             connector.start();
-            Running.untilStopped();
+            Running.untilStopped(connector.stopped());
+            if (connector.stopped().isCompletedExceptionally()) {
+                ConnectorFailure failure = (ConnectorFailure) connector.stopped().handle((v, e) -> e).join();
+                err.println("mproxy connect: " + failure.getMessage());
+                err.flush();
+                return exitCode(failure.kind());
+            }
         }
         return ExitCodes.OK;
+    }
+
+    /** Each permanent failure's exit status, listed in {@code mproxy --help}. */
+    static int exitCode(ConnectorFailure.Kind kind) {
+        switch (kind) {
+            case TOKEN_REFUSED:
+                return ExitCodes.TOKEN_REFUSED;
+            case NO_ENDPOINT:
+            case WRONG_SCHEME:
+                return ExitCodes.NO_ENDPOINT;
+            case UNTRUSTED_CERTIFICATE:
+                return ExitCodes.UNTRUSTED;
+            case REPLACED:
+                return ExitCodes.REPLACED;
+            default:
+                throw new AssertionError(kind);
+        }
     }
 
     /** Every {@code --tcp}, {@code --https} and {@code --http}; a port or name given twice is a usage error. */

@@ -26,7 +26,12 @@ import picocli.CommandLine.Spec;
             "0:success",
             "1:failure (I/O, network, internal error)",
             "2:usage error",
-            "65:bad input data (corrupt stream, unusable fixture)"
+            "3:connect: replaced by a newer connection of the same device id",
+            "65:bad input data (corrupt stream, unusable fixture)",
+            "76:connect: no device endpoint at the URL (404), or ws:// vs wss:// does not match the port",
+            "77:connect: the gateway refused the token (expired, or not signed with its secret)",
+            "78:connect: the gateway's certificate is not trusted (fingerprint mismatch, unknown CA)",
+            "143:stopped by SIGTERM with streams still open after --drain-timeout"
         })
 public final class MproxyCommand implements Runnable {
 

@@ -1,11 +1,25 @@
 package dev.mproxy.config;
 
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /** {@code HOST:PORT}; IPv6 hosts in brackets, {@code [::1]:7443}. */
 public final class HostPorts {
 
     private HostPorts() {
+    }
+
+    /**
+     * {@code address} as a user types it, {@code HOST:PORT} ({@code [::1]:PORT} for IPv6), without the
+     * {@code /} that {@link InetSocketAddress#toString()} puts before it; any other address as it prints.
+     */
+    public static String format(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress)) {
+            return String.valueOf(address);
+        }
+        InetSocketAddress inet = (InetSocketAddress) address;
+        String host = inet.getHostString();
+        return (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + inet.getPort();
     }
 
     /** A service to connect to: an unresolved address, so a name is looked up when it is used, not once at start. */

@@ -3,8 +3,10 @@ package dev.mproxy.connector;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import dev.mproxy.rendezvous.RemoteText;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
+import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.Grant;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
@@ -18,18 +20,25 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.util.AttributeKey;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateException;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -39,10 +48,18 @@ import java.util.function.Consumer;
  * after {@link Backoff}'s delay, re-authenticating and re-claiming its ports each time. The token goes as
  * {@code Authorization: Basic} at the upgrade and in-band after {@code hello} (control 1.3, 2.3): the two ways
  * both this project's gateway and telebit's relay read it.
+ *
+ * <p>A failure that retrying cannot mend (a refused token, no endpoint at the path, an untrusted certificate, a
+ * scheme that does not match the port, or a newer connection of the same device, control 2.6, 3.2) is logged once
+ * and ends the connector: {@link #stopped()} completes with a {@link ConnectorFailure}. Anything else is
+ * retried, and logged when it differs from the last failure, not at every attempt.
  */
 public final class Connector implements AutoCloseable {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(Connector.class);
+
+    /** Why a connection closed, when something said so before it did: the reconnect logs it. */
+    private static final AttributeKey<String> WHY_CLOSED = AttributeKey.valueOf(Connector.class, "whyClosed");
 
     private final ConnectorConfig config;
     private final Consumer<Grant> onGrant;
@@ -51,8 +68,11 @@ public final class Connector implements AutoCloseable {
     private final LocalTargets targets;
     /** Names this device in recordings: the token's subject, read without checking (the gateway checks it). */
     private final String device;
+    private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile Channel channel;
+    /** The last transient failure logged: the same one again is not logged at every attempt. */
+    private volatile String lastProblem;
 
     /** {@code onGrant} sees each {@code grant} the gateway sends: the connector is then serving. */
     public Connector(ConnectorConfig config, Consumer<Grant> onGrant) {
@@ -69,8 +89,16 @@ public final class Connector implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Completes exceptionally with a {@link ConnectorFailure} when the connector stops for good by itself;
+     * normally after {@link #close()}.
+     */
+    public CompletableFuture<Void> stopped() {
+        return stopped;
+    }
+
     private void connect() {
-        if (closed) {
+        if (closed || stopped.isDone()) {
             return;
         }
         String host = config.gateway().getHost();
@@ -92,29 +120,47 @@ public final class Connector implements AutoCloseable {
                         if (config.tls() != null) {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc(), host, port));
                         }
-                        p.addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
+                        p.addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024), new RefusalReader(),
                                 new WebSocketClientProtocolHandler(ws), new TunnelInstaller());
                     }
                 })
                 .connect(host, port)
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
-                        logger.warn("cannot reach gateway {}: {}", config.gateway(), TlsFailures.describe(f.cause()));
-                        reconnectLater();
+                        reconnectLater("cannot reach the gateway: " + TlsFailures.describe(f.cause()));
                         return;
                     }
                     channel = f.channel();
-                    f.channel().closeFuture().addListener(c -> reconnectLater());
+                    f.channel().closeFuture().addListener(c -> {
+                        String why = f.channel().attr(WHY_CLOSED).get();
+                        reconnectLater(why != null ? why : "the connection to the gateway closed");
+                    });
                 });
     }
 
-    private void reconnectLater() {
-        if (closed) {
+    /** Tries again after the backoff's delay, saying why when the reason is new. */
+    private void reconnectLater(String why) {
+        if (closed || stopped.isDone()) {
             return;
         }
         long delay = backoff.nextDelayMillis();
-        logger.info("reconnecting to {} in {} ms", config.gateway(), delay);
+        if (!why.equals(lastProblem)) {
+            lastProblem = why;
+            logger.warn("gateway={} {}; retrying with backoff (first in {} ms, at most every {} s)",
+                    config.gateway(), why, delay, config.maxBackoff().toSeconds());
+        } else {
+            logger.debug("gateway={} {}; retrying in {} ms", config.gateway(), why, delay);
+        }
         group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /** Stops for good: retrying cannot help until the user changes something. Logged once, here. */
+    private void stop(ChannelHandlerContext ctx, ConnectorFailure.Kind kind, String message) {
+        ConnectorFailure failure = new ConnectorFailure(kind, message);
+        if (stopped.completeExceptionally(failure)) {
+            logger.error("gateway={} {}", config.gateway(), message);
+        }
+        ctx.close();
     }
 
     @Override
@@ -123,6 +169,7 @@ public final class Connector implements AutoCloseable {
             return;
         }
         closed = true;
+        stopped.complete(null);
         Channel ch = channel;
         if (ch != null) {
             ch.close().syncUninterruptibly();
@@ -153,11 +200,78 @@ public final class Connector implements AutoCloseable {
     }
 
 
-    /** Becomes a tunnel once the handshake is done; reports a refused handshake with the gateway's reason. */
+    /** The code of the gateway's answer to plain HTTP on its TLS device port (control 3.2). */
+    private static final String TLS_REQUIRED = "E_TLS_REQUIRED";
+
+    /** A refusal's JSON body is short; anything longer is not our gateway's. */
+    private static final int MAX_REFUSAL_BODY = 64 * 1024;
+
+    /**
+     * Reads why the gateway refused the upgrade, from its status and JSON {@code message}, before Netty's
+     * handshaker drops the body: 401 and 403 refuse the token, 404 and any other answer that is not an upgrade
+     * mean there is no tunnel endpoint there. 5xx (a gateway restarting behind a proxy) is tried again.
+     */
+    private final class RefusalReader extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (!(msg instanceof FullHttpResponse)
+                    || HttpResponseStatus.SWITCHING_PROTOCOLS.equals(((FullHttpResponse) msg).status())) {
+                ctx.pipeline().remove(this);
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            FullHttpResponse response = (FullHttpResponse) msg;
+            HttpResponseStatus status = response.status();
+            String body = response.content().toString(StandardCharsets.UTF_8);
+            response.release();
+            String message = ControlMessages.errorMessage(body);
+            String reason = message != null ? RemoteText.quoted(message) : body.isBlank() ? "no reason given"
+                    : "not an mproxy gateway's answer";
+            int code = status.code();
+            if (TLS_REQUIRED.equals(ControlMessages.errorCode(body))) {
+                stop(ctx, ConnectorFailure.Kind.WRONG_SCHEME, "the gateway speaks TLS on port " + config.gatewayPort()
+                        + ": use wss:// instead of ws:// in --gateway");
+            } else if (code == 401 || code == 403) {
+                stop(ctx, ConnectorFailure.Kind.TOKEN_REFUSED, "the gateway refused the token (" + status + ": "
+                        + reason + "); make a new one on the gateway with 'mproxy token --device " + device
+                        + " ...' and pass it with --token-file or MPROXY_TOKEN");
+            } else if (code >= 500 || code == 429) {
+                ctx.channel().attr(WHY_CLOSED).set("the gateway answered " + status + " (" + reason + ")");
+                ctx.close();
+            } else {
+                stop(ctx, ConnectorFailure.Kind.NO_ENDPOINT, "no device endpoint at " + config.gateway() + " ("
+                        + status + ": " + reason + "); check the --gateway URL: the gateway's banner prints it "
+                        + "(e.g. wss://HOST:7443, path /)");
+            }
+        }
+    }
+
+    /** Sees the gateway's close frame before Netty's protocol handler drops it: 4000 means replaced (control 2.6). */
+    private final class CloseWatcher extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof CloseWebSocketFrame && ((CloseWebSocketFrame) msg).statusCode() == REPLACED) {
+                String reason = ((CloseWebSocketFrame) msg).reasonText();
+                stop(ctx, ConnectorFailure.Kind.REPLACED, "device " + device + " was taken over: "
+                        + RemoteText.quoted(reason) + "; stopping so the two do not take turns. Give each device "
+                        + "its own id (its own token), or stop the other connector");
+            }
+            ctx.fireChannelRead(msg);
+        }
+    }
+
+    /** WebSocket close status of a tunnel replaced by a newer connection of its device (control 2.6). */
+    public static final int REPLACED = 4000;
+
+    /** Becomes a tunnel once the handshake is done; a refused or failed handshake stops or retries. */
     private final class TunnelInstaller extends ChannelInboundHandlerAdapter {
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                ChannelHandlerContext frames = ctx.pipeline().context(WebSocketFrameDecoder.class);
+                if (frames != null) {
+                    ctx.pipeline().addAfter(frames.name(), null, new CloseWatcher());
+                }
                 TunnelHandler tunnel = TunnelHandler.device(config.limits(), targets);
                 if (config.recorder() != null) {
                     tunnel.record(config.recorder(), device);
@@ -165,6 +279,7 @@ public final class Connector implements AutoCloseable {
                 TunnelPipeline.install(ctx.pipeline(), tunnel,
                         new DeviceControl(config.token(), config.gateway().toString(), grant -> {
                             backoff.reset();
+                            lastProblem = null;
                             onGrant.accept(grant);
                         }), config.pingInterval(), config.pingTimeout());
                 ctx.pipeline().remove(this);
@@ -174,12 +289,27 @@ public final class Connector implements AutoCloseable {
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (cause instanceof WebSocketClientHandshakeException) {
-                logger.warn("gateway {} refused the tunnel: {}", config.gateway(), cause.getMessage());
+            if (hasCause(cause, NotSslRecordException.class)) {
+                stop(ctx, ConnectorFailure.Kind.WRONG_SCHEME, "the gateway does not speak TLS on port "
+                        + config.gatewayPort() + ": use ws:// instead of wss:// in --gateway (or the gateway's TLS "
+                        + "port)");
+            } else if (hasCause(cause, CertificateException.class)) {
+                stop(ctx, ConnectorFailure.Kind.UNTRUSTED_CERTIFICATE, "the gateway's certificate is not trusted: "
+                        + TlsFailures.describe(cause) + "; pass the fingerprint the gateway prints at start "
+                        + "(--fingerprint), or --ca with the CA that issued its certificate");
             } else {
-                logger.warn("tunnel to {} failed: {}", config.gateway(), TlsFailures.describe(cause));
+                ctx.channel().attr(WHY_CLOSED).set("the tunnel failed: " + TlsFailures.describe(cause));
+                ctx.close();
             }
-            ctx.close();
         }
+    }
+
+    private static boolean hasCause(Throwable failure, Class<? extends Throwable> type) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

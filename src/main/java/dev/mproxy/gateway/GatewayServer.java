@@ -1,7 +1,9 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.config.HostPorts;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
+import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
@@ -18,6 +20,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  * device tokens grant. {@link #start()} binds; {@link #close()} stops everything.
  */
 public final class GatewayServer implements AutoCloseable {
+
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(GatewayServer.class);
 
     /** The request head of an upgrade is small; anything larger is not a device. */
     private static final int MAX_UPGRADE_REQUEST = 16 * 1024;
@@ -69,6 +75,7 @@ public final class GatewayServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ChannelPipeline p = ch.pipeline();
                         if (config.tls() != null) {
+                            p.addLast(new TlsRequired());
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
@@ -152,6 +159,14 @@ public final class GatewayServer implements AutoCloseable {
                 ctx.pipeline().remove(this);
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        /** Before the tunnel: a failed TLS handshake or upgrade is the client's problem, told to it by TLS. */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            logger.info("remote={} no tunnel: {}", HostPorts.format(ctx.channel().remoteAddress()),
+                    TlsFailures.describe(cause));
+            ctx.close();
         }
     }
 }

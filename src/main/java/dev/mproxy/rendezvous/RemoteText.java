@@ -4,7 +4,7 @@ package dev.mproxy.rendezvous;
  * Text the other end of a connection chose (a close reason, a refusal's message), made fit for a log line or
  * an error message: a peer must not be able to start a log line of its own (rendezvous 4.4).
  */
-final class RemoteText {
+public final class RemoteText {
 
     /** More than any close reason (123 bytes) and any message of our gateway's. */
     static final int MAX_CHARS = 200;
@@ -17,7 +17,7 @@ final class RemoteText {
      * invisible formatting characters (bidirectional overrides, say) written as {@code \n}, {@code \r} or
      * {@code \}{@code uXXXX}; cut to {@value #MAX_CHARS} characters followed by {@code ...}.
      */
-    static String quoted(String text) {
+    public static String quoted(String text) {
         int end = text.length();
         if (end > MAX_CHARS) {
             end = Character.isHighSurrogate(text.charAt(MAX_CHARS - 1)) ? MAX_CHARS - 1 : MAX_CHARS;
