@@ -4,6 +4,8 @@ import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.config.HostPorts;
+import dev.mproxy.files.SecureFiles;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
 import dev.mproxy.gateway.PortRange;
@@ -13,7 +15,10 @@ import dev.mproxy.tls.TlsFileException;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,13 +40,16 @@ import picocli.CommandLine.Spec;
                 + "forwarded to them.",
             "",
             "With no flags it listens on 0.0.0.0:7443 with TLS, generating its secret and an EC P-256 "
-                + "certificate into ./mproxy-data on first start, and prints a sample device token and the "
-                + "'mproxy connect' line to run on a device.",
+                + "certificate into ./mproxy-data on first start, writes a sample device token to "
+                + "./mproxy-data/sample-device.token and prints the 'mproxy connect' line to run on a device.",
             ""
         })
 final class GatewayCommand implements Callable<Integer> {
 
     private static final int SAMPLE_PORT = 10022;
+    private static final String SAMPLE_DEVICE = "sample-device";
+    /** In the data dir: the sample token the banner's connect line names. */
+    static final String SAMPLE_TOKEN_FILE = "sample-device.token";
 
     @Spec
     CommandSpec spec;
@@ -163,41 +171,67 @@ final class GatewayCommand implements Callable<Integer> {
         }
     }
 
-    private void banner(GatewayServer server, GatewaySecret secret, GatewayCertificate certificate) {
+    /**
+     * What an operator needs to connect a first device, every command as it can be pasted: the host devices
+     * dial ({@code --hostname}, else this machine's name), the real fingerprint, the launcher's name. The sample
+     * token goes to a 0600 file in the data dir, not to the terminal (nor its scrollback or a CI log).
+     */
+    private void banner(GatewayServer server, GatewaySecret secret, GatewayCertificate certificate) throws IOException {
         PrintWriter out = spec.commandLine().getOut();
         int port = server.deviceAddress().getPort();
         String scheme = certificate == null ? "ws" : "wss";
-        String host = hostnames.isEmpty() ? "HOSTNAME" : hostnames.get(0);
-        String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("sample-device",
-                List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
-        out.println("mproxy gateway: devices connect to " + scheme + "://" + server.deviceAddress().getHostString()
-                + ':' + port + "/; public TCP ports bind to " + bind);
+        String host = hostnames.isEmpty() ? machineName() : hostnames.get(0);
+        String device = scheme + "://" + (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + port;
+        String mproxy = Launcher.command();
+        out.println("mproxy gateway: devices connect to " + device + "/ (listening on "
+                + HostPorts.format(server.deviceAddress()) + "); public TCP ports bind to " + bind);
         if (server.tlsAddress() != null || server.httpAddress() != null) {
             out.println("shared ports routed by name:"
-                    + (server.tlsAddress() == null ? "" : " TLS (by SNI) " + hostPort(server.tlsAddress()))
-                    + (server.httpAddress() == null ? "" : " HTTP (by Host) " + hostPort(server.httpAddress())));
+                    + (server.tlsAddress() == null ? "" : " TLS (by SNI) " + HostPorts.format(server.tlsAddress()))
+                    + (server.httpAddress() == null ? "" : " HTTP (by Host) " + HostPorts.format(server.httpAddress())));
         }
         if (server.recorder() != null) {
             out.println("recording every stream to " + server.recorder().directory() + " ("
                     + server.recorder().format().word() + ')');
         }
-        out.println("rendezvous relay: " + scheme + "://" + host + ':' + port + "/relay?id=ID (see 'mproxy relay')"
+        out.println("rendezvous relay: " + device + "/relay?id=ID (see '" + mproxy + " relay --help')"
                 + (relayGuessableIds ? "; ids in MeshCentral's shape without a token too: they can be guessed" : ""));
         if (certificate != null) {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));
+            List<String> missing = hostnames.stream()
+                    .filter(name -> !certificate.subjectAlternativeNames().contains(name)).toList();
+            if (!missing.isEmpty()) {
+                out.println("note: the certificate does not name " + String.join(", ", missing) + " (it names "
+                        + String.join(", ", certificate.subjectAlternativeNames()) + "): devices that pin its "
+                        + "fingerprint connect anyway; those that check names (--ca) do not"
+                        + (cert == null ? "; delete " + files.dir().resolve(GatewayCertificate.CERTIFICATE_FILE)
+                        + " to generate one with every --hostname, and give devices the new fingerprint" : ""));
+            }
         }
-        out.println("sample token (device \"sample-device\", port " + SAMPLE_PORT + ", 30 days): " + token);
-        out.println("on a device, run:");
-        out.println("  java -jar mproxy.jar connect --gateway " + scheme + "://" + host + ':' + port
+        Path tokenFile = files.dir().resolve(SAMPLE_TOKEN_FILE);
+        String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken(SAMPLE_DEVICE,
+                List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
+        SecureFiles.writePrivateFile(tokenFile, (token + '\n').getBytes(StandardCharsets.US_ASCII));
+        out.println("sample token (device \"" + SAMPLE_DEVICE + "\", port " + SAMPLE_PORT + ", 30 days) written to "
+                + tokenFile);
+        out.println("on a device, with that file copied to it, run:");
+        out.println("  " + mproxy + " connect --gateway " + device
                 + (certificate == null ? "" : " --fingerprint " + certificate.fingerprint())
-                + " --token " + token + " --tcp " + SAMPLE_PORT + "=127.0.0.1:22");
-        out.println("more tokens: java -jar mproxy.jar token --data-dir " + files.dir() + " --device ID --port P");
+                + " --token-file " + tokenFile + " --tcp " + SAMPLE_PORT + "=127.0.0.1:22");
+        out.println("more tokens: " + mproxy + " token --data-dir " + files.dir() + " --device ID --port P");
         out.flush();
     }
 
-    private static String hostPort(InetSocketAddress address) {
-        return address.getHostString() + ':' + address.getPort();
+    /** This machine's name, for the printed URL when no {@code --hostname} is given. */
+    private static String machineName() {
+        try {
+            String name = InetAddress.getLocalHost().getHostName();
+            return name.isBlank() ? "localhost" : name;
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
     }
+
 
 }

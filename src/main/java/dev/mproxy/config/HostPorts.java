@@ -1,5 +1,6 @@
 package dev.mproxy.config;
 
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 
@@ -19,6 +20,9 @@ public final class HostPorts {
         }
         InetSocketAddress inet = (InetSocketAddress) address;
         String host = inet.getHostString();
+        if (inet.getAddress() != null && NetUtil.isValidIpV6Address(host)) {
+            host = NetUtil.toAddressString(inet.getAddress()); // [::], not [0:0:0:0:0:0:0:0]
+        }
         return (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + inet.getPort();
     }
 
