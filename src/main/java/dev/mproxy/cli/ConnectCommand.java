@@ -83,8 +83,12 @@ final class ConnectCommand implements Callable<Integer> {
     @Mixin
     StreamRecordOptions record;
 
+    @Mixin
+    LoggingOptions logging;
+
     @Override
     public Integer call() throws Exception {
+        logging.apply();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ConnectorConfig.Builder builder = ConnectorConfig.newBuilder()
@@ -105,6 +109,9 @@ final class ConnectCommand implements Callable<Integer> {
         String device = Connector.deviceOf(config.token());
         try (Connector connector = new Connector(config, grant -> {
             out.println("mproxy connect: serving as device " + device + ", " + grant);
+            for (String line : config.mappings().served(grant, gateway.getHost())) {
+                out.println("  " + line);
+            }
             out.flush();
         })) {
             connector.start();

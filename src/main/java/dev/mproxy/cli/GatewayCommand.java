@@ -119,8 +119,12 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     StreamRecordOptions record;
 
+    @Mixin
+    LoggingOptions logging;
+
     @Override
     public Integer call() throws Exception {
+        logging.apply();
         if ((cert == null) != (key == null)) {
             throw new ParameterException(spec.commandLine(), "--cert and --key go together");
         }

@@ -273,6 +273,7 @@ public final class Connector implements AutoCloseable {
                     ctx.pipeline().addAfter(frames.name(), null, new CloseWatcher());
                 }
                 TunnelHandler tunnel = TunnelHandler.device(config.limits(), targets);
+                tunnel.nameDevice(device);
                 if (config.recorder() != null) {
                     tunnel.record(config.recorder(), device);
                 }
@@ -280,6 +281,9 @@ public final class Connector implements AutoCloseable {
                         new DeviceControl(config.token(), config.gateway().toString(), grant -> {
                             backoff.reset();
                             lastProblem = null;
+                            for (String mismatch : config.mappings().mismatches(grant)) {
+                                logger.warn("device={} {}", device, mismatch);
+                            }
                             onGrant.accept(grant);
                         }), config.pingInterval(), config.pingTimeout());
                 ctx.pipeline().remove(this);

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.InvalidTokenException;
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.config.HostPorts;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.tunnel.ControlHandler;
@@ -164,9 +165,11 @@ final class DeviceSession extends ControlHandler {
         }
         boolean first = token == null;
         token = granted;
-        logger.info("device {} {} from {}: ports {}, domains {}", granted.deviceId(),
-                first ? "connected" : "added a token", ctx.channel().remoteAddress(), granted.ports(),
-                granted.domains());
+        if (first) {
+            logger.info("device={} connected remote={}", granted.deviceId(),
+                    HostPorts.format(ctx.channel().remoteAddress()));
+            tunnel.nameDevice(granted.deviceId());
+        }
         if (first && recorder != null) {
             tunnel.record(recorder, granted.deviceId()); // before registering: no stream goes unrecorded
         }
@@ -181,7 +184,6 @@ final class DeviceSession extends ControlHandler {
         registration.binds().forEach((port, bind) -> bind.addListener(f -> ctx.executor().execute(() -> {
             if (!f.isSuccess()) {
                 String message = "cannot listen on public port " + port + ": " + f.cause().getMessage();
-                logger.warn("device {}: {}", granted.deviceId(), message);
                 refused.add(Grant.Refusal.port(port, "E_PORT_UNAVAILABLE", message));
                 ports.remove(port);
             }
@@ -196,7 +198,10 @@ final class DeviceSession extends ControlHandler {
      * telebit's shape: what this tunnel now serves (control 2.4).
      */
     private void sendGrant(Grant grant) {
+        // what it actually serves: not what the token asked for (2.4)
+        logger.info("device={} serves ports={} names={}", token.deviceId(), grant.ports(), grant.domains());
         for (Grant.Refusal refusal : grant.refused()) {
+            logger.warn("device={} not served: {}", token.deviceId(), refusal);
             ctx.write(ControlMessages.refusal(refusal));
         }
         ctx.writeAndFlush(ControlMessages.command(GRANT_ID, "grant", grant.toTelebit(host)));
@@ -215,7 +220,8 @@ final class DeviceSession extends ControlHandler {
         }
         if (token != null) {
             registry.unregister(this);
-            logger.info("device {} disconnected", token.deviceId());
+            logger.info("device={} disconnected remote={}", token.deviceId(),
+                    HostPorts.format(ctx.channel().remoteAddress()));
         }
         ctx.fireChannelInactive();
     }

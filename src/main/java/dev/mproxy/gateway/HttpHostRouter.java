@@ -1,5 +1,6 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.config.HostPorts;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
@@ -75,8 +76,8 @@ final class HttpHostRouter extends ByteToMessageDecoder {
         }
         DeviceSession device = registry.route(head.host());
         if (device == null) {
-            logger.info("HTTP request from {} for {}: no device serves it", ctx.channel().remoteAddress(),
-                    head.host());
+            logger.info("http refused remote={} host={}: no device serves it",
+                    HostPorts.format(ctx.channel().remoteAddress()), head.host());
             respond(ctx, 502, "Bad Gateway", "no device serving " + head.host() + " is connected");
             return;
         }

@@ -1,5 +1,6 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.config.HostPorts;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -45,8 +46,9 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
     protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<DeviceSession> future) {
         DeviceSession device = future.getNow();
         if (device == null) {
-            logger.info("TLS connection from {} refused: {}", ctx.channel().remoteAddress(),
-                    hostname == null ? "no server name (SNI) in its ClientHello" : "no device serves " + hostname);
+            logger.info("tls refused remote={} sni={}: {}", HostPorts.format(ctx.channel().remoteAddress()),
+                    hostname == null ? "-" : hostname,
+                    hostname == null ? "no server name (SNI) in its ClientHello" : "no device serves it");
             ctx.writeAndFlush(UNRECOGNIZED_NAME.duplicate()).addListener(ChannelFutureListener.CLOSE);
             return;
         }
