@@ -86,6 +86,9 @@ final class ConnectCommand implements Callable<Integer> {
     @Mixin
     LoggingOptions logging;
 
+    @Mixin
+    DrainOption drain;
+
     @Override
     public Integer call() throws Exception {
         logging.apply();
@@ -97,6 +100,7 @@ final class ConnectCommand implements Callable<Integer> {
                 .limits(tunnelLimits.limits())
                 .pingInterval(keepalive.interval)
                 .pingTimeout(keepalive.timeout)
+                .drainTimeout(drain.timeout)
                 .token(token.read())
                 .tls(trust.clientTls(gateway, spec));
         try {
@@ -113,17 +117,17 @@ final class ConnectCommand implements Callable<Integer> {
                 out.println("  " + line);
             }
             out.flush();
-        })) {
+        }); Running running = Running.start()) {
             connector.start();
-            Running.untilStopped(connector.stopped());
+            running.await(connector.stopped());
             if (connector.stopped().isCompletedExceptionally()) {
                 ConnectorFailure failure = (ConnectorFailure) connector.stopped().handle((v, e) -> e).join();
                 err.println("mproxy connect: " + failure.getMessage());
                 err.flush();
                 return exitCode(failure.kind());
             }
+            return DrainOption.exitCode(connector.drain(config.drainTimeout(), () -> running.forced(0)));
         }
-        return ExitCodes.OK;
     }
 
     /** Each permanent failure's exit status, listed in {@code mproxy --help}. */

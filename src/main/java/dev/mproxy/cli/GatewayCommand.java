@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -122,6 +123,9 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     LoggingOptions logging;
 
+    @Mixin
+    DrainOption drain;
+
     @Override
     public Integer call() throws Exception {
         logging.apply();
@@ -139,7 +143,8 @@ final class GatewayCommand implements Callable<Integer> {
                 .relayMaxMessage(relayMaxMessage)
                 .limits(tunnelLimits.limits())
                 .pingInterval(keepalive.interval)
-                .pingTimeout(keepalive.timeout);
+                .pingTimeout(keepalive.timeout)
+                .drainTimeout(drain.timeout);
         GatewaySecret secret = files.secret();
         builder.verifier(new TokenVerifier(secret, Clock.systemUTC()));
         try {
@@ -152,16 +157,16 @@ final class GatewayCommand implements Callable<Integer> {
                 .tls(certificate == null ? null : TlsContexts.server(certificate))
                 .recorder(record.open())
                 .build();
-        try (GatewayServer server = new GatewayServer(config)) {
+        try (GatewayServer server = new GatewayServer(config); Running running = Running.start()) {
             try {
                 server.start();
             } catch (BindException e) {
                 throw CommandException.failure(e.getMessage());
             }
             banner(server, secret, certificate);
-            Running.untilStopped();
+            running.await(new CompletableFuture<>());
+            return DrainOption.exitCode(server.drain(config.drainTimeout(), () -> running.forced(0)));
         }
-        return ExitCodes.OK;
     }
 
     private GatewayCertificate certificate() {

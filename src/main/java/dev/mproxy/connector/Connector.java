@@ -3,6 +3,7 @@ package dev.mproxy.connector;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import dev.mproxy.config.Durations;
 import dev.mproxy.rendezvous.RemoteText;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
@@ -10,6 +11,7 @@ import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.Grant;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
+import dev.mproxy.websocket.WebSocketClose;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -29,6 +31,7 @@ import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.handler.ssl.NotSslRecordException;
@@ -37,9 +40,14 @@ import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 
 /**
@@ -58,6 +66,9 @@ public final class Connector implements AutoCloseable {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(Connector.class);
 
+    /** How often a draining connector counts its open streams. */
+    private static final long DRAIN_POLL_MILLIS = 100;
+
     /** Why a connection closed, when something said so before it did: the reconnect logs it. */
     private static final AttributeKey<String> WHY_CLOSED = AttributeKey.valueOf(Connector.class, "whyClosed");
 
@@ -71,6 +82,8 @@ public final class Connector implements AutoCloseable {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile Channel channel;
+    /** The tunnel on {@link #channel} once its handshake is done. */
+    private volatile TunnelHandler tunnel;
     /** The last transient failure logged: the same one again is not logged at every attempt. */
     private volatile String lastProblem;
 
@@ -163,6 +176,53 @@ public final class Connector implements AutoCloseable {
         ctx.close();
     }
 
+    /**
+     * Refuses new streams and waits until the open ones have finished, {@code timeout} has passed, or
+     * {@code forced} says to stop waiting; the tunnel stays meanwhile. {@link #close()} ends the rest. Logs each
+     * phase.
+     *
+     * @return how many streams were still open when it stopped waiting
+     */
+    public int drain(Duration timeout, BooleanSupplier forced) {
+        targets.drain();
+        int open = openStreams();
+        logger.info("device={} stopping: new streams are refused; {} open streams get up to {} to finish", device,
+                open, Durations.format(timeout));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (open > 0 && System.nanoTime() < deadline && !forced.getAsBoolean()) {
+            try {
+                Thread.sleep(DRAIN_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            open = openStreams();
+        }
+        if (open == 0) {
+            logger.info("device={} stopping: every stream finished", device);
+        } else {
+            logger.warn("device={} stopping: cutting {} streams still open", device, open);
+        }
+        return open;
+    }
+
+    /** The streams of the tunnel, counted on its event loop; 0 without a tunnel. */
+    public int openStreams() {
+        Channel ch = channel;
+        TunnelHandler t = tunnel;
+        if (ch == null || t == null || !ch.isActive()) {
+            return 0;
+        }
+        try {
+            return ch.eventLoop().submit(t::streamCount).get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+            return 0; // the tunnel closed meanwhile, and its streams with it
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 0;
+        }
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -172,6 +232,11 @@ public final class Connector implements AutoCloseable {
         stopped.complete(null);
         Channel ch = channel;
         if (ch != null) {
+            if (tunnel != null && ch.isActive()) {
+                // the gateway learns why at once, rather than from a dropped socket (1001: going away)
+                ch.writeAndFlush(new WebSocketClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE, "the device is "
+                        + "stopping")).awaitUninterruptibly(2, TimeUnit.SECONDS);
+            }
             ch.close().syncUninterruptibly();
         }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
@@ -250,6 +315,11 @@ public final class Connector implements AutoCloseable {
     private final class CloseWatcher extends ChannelInboundHandlerAdapter {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg instanceof CloseWebSocketFrame) {
+                CloseWebSocketFrame close = (CloseWebSocketFrame) msg;
+                ctx.channel().attr(WHY_CLOSED).set("the gateway closed the tunnel: " + close.statusCode()
+                        + (close.reasonText().isEmpty() ? "" : " " + RemoteText.quoted(close.reasonText())));
+            }
             if (msg instanceof CloseWebSocketFrame && ((CloseWebSocketFrame) msg).statusCode() == REPLACED) {
                 String reason = ((CloseWebSocketFrame) msg).reasonText();
                 stop(ctx, ConnectorFailure.Kind.REPLACED, "device " + device + " was taken over: "
@@ -274,6 +344,7 @@ public final class Connector implements AutoCloseable {
                 }
                 TunnelHandler tunnel = TunnelHandler.device(config.limits(), targets);
                 tunnel.nameDevice(device);
+                Connector.this.tunnel = tunnel;
                 if (config.recorder() != null) {
                     tunnel.record(config.recorder(), device);
                 }

@@ -32,10 +32,17 @@ public final class LocalTargets implements StreamOpener {
 
     private final Mappings mappings;
     private final int connectTimeoutMillis;
+    /** Set when the connector stops: streams that are open go on, new ones are refused. */
+    private volatile boolean draining;
 
     public LocalTargets(Mappings mappings, int connectTimeoutMillis) {
         this.mappings = mappings;
         this.connectTimeoutMillis = connectTimeoutMillis;
+    }
+
+    /** Refuses every stream from now on: the connector is stopping and lets only open streams finish. */
+    void drain() {
+        draining = true;
     }
 
     @Override
@@ -49,6 +56,9 @@ public final class LocalTargets implements StreamOpener {
         LocalService target;
         HAProxyMessage header;
         try {
+            if (draining) {
+                throw new StreamException(StreamErrors.NO_TARGET, "the device is stopping");
+            }
             target = mappings.find(request);
             header = target.proxy().header(request); // before connecting: a bad stream id opens nothing
         } catch (StreamException e) {

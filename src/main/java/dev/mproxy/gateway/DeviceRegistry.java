@@ -125,6 +125,20 @@ final class DeviceRegistry {
         }
     }
 
+    /**
+     * Stops taking new work while the tunnels stay: public ports stop listening (their open connections go on)
+     * and no device registers any more. The gateway is draining; {@link #close()} follows.
+     */
+    synchronized void stopAccepting() {
+        closed = true;
+        ports.values().forEach(PortListener::close);
+    }
+
+    /** The tunnels of the connected devices now. */
+    synchronized List<DeviceSession> sessions() {
+        return new ArrayList<>(devices.values());
+    }
+
     /** Closes every public port and device tunnel, and waits for them: the gateway is stopping. */
     void close() {
         List<ChannelFuture> closing = new ArrayList<>();

@@ -131,8 +131,8 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         return opener != null;
     }
 
-    /** Streams with a socket, those the peer forgot too; for tests and metrics, call on the tunnel's event loop. */
-    int streamCount() {
+    /** Streams with a socket, those the peer forgot too; for draining and metrics, call on the tunnel's event loop. */
+    public int streamCount() {
         return streams.size() + forgotten.size();
     }
 
