@@ -5,11 +5,16 @@ import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.connector.ConnectorFailure;
 import dev.mproxy.connector.Mapping;
 import dev.mproxy.connector.Mappings;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.URI;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
+import picocli.CommandLine;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -40,12 +45,17 @@ import picocli.CommandLine.Spec;
                 + "same device id (the newer one wins, so two connectors never take turns). Anything else (no "
                 + "route, refused connection, a restarting gateway) is retried.",
             "",
+            "With --config FILE, SIGHUP reads the file again and serves its mappings from then on, without "
+                + "dropping the tunnel or open streams; other changes need a restart.",
+            "",
             "A mapping may end in ,proxy=v1 or ,proxy=v2: the local service then first receives a PROXY "
                 + "protocol header with the public client's address and port as source, and as destination the "
                 + "unspecified address (0.0.0.0 or ::) and the gateway's public port.",
             ""
         })
 final class ConnectCommand implements Callable<Integer> {
+
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(ConnectCommand.class);
 
     @Spec
     CommandSpec spec;
@@ -54,7 +64,7 @@ final class ConnectCommand implements Callable<Integer> {
             description = "The gateway, wss://HOST:PORT (or ws:// behind a TLS terminator).")
     URI gateway;
 
-    @ArgGroup(exclusive = true, multiplicity = "1")
+    @ArgGroup(exclusive = true)
     TokenSource token;
 
     @ArgGroup(exclusive = true)
@@ -87,6 +97,9 @@ final class ConnectCommand implements Callable<Integer> {
     LoggingOptions logging;
 
     @Mixin
+    ConfigOption configFile;
+
+    @Mixin
     DrainOption drain;
 
     @Override
@@ -94,15 +107,7 @@ final class ConnectCommand implements Callable<Integer> {
         logging.apply();
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        ConnectorConfig.Builder builder = ConnectorConfig.newBuilder()
-                .gateway(gateway)
-                .mappings(mappings())
-                .limits(tunnelLimits.limits())
-                .pingInterval(keepalive.interval)
-                .pingTimeout(keepalive.timeout)
-                .drainTimeout(drain.timeout)
-                .token(token.read())
-                .tls(trust.clientTls(gateway, spec));
+        ConnectorConfig.Builder builder = configBuilder();
         try {
             builder.build(); // usage errors before a warning is printed or a recording directory made
         } catch (IllegalArgumentException e) {
@@ -119,6 +124,7 @@ final class ConnectCommand implements Callable<Integer> {
             out.flush();
         }); Running running = Running.start()) {
             connector.start();
+            running.handle("HUP", signal -> reload(connector));
             running.await(connector.stopped());
             if (connector.stopped().isCompletedExceptionally()) {
                 ConnectorFailure failure = (ConnectorFailure) connector.stopped().handle((v, e) -> e).join();
@@ -127,6 +133,31 @@ final class ConnectCommand implements Callable<Integer> {
                 return exitCode(failure.kind());
             }
             return DrainOption.exitCode(connector.drain(config.drainTimeout(), () -> running.forced(0)));
+        }
+    }
+
+    /**
+     * SIGHUP: reads the {@code --config} file again, with the same command line over it, and serves the mappings
+     * it now gives, without dropping the tunnel or its streams. Other changes need a restart. A file that does
+     * not parse leaves everything as it was, and says why.
+     */
+    void reload(Connector connector) {
+        if (configFile.file == null) {
+            logger.warn("SIGHUP: nothing to reload: connect was started without --config");
+            return;
+        }
+        try {
+            MproxyCommand top = (MproxyCommand) spec.root().userObject();
+            CommandLine fresh = MproxyCommand.commandLine(spec.commandLine().getOut(), spec.commandLine().getErr());
+            CommandLine connect = fresh.getSubcommands().get(spec.name());
+            List<String> args = new ArrayList<>(List.of(spec.name()));
+            args.addAll(ConfigFile.options(connect.getCommandSpec(), configFile.file, top.commandLine));
+            args.addAll(top.commandLine);
+            fresh.parseArgs(args.toArray(String[]::new));
+            ConnectCommand reread = connect.getCommand();
+            connector.updateMappings(reread.mappings());
+        } catch (ConfigFile.BadConfigException | RuntimeException e) {
+            logger.error("SIGHUP: {}; the mappings stay as they were", e.getMessage());
         }
     }
 
@@ -145,6 +176,24 @@ final class ConnectCommand implements Callable<Integer> {
             default:
                 throw new AssertionError(kind);
         }
+    }
+
+    /** The typed model of these options (and of a {@code --config} file's, already among them); no recorder yet. */
+    ConnectorConfig.Builder configBuilder() throws IOException {
+        String jwt = TokenSource.read(token);
+        if (jwt == null) {
+            throw new ParameterException(spec.commandLine(), "no token: give --token-file FILE (or --token JWT), "
+                    + "or set " + TokenSource.ENVIRONMENT);
+        }
+        return ConnectorConfig.newBuilder()
+                .gateway(gateway)
+                .mappings(mappings())
+                .limits(tunnelLimits.limits())
+                .pingInterval(keepalive.interval)
+                .pingTimeout(keepalive.timeout)
+                .drainTimeout(drain.timeout)
+                .token(jwt)
+                .tls(trust.clientTls(gateway, spec));
     }
 
     /** Every {@code --tcp}, {@code --https} and {@code --http}; a port or name given twice is a usage error. */

@@ -124,6 +124,9 @@ final class GatewayCommand implements Callable<Integer> {
     LoggingOptions logging;
 
     @Mixin
+    ConfigOption configFile;
+
+    @Mixin
     DrainOption drain;
 
     @Override

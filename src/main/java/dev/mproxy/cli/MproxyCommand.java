@@ -1,6 +1,7 @@
 package dev.mproxy.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -42,6 +43,9 @@ public final class MproxyCommand implements Runnable {
             description = "Print stack traces with errors.")
     boolean verbose;
 
+    /** The subcommand's arguments as typed, without a config file's: what a reload reads the file again with. */
+    List<String> commandLine = List.of();
+
     @Override
     public void run() {
         throw new ParameterException(spec.commandLine(), "missing subcommand");
@@ -54,7 +58,19 @@ public final class MproxyCommand implements Runnable {
 
     /** The command line exactly as {@code main} runs it, writing to {@code out} and {@code err}. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cmd = new CommandLine(new MproxyCommand());
+        CommandLine cmd = new CommandLine(new MproxyCommand()) {
+            @Override
+            public int execute(String... args) {
+                try {
+                    MproxyCommand top = getCommand();
+                    return super.execute(ConfigFile.expand(this, args, given -> top.commandLine = given));
+                } catch (ConfigFile.BadConfigException e) {
+                    getErr().println("mproxy: " + e.getMessage());
+                    getErr().flush();
+                    return ExitCodes.USAGE;
+                }
+            }
+        };
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExitCodeExceptionMapper(t -> t instanceof CommandException ? ((CommandException) t).exitCode()

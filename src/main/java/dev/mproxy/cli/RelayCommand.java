@@ -72,6 +72,9 @@ final class RelayCommand implements Callable<Integer> {
     @Mixin
     LoggingOptions logging;
 
+    @Mixin
+    ConfigOption configFile;
+
     static final class Mode {
         @Option(names = "--listen", paramLabel = "HOST:PORT", required = true,
                 converter = Converters.ListenAddress.class, description = "Accept connections here; each joins the relay and is bridged to the peer.")
@@ -94,7 +97,7 @@ final class RelayCommand implements Callable<Integer> {
                 .gateway(gateway)
                 .id(id)
                 .sessions(sessions)
-                .token(token == null ? null : token.read())
+                .token(TokenSource.read(token))
                 .tls(trust.clientTls(gateway, spec));
         if (mode.stdio) {
             builder.stdio();

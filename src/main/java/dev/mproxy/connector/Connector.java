@@ -82,6 +82,8 @@ public final class Connector implements AutoCloseable {
     private final CompletableFuture<Void> stopped = new CompletableFuture<>();
     private volatile boolean closed;
     private volatile Channel channel;
+    /** The gateway's last grant, which a reload's mappings are checked against. */
+    private volatile Grant lastGrant;
     /** The tunnel on {@link #channel} once its handshake is done. */
     private volatile TunnelHandler tunnel;
     /** The last transient failure logged: the same one again is not logged at every attempt. */
@@ -174,6 +176,29 @@ public final class Connector implements AutoCloseable {
             logger.error("gateway={} {}", config.gateway(), message);
         }
         ctx.close();
+    }
+
+    /** The mappings new streams are opened by: the config's, or a reload's. */
+    public Mappings mappings() {
+        return targets.mappings();
+    }
+
+    /**
+     * Opens new streams by {@code mappings} from now on, without touching the tunnel or the streams open on it
+     * (a reload, SIGHUP); logs what it now serves and what does not match the gateway's last grant.
+     */
+    public void updateMappings(Mappings mappings) {
+        targets.update(mappings);
+        Grant grant = lastGrant;
+        if (grant == null) {
+            logger.info("device={} reloaded mappings: {}", device, mappings);
+            return;
+        }
+        logger.info("device={} reloaded mappings: serving {}", device,
+                String.join(", ", mappings.served(grant, config.gateway().getHost())));
+        for (String mismatch : mappings.mismatches(grant)) {
+            logger.warn("device={} {}", device, mismatch);
+        }
     }
 
     /**
@@ -352,7 +377,8 @@ public final class Connector implements AutoCloseable {
                         new DeviceControl(config.token(), config.gateway().toString(), grant -> {
                             backoff.reset();
                             lastProblem = null;
-                            for (String mismatch : config.mappings().mismatches(grant)) {
+                            lastGrant = grant;
+                            for (String mismatch : targets.mappings().mismatches(grant)) {
                                 logger.warn("device={} {}", device, mismatch);
                             }
                             onGrant.accept(grant);
