@@ -20,7 +20,7 @@ import picocli.CommandLine.Spec;
             ""
         },
         subcommands = {GatewayCommand.class, ConnectCommand.class, TokenCommand.class, PackCommand.class,
-            UnpackCommand.class, RecordCommand.class, InspectCommand.class, RelayCommand.class,
+            UnpackCommand.class, RecordCommand.class, InspectCommand.class, RelayCommand.class, CompletionCommand.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
