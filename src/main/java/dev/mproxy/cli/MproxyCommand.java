@@ -9,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The top-level {@code mproxy} command: prints usage when run without a subcommand. */
 @Command(name = "mproxy",
@@ -77,7 +78,18 @@ public final class MproxyCommand implements Runnable {
                 : ExitCodes.FAILURE);
         cmd.setParameterExceptionHandler((ex, args) -> {
             CommandLine failed = ex.getCommandLine();
-            failed.getErr().println("mproxy: " + ex.getMessage() + " (see '"
+            if (!(ex instanceof UnmatchedArgumentException) && !failed.getUnmatchedArguments().isEmpty()) {
+                // an unknown option first: '--gatway' is the problem, not the '--gateway' it left missing
+                ex = new UnmatchedArgumentException(failed, failed.getUnmatchedArguments());
+            }
+            String message = ex.getMessage();
+            if (ex instanceof UnmatchedArgumentException) {
+                List<String> suggestions = ((UnmatchedArgumentException) ex).getSuggestions();
+                if (!suggestions.isEmpty()) {
+                    message += " (did you mean " + String.join(" or ", suggestions) + "?)";
+                }
+            }
+            failed.getErr().println("mproxy: " + message + " (see '"
                     + failed.getCommandSpec().qualifiedName() + " --help')");
             failed.getErr().flush();
             return ExitCodes.USAGE;

@@ -38,6 +38,10 @@ public final class HostPorts {
     }
 
     private static InetSocketAddress parse(String value, int lowestPort) {
+        if (value.contains("://")) {
+            throw new IllegalArgumentException("'" + value + "' is a URL (expected: HOST:PORT without a scheme, e.g. "
+                    + "127.0.0.1:80)");
+        }
         int colon = value.lastIndexOf(':');
         if (colon <= 0 || colon == value.length() - 1) {
             throw new IllegalArgumentException("'" + value + "' (expected: HOST:PORT, e.g. 127.0.0.1:22 or [::1]:22)");

@@ -141,6 +141,24 @@ class ConnectFailuresTest {
         assertEquals(0, second.stop());
     }
 
+    @Test
+    void aMisspelledOptionIsNamedNotTheOptionItLeftMissing() {
+        // issue 14: '--gatway' was reported as a missing '--gateway'
+        Cli.Run run = Cli.run("connect", "--gatway", "wss://x:1", "--token", "t", "--tcp", "1=127.0.0.1:2");
+        assertEquals(ExitCodes.USAGE, run.exitCode());
+        assertTrue(run.err().startsWith("mproxy: Unknown options: '--gatway', 'wss://x:1' (did you mean --gateway?)"),
+                run.err());
+    }
+
+    @Test
+    void aUrlWhereHostPortGoesIsCalledAUrl() {
+        Cli.Run run = Cli.run("connect", "--gateway", "wss://x:1", "--insecure", "--token", "t", "--http",
+                "app=http://127.0.0.1:80");
+        assertEquals(ExitCodes.USAGE, run.exitCode());
+        assertTrue(run.err().contains("'http://127.0.0.1:80' is a URL (expected: HOST:PORT without a scheme, e.g. "
+                + "127.0.0.1:80)"), run.err());
+    }
+
     private String token(String device) {
         return token(device, 10022);
     }
