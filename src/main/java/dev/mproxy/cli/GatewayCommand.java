@@ -188,11 +188,12 @@ final class GatewayCommand implements Callable<Integer> {
      * dial ({@code --hostname}, else this machine's name), the real fingerprint, the launcher's name. The sample
      * token goes to a 0600 file in the data dir, not to the terminal (nor its scrollback or a CI log).
      */
-    private void banner(GatewayServer server, GatewaySecret secret, GatewayCertificate certificate) throws IOException {
+    private void banner(GatewayServer server, GatewaySecret secret, GatewayCertificate certificate) {
         PrintWriter out = spec.commandLine().getOut();
         int port = server.deviceAddress().getPort();
         String scheme = certificate == null ? "ws" : "wss";
-        String host = hostnames.isEmpty() ? machineName() : hostnames.get(0);
+        String host = !hostnames.isEmpty() ? hostnames.get(0)
+                : server.deviceAddress().getAddress().isLoopbackAddress() ? "localhost" : machineName();
         String device = scheme + "://" + (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + port;
         String mproxy = Launcher.command();
         out.println("mproxy gateway: devices connect to " + device + "/ (listening on "
@@ -221,21 +222,47 @@ final class GatewayCommand implements Callable<Integer> {
                         + " to generate one with every --hostname, and give devices the new fingerprint" : ""));
             }
         }
-        Path tokenFile = files.dir().resolve(SAMPLE_TOKEN_FILE);
-        String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken(SAMPLE_DEVICE,
-                List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
-        SecureFiles.writePrivateFile(tokenFile, (token + '\n').getBytes(StandardCharsets.US_ASCII));
-        out.println("sample token (device \"" + SAMPLE_DEVICE + "\", port " + SAMPLE_PORT + ", 30 days) written to "
-                + tokenFile);
-        out.println("on a device, with that file copied to it, run:");
+        String tokens = files.secretFile != null ? "token --secret-file " + files.secretFile
+                : "token --data-dir " + files.dir();
+        Path tokenFile = files.secretFile != null ? null : sampleToken(secret, spec.commandLine().getErr());
+        if (tokenFile != null) {
+            out.println("sample token (device \"" + SAMPLE_DEVICE + "\", port " + SAMPLE_PORT + ", 30 days) written "
+                    + "to " + tokenFile);
+            out.println("on a device, with that file copied to it, run:");
+        } else {
+            // the secret is not the data dir's: the data dir may not exist, and is not written to
+            out.println("make a device token: " + mproxy + " " + tokens + " --device ID --port " + SAMPLE_PORT
+                    + " > device.token");
+            out.println("on a device, with that file copied to it, run:");
+        }
         out.println("  " + mproxy + " connect --gateway " + device
                 + (certificate == null ? "" : " --fingerprint " + certificate.fingerprint())
-                + " --token-file " + tokenFile + " --tcp " + SAMPLE_PORT + "=127.0.0.1:22");
-        out.println("more tokens: " + mproxy + " token --data-dir " + files.dir() + " --device ID --port P");
+                + " --token-file " + (tokenFile != null ? tokenFile : Path.of("device.token")) + " --tcp "
+                + SAMPLE_PORT + "=127.0.0.1:22");
+        out.println("more tokens: " + mproxy + " " + tokens + " --device ID --port P");
         out.flush();
     }
 
-    /** This machine's name, for the printed URL when no {@code --hostname} is given. */
+    /**
+     * A device token for {@value #SAMPLE_DEVICE} in a 0600 file in the data dir, so that it is not shown on the
+     * terminal; null, with the reason on {@code err}, when it cannot be written (the gateway runs on).
+     */
+    private Path sampleToken(GatewaySecret secret, PrintWriter err) {
+        Path tokenFile = files.dir().resolve(SAMPLE_TOKEN_FILE);
+        String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken(SAMPLE_DEVICE,
+                List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
+        try {
+            SecureFiles.writePrivateFile(tokenFile, (token + '\n').getBytes(StandardCharsets.US_ASCII));
+            return tokenFile;
+        } catch (IOException e) {
+            err.println("mproxy gateway: cannot write the sample token to " + tokenFile + " ("
+                    + SecureFiles.reason(e) + ")");
+            err.flush();
+            return null;
+        }
+    }
+
+    /** This machine's name, for the printed URL when no {@code --hostname} is given and it listens beyond loopback. */
     private static String machineName() {
         try {
             String name = InetAddress.getLocalHost().getHostName();

@@ -127,8 +127,8 @@ class GatewayConnectCommandTest {
                 }
             }, threads);
             int publicPort = Loopback.freePort();
-            RunningCommand gateway = start("gateway", "--listen", "127.0.0.1:0", "--hostname", "localhost",
-                    "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
+            RunningCommand gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port",
+                    "0", "--hostname", "localhost", "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
             Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop",
                     "--port", Integer.toString(publicPort), "--domain", "app.example.com");
