@@ -193,6 +193,7 @@ final class ConnectCommand implements Callable<Integer> {
                 .pingTimeout(keepalive.timeout)
                 .drainTimeout(drain.timeout)
                 .token(jwt)
+                .tokenFile(token == null ? null : token.file)
                 .tls(trust.clientTls(gateway, spec));
     }
 

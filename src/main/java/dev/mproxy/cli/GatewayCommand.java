@@ -42,14 +42,15 @@ import picocli.CommandLine.Spec;
             "",
             "With no flags it listens on 0.0.0.0:7443 with TLS, generating its secret and an EC P-256 "
                 + "certificate into ./mproxy-data on first start, writes a sample device token to "
-                + "./mproxy-data/sample-device.token and prints the 'mproxy connect' line to run on a device.",
+                + "./mproxy-data/" + GatewayCommand.SAMPLE_TOKEN_FILE + " (0600; never printed, limits 5.4) and prints "
+                + "the 'mproxy connect' line to run on a device.",
             ""
         })
 final class GatewayCommand implements Callable<Integer> {
 
     private static final int SAMPLE_PORT = 10022;
     private static final String SAMPLE_DEVICE = "sample-device";
-    /** In the data dir: the sample token the banner's connect line names. */
+    /** Where the sample token goes, in the data directory: a credential is never printed (limits 5.4). */
     static final String SAMPLE_TOKEN_FILE = "sample-device.token";
 
     @Spec
@@ -118,6 +119,9 @@ final class GatewayCommand implements Callable<Integer> {
     KeepaliveOptions keepalive;
 
     @Mixin
+    GuardOptions guards;
+
+    @Mixin
     StreamRecordOptions record;
 
     @Mixin
@@ -148,6 +152,11 @@ final class GatewayCommand implements Callable<Integer> {
                 .pingInterval(keepalive.interval)
                 .pingTimeout(keepalive.timeout)
                 .drainTimeout(drain.timeout);
+        try {
+            builder.handshakeTimeout(guards.handshakeTimeout).guardLimits(guards.limits());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         GatewaySecret secret = files.secret();
         builder.verifier(new TokenVerifier(secret, Clock.systemUTC()));
         try {

@@ -4,7 +4,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import dev.mproxy.config.Durations;
-import dev.mproxy.rendezvous.RemoteText;
+import dev.mproxy.guard.RemoteText;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
@@ -38,12 +38,15 @@ import io.netty.handler.ssl.NotSslRecordException;
 import io.netty.util.AttributeKey;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Base64;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -88,6 +91,8 @@ public final class Connector implements AutoCloseable {
     private volatile TunnelHandler tunnel;
     /** The last transient failure logged: the same one again is not logged at every attempt. */
     private volatile String lastProblem;
+    /** The token presented; from {@link ConnectorConfig#tokenFile()} again before each reconnect, if set. */
+    private volatile String token;
 
     /** {@code onGrant} sees each {@code grant} the gateway sends: the connector is then serving. */
     public Connector(ConnectorConfig config, Consumer<Grant> onGrant) {
@@ -96,6 +101,7 @@ public final class Connector implements AutoCloseable {
         this.backoff = new Backoff(config.maxBackoff());
         this.targets = new LocalTargets(config.mappings(), 10_000);
         this.device = deviceOf(config.token());
+        this.token = config.token();
     }
 
     /** Starts dialing; returns at once. */
@@ -119,7 +125,7 @@ public final class Connector implements AutoCloseable {
         String host = config.gateway().getHost();
         int port = config.gatewayPort();
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.AUTHORIZATION, basic(config.token()));
+        headers.set(HttpHeaderNames.AUTHORIZATION, basic(token));
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(config.gateway())
                 .version(WebSocketVersion.V13)
@@ -166,7 +172,28 @@ public final class Connector implements AutoCloseable {
         } else {
             logger.debug("gateway={} {}; retrying in {} ms", config.gateway(), why, delay);
         }
-        group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        group.schedule(config.tokenFile() == null ? this::connect : this::rereadTokenThenConnect, delay,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Limits 4.3: a gateway closes a tunnel whose token expired; the token file may hold a renewed one by now.
+     * Read off the event loop; an unreadable file keeps the token we have.
+     */
+    private void rereadTokenThenConnect() {
+        ForkJoinPool.commonPool().execute(() -> {
+            try {
+                String fresh = Files.readString(config.tokenFile(), StandardCharsets.UTF_8).trim();
+                if (!fresh.isEmpty() && !fresh.equals(token)) {
+                    logger.info("using the token now in {}", config.tokenFile());
+                    token = fresh;
+                }
+            } catch (IOException e) {
+                logger.warn("cannot read {} ({}); reconnecting with the token read before", config.tokenFile(),
+                        e.getMessage());
+            }
+            group.execute(this::connect);
+        });
     }
 
     /** Stops for good: retrying cannot help until the user changes something. Logged once, here. */
@@ -374,7 +401,7 @@ public final class Connector implements AutoCloseable {
                     tunnel.record(config.recorder(), device);
                 }
                 TunnelPipeline.install(ctx.pipeline(), tunnel,
-                        new DeviceControl(config.token(), config.gateway().toString(), grant -> {
+                        new DeviceControl(token, config.gateway().toString(), grant -> {
                             backoff.reset();
                             lastProblem = null;
                             lastGrant = grant;

@@ -3,6 +3,7 @@ package dev.mproxy.gateway;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.DomainMap;
 import dev.mproxy.config.HostPorts;
+import dev.mproxy.guard.RemoteText;
 import dev.mproxy.protocol.MproxyConstants;
 import dev.mproxy.tunnel.Grant;
 import io.netty.channel.ChannelFuture;
@@ -33,6 +34,7 @@ final class DeviceRegistry {
     private final GatewayConfig config;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
+    private final GatewayGuards guards;
     private final Map<String, DeviceSession> devices = new HashMap<>();
     private final Map<Integer, PortListener> ports = new HashMap<>();
     private final DomainMap<RoundRobin> names = new DomainMap<>();
@@ -42,6 +44,12 @@ final class DeviceRegistry {
         this.config = config;
         this.boss = boss;
         this.workers = workers;
+        this.guards = new GatewayGuards(config.guardLimits());
+    }
+
+    /** The gateway's bounds (protocol-spec/limits.md). */
+    GatewayGuards guards() {
+        return guards;
     }
 
     /**
@@ -72,7 +80,7 @@ final class DeviceRegistry {
                 continue;
             }
             PortListener listener = ports.computeIfAbsent(port, p -> {
-                PortListener created = new PortListener(p, config.publicBindHost(), boss, workers);
+                PortListener created = new PortListener(p, config.publicBindHost(), boss, workers, guards);
                 created.bound().addListener(f -> {
                     if (!f.isSuccess()) {
                         forget(created);
@@ -99,7 +107,8 @@ final class DeviceRegistry {
             removeFromPortsAndNames(old);
             // control 2.6: the newer connection wins; 4000 tells the old connector to stop, not to come back
             String from = HostPorts.format(session.channel().remoteAddress());
-            logger.warn("device={} replaced: a newer connection from {} took over from {}", token.deviceId(), from,
+            logger.warn("device={} replaced: a newer connection from {} took over from {}",
+                    RemoteText.quoted(token.deviceId()), from,
                     HostPorts.format(old.channel().remoteAddress()));
             old.close(REPLACED, "replaced by a newer connection from " + from);
         }

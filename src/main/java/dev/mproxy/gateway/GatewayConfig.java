@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.config.Durations;
+import dev.mproxy.guard.GuardLimits;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tunnel.TunnelLimits;
@@ -58,6 +59,7 @@ public final class GatewayConfig {
     private final Recorder recorder;
     private final boolean relayGuessableIds;
     private final long relayMaxMessage;
+    private final GuardLimits guardLimits;
 
     private GatewayConfig(Builder b) {
         listen = b.listen;
@@ -76,6 +78,7 @@ public final class GatewayConfig {
         recorder = b.recorder;
         relayGuessableIds = b.relayGuessableIds;
         relayMaxMessage = b.relayMaxMessage;
+        guardLimits = b.guardLimits;
     }
 
     public static Builder newBuilder() {
@@ -176,6 +179,14 @@ public final class GatewayConfig {
         return relayMaxMessage;
     }
 
+    /**
+     * Bounds against a hostile internet (protocol-spec/limits.md): per-source connections and streams, the stream
+     * idle timeout, memory budgets, the token grace.
+     */
+    public GuardLimits guardLimits() {
+        return guardLimits;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
@@ -185,7 +196,8 @@ public final class GatewayConfig {
                 + Durations.format(drainTimeout) + ", tlsPort: " + port(tlsPort)
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
-                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage + ')';
+                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage
+                + ", guardLimits: " + guardLimits + ')';
     }
 
     private static String port(OptionalInt port) {
@@ -211,6 +223,7 @@ public final class GatewayConfig {
         private Recorder recorder;
         private boolean relayGuessableIds;
         private long relayMaxMessage;
+        private GuardLimits guardLimits = GuardLimits.DEFAULT;
 
         private Builder() {
         }
@@ -232,6 +245,7 @@ public final class GatewayConfig {
             recorder = c.recorder;
             relayGuessableIds = c.relayGuessableIds;
             relayMaxMessage = c.relayMaxMessage;
+            guardLimits = c.guardLimits;
         }
 
         public Builder listen(InetSocketAddress listen) {
@@ -318,6 +332,12 @@ public final class GatewayConfig {
         /** The longest relayed message in bytes, 0 for no limit. Default: 0. */
         public Builder relayMaxMessage(long relayMaxMessage) {
             this.relayMaxMessage = relayMaxMessage;
+            return this;
+        }
+
+        /** Bounds of protocol-spec/limits.md. Default: {@link GuardLimits#DEFAULT}. */
+        public Builder guardLimits(GuardLimits guardLimits) {
+            this.guardLimits = requireNonNull(guardLimits, "guardLimits");
             return this;
         }
 

@@ -2,6 +2,9 @@ package dev.mproxy.gateway;
 
 import dev.mproxy.config.Durations;
 import dev.mproxy.config.HostPorts;
+import dev.mproxy.guard.ReadGate;
+import dev.mproxy.guard.Refusals;
+import dev.mproxy.guard.UpgradeDeadline;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tls.TlsFailures;
@@ -51,6 +54,7 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup boss = Transport.newGroup(1);
     private final EventLoopGroup workers = Transport.newGroup();
     private final DeviceRegistry registry;
+    private final GatewayGuards guards;
     private final Rendezvous rendezvous;
     private Channel listener;
     private RoutedPort tlsPort;
@@ -59,6 +63,7 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer(GatewayConfig config) {
         this.config = config;
         this.registry = new DeviceRegistry(config, boss, workers);
+        this.guards = registry.guards();
         this.rendezvous = new Rendezvous(config.relayHold(), config.handshakeTimeout(), config.recorder(),
                 config.relayGuessableIds(), config.relayMaxMessage());
     }
@@ -82,13 +87,18 @@ public final class GatewayServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!guards.admitDevice(ch)) {
+                            return;
+                        }
                         ChannelPipeline p = ch.pipeline();
                         if (config.tls() != null) {
                             p.addLast(new TlsRequired());
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
-                        p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier(), rendezvous),
+                        p.addLast(new HttpServerCodec(),
+                                new UpgradeDeadline(config.handshakeTimeout(), guards.refusals()), // limits 1.1-1.3
+                                new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous, guards),
                                 new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
@@ -97,12 +107,12 @@ public final class GatewayServer implements AutoCloseable {
         listener = Transport.bind(devices, config.listen(), "devices");
         long routeTimeout = config.handshakeTimeout().toMillis();
         if (config.tlsPort().isPresent()) {
-            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
+            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
                     port -> new SniRouter(registry, port, routeTimeout)),
                     new InetSocketAddress(config.publicBindHost(), config.tlsPort().getAsInt()), "the TLS port (--tls-port)"));
         }
         if (config.httpPort().isPresent()) {
-            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
+            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
                     port -> new HttpHostRouter(registry, port, routeTimeout)),
                     new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
         }
@@ -132,6 +142,11 @@ public final class GatewayServer implements AutoCloseable {
     /** Connected devices. */
     public int deviceCount() {
         return registry.deviceCount();
+    }
+
+    /** How often each bound of protocol-spec/limits.md refused or closed something, for a metrics endpoint. */
+    public Refusals refusals() {
+        return guards.refusals();
     }
 
     /** The rendezvous relay at {@code /relay} (protocol-spec/rendezvous.md); its counters for a metrics endpoint. */
@@ -220,6 +235,8 @@ public final class GatewayServer implements AutoCloseable {
                 TunnelPipeline.install(ctx.pipeline(), TunnelHandler.gateway(config.limits()),
                         new DeviceSession(registry, config.verifier(), config.handshakeTimeout(), config.recorder()),
                         config.pingInterval(), config.pingTimeout());
+                DeviceSession session = ctx.pipeline().get(DeviceSession.class);
+                ctx.pipeline().addFirst(new ReadGate(session.memory(), guards.refusals())); // limits 3.1, 3.3
                 ctx.pipeline().remove(this);
             }
             ctx.fireUserEventTriggered(evt);

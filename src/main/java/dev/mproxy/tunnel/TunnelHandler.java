@@ -1,5 +1,6 @@
 package dev.mproxy.tunnel;
 
+import dev.mproxy.guard.RemoteText;
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.protocol.MproxyProtocolException;
@@ -11,7 +12,6 @@ import dev.mproxy.relay.EventLoops;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.relay.RecordingTap;
 import dev.mproxy.relay.Relay;
-import dev.mproxy.rendezvous.RemoteText;
 import dev.mproxy.websocket.WebSocketClose;
 import dev.mproxy.websocket.WebSocketFrameCodec;
 import io.netty.buffer.ByteBuf;

@@ -67,6 +67,10 @@ class GatewayConnectCommandTest {
                     "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
             assertTrue(Files600.ownerOnly(dataDir.resolve("gateway.key")), "key is 0600");
+            // limits 5.4: the sample token is a file, 0600, named by the connect line; never printed
+            Path sample = dataDir.resolve(connect.group(3));
+            assertTrue(Files600.ownerOnly(sample), "sample token is 0600");
+            assertTrue(Files.readString(sample).trim().matches("[\\w-]+\\.[\\w-]+\\.[\\w-]+"), "a JWT");
 
             Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop",
                     "--port", Integer.toString(publicPort));
