@@ -167,8 +167,8 @@ public final class Connector implements AutoCloseable {
         long delay = backoff.nextDelayMillis();
         if (!why.equals(lastProblem)) {
             lastProblem = why;
-            logger.warn("gateway={} {}; retrying with backoff (first in {} ms, at most every {} s)",
-                    config.gateway(), why, delay, config.maxBackoff().toSeconds());
+            logger.warn("gateway={} {}; retrying with backoff (first in {} ms, at most every {})",
+                    config.gateway(), why, delay, Durations.format(config.maxBackoff()));
         } else {
             logger.debug("gateway={} {}; retrying in {} ms", config.gateway(), why, delay);
         }

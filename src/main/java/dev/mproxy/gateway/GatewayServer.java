@@ -92,7 +92,7 @@ public final class GatewayServer implements AutoCloseable {
                         }
                         ChannelPipeline p = ch.pipeline();
                         if (config.tls() != null) {
-                            p.addLast(new TlsRequired());
+                            p.addLast(new TlsRequired(guards.refusals())); // limits 1.3, control 3.2
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(),

@@ -1,14 +1,14 @@
 package dev.mproxy.gateway;
 
 import dev.mproxy.config.HostPorts;
+import dev.mproxy.guard.Refusal;
+import dev.mproxy.guard.Refusals;
 import dev.mproxy.tunnel.ControlMessages;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -20,12 +20,17 @@ import java.util.Map;
  */
 final class TlsRequired extends ByteToMessageDecoder {
 
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(TlsRequired.class);
-
     /** The first byte of a TLS handshake record. */
     private static final int HANDSHAKE_RECORD = 0x16;
 
     static final String CODE = "E_TLS_REQUIRED";
+
+    private final Refusals refusals;
+
+    /** {@code refusals} counts and logs each, at most once per reason every 10 s (limits 1.3). */
+    TlsRequired(Refusals refusals) {
+        this.refusals = refusals;
+    }
 
     @Override
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
@@ -38,8 +43,8 @@ final class TlsRequired extends ByteToMessageDecoder {
             return;
         }
         in.skipBytes(in.readableBytes());
-        logger.info("remote={} sent plain HTTP to the TLS device port: answered 400 {}",
-                HostPorts.format(ctx.channel().remoteAddress()), CODE);
+        refusals.refuse(Refusal.NOT_TLS, HostPorts.format(ctx.channel().remoteAddress()) + ": plain HTTP on the TLS "
+                + "device port, answered 400 " + CODE);
         byte[] body = ControlMessages.toJson(Map.of("code", CODE, "message",
                 "this port speaks TLS: use wss:// (or https://) instead of ws:// (or http://)"));
         String head = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " + body.length
