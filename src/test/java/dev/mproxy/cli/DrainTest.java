@@ -109,7 +109,7 @@ class DrainTest {
                 assertEquals(0, exit.get(30, TimeUnit.SECONDS));
             }
             // then the tunnel ends, and the gateway lets the device go
-            await().atMost(10, TimeUnit.SECONDS).until(() -> stderr().contains("device=pi disconnected"));
+            await().atMost(10, TimeUnit.SECONDS).until(() -> stderr().contains("device=\"pi\" disconnected"));
         }
     }
 
