@@ -61,8 +61,9 @@ final class ConnectCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--gateway", paramLabel = "URI", required = true, converter = Converters.GatewayUri.class,
-            description = "The gateway, wss://HOST:PORT (or ws:// behind a TLS terminator).")
-    URI gateway;
+            description = "The gateway, wss://HOST:PORT (or ws:// behind a TLS terminator). Repeat it for the nodes "
+                    + "of a gateway cluster: when the tunnel closes or cannot be opened, the next is dialed.")
+    List<URI> gateways;
 
     @ArgGroup(exclusive = true)
     TokenSource token;
@@ -113,12 +114,12 @@ final class ConnectCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        trust.warn(gateway, spec, err);
+        trust.warn(gateways.get(0), spec, err);
         ConnectorConfig config = builder.recorder(record.open()).build();
         String device = Connector.deviceOf(config.token());
         try (Connector connector = new Connector(config, grant -> {
             out.println("mproxy connect: serving as device " + device + ", " + grant);
-            for (String line : config.mappings().served(grant, gateway.getHost())) {
+            for (String line : config.mappings().served(grant, config.gateway().getHost())) {
                 out.println("  " + line);
             }
             out.flush();
@@ -186,7 +187,8 @@ final class ConnectCommand implements Callable<Integer> {
                     + "or set " + TokenSource.ENVIRONMENT);
         }
         return ConnectorConfig.newBuilder()
-                .gateway(gateway)
+                .gateway(gateways.get(0))
+                .otherGateways(gateways.subList(1, gateways.size()))
                 .mappings(mappings())
                 .limits(tunnelLimits.limits())
                 .pingInterval(keepalive.interval)
@@ -194,7 +196,7 @@ final class ConnectCommand implements Callable<Integer> {
                 .drainTimeout(drain.timeout)
                 .token(jwt)
                 .tokenFile(token == null ? null : token.file)
-                .tls(trust.clientTls(gateway, spec));
+                .tls(trust.clientTls(gateways.get(0), spec));
     }
 
     /** Every {@code --tcp}, {@code --https} and {@code --http}; a port or name given twice is a usage error. */

@@ -133,6 +133,9 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     DrainOption drain;
 
+    @Mixin
+    ClusterOptions cluster;
+
     @Override
     public Integer call() throws Exception {
         logging.apply();
@@ -168,11 +171,12 @@ final class GatewayCommand implements Callable<Integer> {
         GatewayConfig config = builder
                 .tls(certificate == null ? null : TlsContexts.server(certificate))
                 .recorder(record.open())
+                .cluster(cluster.open(listen, !noTls, hostnames))
                 .build();
         try (GatewayServer server = new GatewayServer(config); Running running = Running.start()) {
             try {
                 server.start();
-            } catch (BindException e) {
+            } catch (BindException | IllegalStateException e) { // IllegalStateException: cannot join the cluster
                 throw CommandException.failure(e.getMessage());
             }
             banner(server, secret, certificate);

@@ -4,6 +4,7 @@ import com.auth0.jwt.JWT;
 import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.auth0.jwt.interfaces.DecodedJWT;
 import dev.mproxy.config.Durations;
+import dev.mproxy.config.GatewayUris;
 import dev.mproxy.guard.RemoteText;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
@@ -39,11 +40,13 @@ import io.netty.util.AttributeKey;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ForkJoinPool;
@@ -93,6 +96,8 @@ public final class Connector implements AutoCloseable {
     private volatile String lastProblem;
     /** The token presented; from {@link ConnectorConfig#tokenFile()} again before each reconnect, if set. */
     private volatile String token;
+    /** Which of the config's gateways is dialed next; the next one each time a tunnel closes or fails (cluster 7.1). */
+    private int turn;
 
     /** {@code onGrant} sees each {@code grant} the gateway sends: the connector is then serving. */
     public Connector(ConnectorConfig config, Consumer<Grant> onGrant) {
@@ -122,12 +127,14 @@ public final class Connector implements AutoCloseable {
         if (closed || stopped.isDone()) {
             return;
         }
-        String host = config.gateway().getHost();
-        int port = config.gatewayPort();
+        List<URI> gateways = config.gateways();
+        URI gateway = gateways.get(Math.floorMod(turn, gateways.size()));
+        String host = gateway.getHost();
+        int port = gateway.getPort() > 0 ? gateway.getPort() : GatewayUris.isSecure(gateway) ? 443 : 80;
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
         headers.set(HttpHeaderNames.AUTHORIZATION, basic(token));
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
-                .webSocketUri(config.gateway())
+                .webSocketUri(gateway)
                 .version(WebSocketVersion.V13)
                 .customHeaders(headers)
                 .maxFramePayloadLength(TunnelPipeline.MAX_FRAME_PAYLOAD)
@@ -142,13 +149,13 @@ public final class Connector implements AutoCloseable {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc(), host, port));
                         }
                         p.addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024), new RefusalReader(),
-                                new WebSocketClientProtocolHandler(ws), new TunnelInstaller());
+                                new WebSocketClientProtocolHandler(ws), new TunnelInstaller(gateway));
                     }
                 })
                 .connect(host, port)
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
-                        reconnectLater("cannot reach the gateway: " + TlsFailures.describe(f.cause()));
+                        reconnectLater("cannot reach the gateway " + gateway + ": " + TlsFailures.describe(f.cause()));
                         return;
                     }
                     channel = f.channel();
@@ -165,12 +172,14 @@ public final class Connector implements AutoCloseable {
             return;
         }
         long delay = backoff.nextDelayMillis();
+        List<URI> gateways = config.gateways();
+        turn = Math.floorMod(turn + 1, gateways.size()); // the next node of the cluster, or the same gateway again
         if (!why.equals(lastProblem)) {
             lastProblem = why;
             logger.warn("gateway={} {}; retrying with backoff (first in {} ms, at most every {})",
-                    config.gateway(), why, delay, Durations.format(config.maxBackoff()));
+                    gateways.get(turn), why, delay, Durations.format(config.maxBackoff()));
         } else {
-            logger.debug("gateway={} {}; retrying in {} ms", config.gateway(), why, delay);
+            logger.debug("gateway={} {}; retrying in {} ms", gateways.get(turn), why, delay);
         }
         group.schedule(config.tokenFile() == null ? this::connect : this::rereadTokenThenConnect, delay,
                 TimeUnit.MILLISECONDS);
@@ -387,6 +396,12 @@ public final class Connector implements AutoCloseable {
 
     /** Becomes a tunnel once the handshake is done; a refused or failed handshake stops or retries. */
     private final class TunnelInstaller extends ChannelInboundHandlerAdapter {
+        private final URI gateway;
+
+        TunnelInstaller(URI gateway) {
+            this.gateway = gateway;
+        }
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
@@ -401,7 +416,7 @@ public final class Connector implements AutoCloseable {
                     tunnel.record(config.recorder(), device);
                 }
                 TunnelPipeline.install(ctx.pipeline(), tunnel,
-                        new DeviceControl(token, config.gateway().toString(), grant -> {
+                        new DeviceControl(token, gateway.toString(), grant -> {
                             backoff.reset();
                             lastProblem = null;
                             lastGrant = grant;

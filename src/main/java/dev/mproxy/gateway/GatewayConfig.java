@@ -60,6 +60,7 @@ public final class GatewayConfig {
     private final boolean relayGuessableIds;
     private final long relayMaxMessage;
     private final GuardLimits guardLimits;
+    private final ClusterMember cluster;
 
     private GatewayConfig(Builder b) {
         listen = b.listen;
@@ -79,6 +80,7 @@ public final class GatewayConfig {
         relayGuessableIds = b.relayGuessableIds;
         relayMaxMessage = b.relayMaxMessage;
         guardLimits = b.guardLimits;
+        cluster = b.cluster;
     }
 
     public static Builder newBuilder() {
@@ -187,6 +189,11 @@ public final class GatewayConfig {
         return guardLimits;
     }
 
+    /** The cluster this gateway is a node of ({@code --cluster}, protocol-spec/cluster.md); null for a single node. */
+    public ClusterMember cluster() {
+        return cluster;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
@@ -197,7 +204,7 @@ public final class GatewayConfig {
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
                 + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage
-                + ", guardLimits: " + guardLimits + ')';
+                + ", guardLimits: " + guardLimits + ", cluster: " + (cluster == null ? "none" : cluster) + ')';
     }
 
     private static String port(OptionalInt port) {
@@ -224,6 +231,7 @@ public final class GatewayConfig {
         private boolean relayGuessableIds;
         private long relayMaxMessage;
         private GuardLimits guardLimits = GuardLimits.DEFAULT;
+        private ClusterMember cluster;
 
         private Builder() {
         }
@@ -246,6 +254,13 @@ public final class GatewayConfig {
             relayGuessableIds = c.relayGuessableIds;
             relayMaxMessage = c.relayMaxMessage;
             guardLimits = c.guardLimits;
+            cluster = c.cluster;
+        }
+
+        /** Makes the gateway a node of this cluster; null keeps it a single node. Default: null. */
+        public Builder cluster(ClusterMember cluster) {
+            this.cluster = cluster;
+            return this;
         }
 
         public Builder listen(InetSocketAddress listen) {
