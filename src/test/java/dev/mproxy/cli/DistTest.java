@@ -36,7 +36,7 @@ class DistTest {
         assertEquals(Duration.ofSeconds(10), gateway.drain.timeout);
 
         ConnectCommand connect = parse("connect", DIST.resolve("connect.toml")).getCommand();
-        assertEquals("wss://gw.example.com:7443", connect.gateway.toString());
+        assertEquals("wss://gw.example.com:7443", connect.gateways.get(0).toString());
         assertEquals(Path.of("/etc/mproxy/device.token"), connect.token.file);
         assertEquals(1, connect.tcp.size());
         assertEquals(1, connect.https.size());
