@@ -24,6 +24,7 @@ public final class DomainNames {
     public static final int MAX_LABEL_LENGTH = 63;
 
     private static final String WILDCARD_PREFIX = "*.";
+    private static final int PRINTABLE_LENGTH = 80;
 
     private DomainNames() {
     }
@@ -145,14 +146,18 @@ public final class DomainNames {
         return new IllegalArgumentException("invalid domain " + printable(name) + ": " + reason);
     }
 
-    /** The name as it can be shown on one line: control characters escaped, cut after 80 characters. */
+    /**
+     * The name as it can be shown on one line: control characters (C0 and C1) escaped, cut after about
+     * {@value #PRINTABLE_LENGTH} characters of output, escapes counted, so a reason quoting it stays short.
+     */
     static String printable(String s) {
         StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < s.length() && i < 80; i++) {
+        int i = 0;
+        for (; i < s.length() && sb.length() < PRINTABLE_LENGTH; i++) {
             char c = s.charAt(i);
             boolean invisible = Character.isISOControl(c) || Character.getType(c) == Character.FORMAT; // bidi too
             sb.append(invisible ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
-        return s.length() > 80 ? sb + "..." : sb.toString();
+        return i < s.length() ? sb + "..." : sb.toString();
     }
 }

@@ -82,6 +82,8 @@ public final class TokenVerifier {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
+    private static final Base64.Encoder URL_ENCODER = Base64.getUrlEncoder().withoutPadding();
+
     private final JWTVerifier verifier;
     private final Clock clock;
 
@@ -125,6 +127,8 @@ public final class TokenVerifier {
         }
         JsonNode header = jsonObject(parts[0], "header");
         JsonNode payload = jsonObject(parts[1], "payload");
+        // control 2.5.1: one spelling per token, so a signed token cannot be altered and still verify
+        strictBase64Url(parts[2], "signature");
         checkAlgorithm(header);
         for (String claim : new String[] {"exp", "nbf", "iat"}) {
             checkTime(payload, claim);
@@ -159,17 +163,14 @@ public final class TokenVerifier {
     }
 
     private static JsonNode jsonObject(String segment, String what) throws InvalidTokenException {
-        byte[] bytes;
-        try {
-            bytes = Base64.getUrlDecoder().decode(segment);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidTokenException("token " + what + " is not base64url");
-        }
+        byte[] bytes = strictBase64Url(segment, what);
         JsonNode node;
         try {
             node = JSON.readTree(bytes);
         } catch (JacksonException e) {
-            throw new InvalidTokenException("token " + what + " is not valid JSON: " + e.getOriginalMessage());
+            // Jackson quotes the input: escaped and cut, as it goes into replies and logs
+            throw new InvalidTokenException("token " + what + " is not valid JSON: "
+                    + DomainNames.printable(e.getOriginalMessage().lines().findFirst().orElse("")));
         } catch (IOException e) {
             throw new InvalidTokenException("token " + what + " is not valid JSON", e);
         }
@@ -177,6 +178,26 @@ public final class TokenVerifier {
             throw new InvalidTokenException("token " + what + " is not a JSON object");
         }
         return node;
+    }
+
+    /**
+     * A segment in base64url as JWS writes it (RFC 7515 §2, control 2.5.1), its alphabet already checked: a
+     * length that decodes, and no bits set past the last byte. The JDK's decoder accepts such bits, so several
+     * spellings would decode to one signature.
+     */
+    private static byte[] strictBase64Url(String segment, String what) throws InvalidTokenException {
+        // its alphabet was checked first, for all three segments
+        byte[] bytes;
+        try {
+            bytes = Base64.getUrlDecoder().decode(segment);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidTokenException("token " + what + " is not base64url");
+        }
+        if (!URL_ENCODER.encodeToString(bytes).equals(segment)) {
+            throw new InvalidTokenException("token " + what + " is not canonical base64url: its last character "
+                    + "sets bits that encode nothing");
+        }
+        return bytes;
     }
 
     private static void checkAlgorithm(JsonNode header) throws InvalidTokenException {

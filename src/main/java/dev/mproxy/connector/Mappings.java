@@ -184,12 +184,17 @@ public final class Mappings {
         return map;
     }
 
-    private static int portOf(String servicePort) {
-        try {
-            return Integer.parseInt(servicePort);
-        } catch (NumberFormatException e) {
+    /**
+     * A port as M-PROXY writes it, canonical decimal digits 0 to 65535 (mappings 2.4, 4.6), or -1: {@code "022"} or
+     * {@code "+22"} is not port 22, as no gateway writes it so.
+     */
+    static int portOf(String text) {
+        if (text.isEmpty() || text.length() > 5 || !text.chars().allMatch(c -> c >= '0' && c <= '9')
+                || text.length() > 1 && text.charAt(0) == '0') {
             return -1; // no mapping has it
         }
+        int port = Integer.parseInt(text);
+        return port <= 65535 ? port : -1;
     }
 
     private static String nameOf(StreamRequest request) {

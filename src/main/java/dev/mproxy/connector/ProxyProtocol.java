@@ -36,6 +36,16 @@ public enum ProxyProtocol {
      *
      * @throws StreamException {@code E_PROTOCOL} if the stream id is not an IP address and port (mappings 4.6)
      */
+    /** A client's port: never 0 for TCP, and PROXY v1 readers such as Netty's refuse 0 (mappings 4.6). */
+    private static int port(String text, int lowest) {
+        int port = Mappings.portOf(text);
+        if (port < lowest) {
+            throw new IllegalArgumentException("port '" + text + "' (expected: decimal digits " + lowest + " to 65535, "
+                    + "no sign or leading zero)");
+        }
+        return port;
+    }
+
     HAProxyMessage header(StreamRequest request) throws StreamException {
         if (version == null) {
             return null;
@@ -47,10 +57,15 @@ public enum ProxyProtocol {
             if (tcp == null) {
                 throw new IllegalArgumentException("family '" + client.family() + "' (expected: IPv4 or IPv6)");
             }
+            if (client.address().indexOf('%') >= 0 || client.address().indexOf('[') >= 0) {
+                // Netty takes both for IPv6; a PROXY header has room for neither (mappings 4.6)
+                throw new IllegalArgumentException("address '" + client.address() + "' (expected: an IP address "
+                        + "without brackets or zone)");
+            }
             String unspecified = tcp == HAProxyProxiedProtocol.TCP4 ? "0.0.0.0" : "::";
             return new HAProxyMessage(version, HAProxyCommand.PROXY, tcp, client.address(), unspecified,
-                    Integer.parseInt(client.port()), Integer.parseInt(request.servicePort()));
-        } catch (IllegalArgumentException e) { // NumberFormatException too
+                    port(client.port(), 1), port(request.servicePort(), 0));
+        } catch (IllegalArgumentException e) {
             throw new StreamException(StreamErrors.PROTOCOL, "cannot write a PROXY " + name().toLowerCase(Locale.ROOT)
                     + " header for " + request + ": " + e.getMessage());
         }

@@ -212,6 +212,15 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
         int[] c = commas;
         String serviceField = field(c[3] + 1, fields > 5 ? c[4] : end, ascii);
         type = MessageType.ofField(serviceField);
+        if (type == MessageType.CONTROL) {
+            // rule 3.8: a control message belongs to no stream; what its other fields say is ignored, so it
+            // decodes exactly as it would have been sent
+            address = StreamAddress.NONE;
+            servicePort = "";
+            name = "";
+            service = "";
+            return;
+        }
         address = new StreamAddress(field(0, c[0], ascii), field(c[0] + 1, c[1], ascii),
                 field(c[1] + 1, c[2], ascii));
         servicePort = fields > 5 ? field(c[4] + 1, fields > 6 ? c[5] : end, ascii) : "";

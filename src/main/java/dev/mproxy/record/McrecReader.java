@@ -1,6 +1,5 @@
 package dev.mproxy.record;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.EOFException;
 import java.io.IOException;
@@ -70,7 +69,7 @@ final class McrecReader extends FileRecordingReader {
         JsonNode m;
         try {
             m = Mcrec.JSON.readTree(json);
-        } catch (JsonProcessingException e) {
+        } catch (IOException e) { // JSON errors, and CharConversionException: bytes Jackson took for UTF-32
             m = null;
         }
         if (m == null || !m.isObject() || !Mcrec.METADATA_MAGIC.equals(m.path("magic").asText(null))

@@ -115,7 +115,9 @@ public record RendezvousRequest(String id, DeviceToken token, boolean browser, I
         try {
             parameters = new QueryStringDecoder(uri).parameters();
         } catch (IllegalArgumentException e) {
-            throw new BadRelayRequestException(BAD_REQUEST, "request URI is malformed: " + e.getMessage());
+            // Netty's message quotes the whole URI, control characters and all: not echoed (rendezvous 1.2)
+            throw new BadRelayRequestException(BAD_REQUEST, "request URI is malformed (expected: each '%' "
+                    + "followed by two hex digits of UTF-8)");
         }
         String id = single(parameters, "id", BAD_ID);
         if (id == null) {

@@ -1,6 +1,7 @@
 package dev.mproxy.tunnel;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.mproxy.auth.DomainNames;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -95,7 +96,8 @@ public final class Grant {
     /**
      * Reads telebit's grant entries, as this gateway and telebit's relay send them: names from {@code https}
      * and {@code ssh+https} entries, ports from {@code tcp} entries (one port or an array of them). Entries of
-     * other kinds, and null names or ports (the relay's for a token without domains), are skipped.
+     * other kinds, and null names or ports (the relay's for a token without domains), are skipped, and so are
+     * names that are not names and ports out of range; names are lowercased.
      *
      * @param refused the refusals that came before the grant
      * @throws IllegalArgumentException when {@code entries} is not an array of arrays
@@ -114,7 +116,11 @@ public final class Grant {
             }
             String kind = entry.path(0).asText("");
             if ((HTTPS.equals(kind) || SSH_HTTPS.equals(kind)) && entry.path(1).isTextual()) {
-                domains.add(entry.get(1).textValue());
+                try {
+                    domains.add(DomainNames.normalizePattern(entry.get(1).textValue()));
+                } catch (IllegalArgumentException e) {
+                    // skipped like a port out of range: no gateway routes such a name (control 2.4)
+                }
             } else if (TCP.equals(kind)) {
                 JsonNode port = entry.path(2);
                 for (JsonNode p : port.isArray() ? port : List.of(port)) {

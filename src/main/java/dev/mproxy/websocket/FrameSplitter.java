@@ -59,6 +59,8 @@ public final class FrameSplitter extends ByteToMessageDecoder {
     private long pieceLeft;
     /** The bytes of the message being received, as its frames' headers declare them. */
     private long messageBytes;
+    /** Inside a fragmented message: the last data frame had no FIN. */
+    private boolean inMessage;
     /** Bytes from the input's reader index on that pass unchanged and are not handed on yet. */
     private int passed;
 
@@ -118,20 +120,30 @@ public final class FrameSplitter extends ByteToMessageDecoder {
         int at = in.readerIndex() + passed;
         int b0 = in.getUnsignedByte(at);
         int b1 = in.getUnsignedByte(at + 1);
-        boolean masked = (b1 & MASK) != 0;
+        if (refusedByTheDecoder(b0, b1)) {
+            // the decoder refuses it on these two bytes: it gets them now, not once a whole header has come
+            state = State.PASS_ALL;
+            return true;
+        }
         int length7 = b1 & 0x7f;
         int lengthBytes = length7 == 126 ? 2 : length7 == 127 ? 8 : 0;
-        int headerLength = 2 + lengthBytes + (masked ? 4 : 0);
-        if (available < headerLength) {
+        int headerLength = 2 + lengthBytes + 4; // masked, or refusedByTheDecoder said so
+        if (available < 2 + lengthBytes) {
             return false;
         }
         long length = length7 < 126 ? length7 : length7 == 126 ? in.getUnsignedShort(at + 2) : in.getLong(at + 2);
-        int opcode = b0 & 0x0f;
-        if (length < 0) {
-            state = State.PASS_ALL; // the decoder refuses a 64-bit length with its top bit set
+        if (length < 0 || length7 == 126 && length < 126 || length7 == 127 && length < 0x10000) {
+            // the decoder refuses a 64-bit length with its top bit set, and a length not in its shortest form,
+            // as soon as it has read it: before the mask key (rendezvous 1.5.1)
+            state = State.PASS_ALL;
             return true;
         }
+        if (available < headerLength) {
+            return false;
+        }
+        int opcode = b0 & 0x0f;
         if (opcode <= 2) { // continuation, text, binary
+            inMessage = (b0 & FIN) == 0;
             messageBytes = opcode == OPCODE_CONTINUATION ? messageBytes + length : length;
             if (maxMessage > 0 && messageBytes > maxMessage) {
                 tooBig(ctx, in, out);
@@ -140,9 +152,9 @@ public final class FrameSplitter extends ByteToMessageDecoder {
         remaining = length;
         afterPayload = opcode == OPCODE_CLOSE ? State.PASS_ALL : State.HEADER;
         state = State.PAYLOAD;
-        if (opcode <= 2 && masked && length > maxWhole) {
+        if (opcode <= 2 && length > maxWhole) {
             splitting = true;
-            firstBits = b0 & 0x7f; // RSV and opcode: the decoder refuses RSV bits in the first fragment as here
+            firstBits = b0 & 0x0f; // the opcode: RSV bits were refused above
             fin = (b0 & FIN) != 0;
             maskKey = in.getInt(at + 2 + lengthBytes);
             firstPiece = true;
@@ -150,12 +162,28 @@ public final class FrameSplitter extends ByteToMessageDecoder {
             handOn(in, out);
             in.skipBytes(headerLength); // its fragments get headers of their own
         } else {
-            if (masked) { // the decoder refuses an unmasked frame without holding it
-                frameLengths.accept(length);
-            }
+            frameLengths.accept(length);
             passed += headerLength;
         }
         return true;
+    }
+
+    /**
+     * Whether the decoder refuses a frame on its first two bytes (RFC 6455 §5.2, §5.4, §5.5; rendezvous 1.5.1):
+     * RSV bits (the relay allows no extension), no mask, a reserved opcode, a control frame that is fragmented,
+     * longer than 125 or a close of 1 byte, a continuation outside a message or a new message inside one.
+     */
+    private boolean refusedByTheDecoder(int b0, int b1) {
+        int opcode = b0 & 0x0f;
+        boolean fin = (b0 & FIN) != 0;
+        int length7 = b1 & 0x7f;
+        if ((b0 & 0x70) != 0 || (b1 & MASK) == 0) {
+            return true;
+        }
+        if (opcode >= OPCODE_CLOSE) {
+            return opcode > 10 || !fin || length7 > 125 || opcode == OPCODE_CLOSE && length7 == 1;
+        }
+        return opcode > 2 || (opcode == OPCODE_CONTINUATION) != inMessage;
     }
 
     /** Passes on what there is of the payload; false when more bytes are needed. */

@@ -76,6 +76,17 @@ class DomainNamesTest {
         assertFalse(message.contains("\n"), message);
     }
 
+    /**
+     * A reason quoting a name stays short however many escapes it needs. Found by TokenFuzzTest (seed
+     * finding-long-reason): 80 DEL characters became 480, twice in one reason of 1008 characters.
+     */
+    @Test
+    void escapedQuotesAreCutByTheirOwnLength() {
+        String message = refusal("a\u007f".repeat(120) + ".com");
+        assertTrue(message.length() < 250, message.length() + ": " + message);
+        assertTrue(message.contains("a\\u007fa\\u007f") && message.contains("..."), message);
+    }
+
     @Test
     void totalLengthIsAtMost253() {
         String max = nameOfLength(253);

@@ -14,6 +14,9 @@ final class Jwts {
 
     static final String HS256_HEADER = "{\"alg\":\"HS256\",\"typ\":\"JWT\"}";
 
+    /** base64url's alphabet in the order of the values its characters encode (RFC 4648 §5). */
+    static final String ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
     private Jwts() {
     }
 

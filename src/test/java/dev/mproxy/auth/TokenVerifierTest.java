@@ -279,6 +279,48 @@ class TokenVerifierTest {
         assertTrue(message.startsWith("token is not a JWT") || message.startsWith("token header is not"), message);
     }
 
+    /**
+     * Control 2.5.1: a signed token has one spelling. Found by TokenFuzzTest (seeds finding-signature-*): the
+     * JDK's decoder took a signature with {@code =} appended, or with its last character changed in the bits
+     * that encode nothing, so one signed token had several accepted spellings.
+     */
+    @Test
+    void aSignedTokenSpelledAnotherWayIsRefused() throws InvalidTokenException {
+        String jwt = signed("\"sub\":\"d\"");
+        verifier().verify(jwt);
+        assertEquals("token signature holds a character outside base64url (expected: A-Z a-z 0-9 - _ and no padding)",
+                refusal(jwt + '='));
+        // 32 bytes are 43 characters, the last of which carries 2 bits that encode nothing
+        char last = jwt.charAt(jwt.length() - 1);
+        String other = jwt.substring(0, jwt.length() - 1) + Jwts.ALPHABET.charAt(Jwts.ALPHABET.indexOf(last) ^ 1);
+        assertEquals("token signature is not canonical base64url: its last character sets bits that encode nothing",
+                refusal(other));
+        String[] parts = jwt.split("\\.");
+        assertTrue(refusal(parts[0] + "=." + parts[1] + '.' + parts[2]).startsWith("token header holds a character"));
+    }
+
+    /**
+     * A reason goes into the add_token reply and the log: what it quotes of the token is escaped and cut. Found
+     * by TokenFuzzTest (seed finding-control-character-in-json-reason): Jackson's message quoted a U+0001 of the
+     * header raw.
+     */
+    @Test
+    void reasonsQuoteTheTokenEscaped() {
+        String payload = Jwts.b64("{\"sub\":\"d\"}");
+        String message = refusal(Jwts.b64("yJhbGc\u0001\u0085" + "x".repeat(500)) + '.' + payload + ".sig");
+        assertTrue(message.startsWith("token header is not valid JSON: Unrecognized token 'yJhbGc\\u0001\\u0085xx"),
+                message);
+        assertTrue(message.length() < 200 && message.chars().noneMatch(Character::isISOControl), message);
+    }
+
+    /** Limits 4.5 (control 2.5.2): found by TokenFuzzTest (seed finding-device-id-bidi): U+202E was accepted in sub. */
+    @Test
+    void deviceIdsOfUnsafeCharactersAreRefused() {
+        assertTrue(refusal(signed("\"sub\":\"pi\u202egnp.exe\"")).contains("holds U+202E at index 2"));
+        assertTrue(refusal(signed("\"sub\":\"living room\"")).contains("holds U+0020 at index 6"));
+        assertTrue(refusal(signed("\"id\":\"caf\u00e9\"")).contains("holds U+00E9 at index 3"));
+    }
+
     @Test
     void malformedSegmentsAreRefused() {
         String payload = Jwts.b64("{\"sub\":\"d\"}");

@@ -52,6 +52,17 @@ class DeviceControlTest {
         assertEquals(List.of(new Grant(List.of(2222), List.of(), List.of())), grants);
     }
 
+    /**
+     * Control 2.4: a grant's names are names, lowercased, as ports are 1 to 65535; others are skipped. Found by
+     * ControlMessageFuzzTest (seed finding-grant-name-not-a-name): "*.pi+example.com" was taken as served.
+     */
+    @Test
+    void grantedNamesThatAreNotNamesAreSkipped() {
+        receive("[2,\"grant\",[[\"https\",\"*.pi+example.com\"],[\"https\",\"a\\u202e.example.com\"],"
+                + "[\"https\",\"Pi.Example.COM\"],[\"tcp\",\"h\",[0,65536,22]]]]");
+        assertEquals(List.of(new Grant(List.of(22), List.of("pi.example.com"), List.of())), grants);
+    }
+
     @Test
     void refusalsBeforeAGrantBelongToIt() {
         // control 2.4

@@ -28,6 +28,15 @@ class MappingsTest {
         assertNoTarget(m, request("http", "443", "app.example.com"), "http name app.example.com");
     }
 
+    /** Mappings 2.4: found by StreamTargetFuzzTest (seed finding-tcp-leading-zero): "022" found port 22's mapping. */
+    @Test
+    void aTcpPortNotInCanonicalDecimalFindsNothing() throws StreamException {
+        Mappings m = Mappings.builder().tcp(22, A).build();
+        assertSame(A, m.find(request("tcp", "22", "")));
+        assertNoTarget(m, request("tcp", "022", ""), "tcp port 022");
+        assertNoTarget(m, request("tcp", "+22", ""), "tcp port +22");
+    }
+
     @Test
     void exactNameFirstThenTheLongestWildcard() throws StreamException {
         // mappings 2.2, 2.3

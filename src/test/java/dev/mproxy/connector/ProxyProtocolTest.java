@@ -64,9 +64,36 @@ class ProxyProtocolTest {
         assertProtocolError(new StreamAddress("IPv6", "203.0.113.9", "50010"), "443",
                 "invalid IPv6 address: 203.0.113.9");
         assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "70000"), "443",
-                "invalid port: 70000 (expected: 0 ~ 65535)");
+                "port '70000' (expected: decimal digits 1 to 65535, no sign or leading zero)");
         assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "50010"), "https",
-                "For input string: \"https\"");
+                "port 'https' (expected: decimal digits 0 to 65535, no sign or leading zero)");
+    }
+
+    /**
+     * Mappings 4.6: found by StreamTargetFuzzTest (seed finding-ipv6-zone): Netty took "b8::1:1%" for an IPv6
+     * address, so v1 wrote the zone into the header and v2 dropped it.
+     */
+    @Test
+    void addressesInBracketsOrWithAZoneAreProtocolErrors() {
+        assertProtocolError(new StreamAddress("IPv6", "fe80::1%eth0", "50010"), "443",
+                "address 'fe80::1%eth0' (expected: an IP address without brackets or zone)");
+        assertProtocolError(new StreamAddress("IPv6", "[2001:db8::7]", "50010"), "443",
+                "address '[2001:db8::7]' (expected: an IP address without brackets or zone)");
+    }
+
+    /**
+     * Mappings 4.6: a port is canonical decimal. Found by StreamTargetFuzzTest (seed finding-tcp-leading-zero): "+80"
+     * and "022" were read as 80 and 22, so the header said another port than the stream id.
+     */
+    @Test
+    void portsNotInCanonicalDecimalAreProtocolErrors() {
+        assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "+80"), "443",
+                "port '+80' (expected: decimal digits 1 to 65535, no sign or leading zero)");
+        // found by StreamTargetFuzzTest (seed finding-client-port-zero): Netty's v1 reader refused the header
+        assertProtocolError(new StreamAddress("IPv6", "2001::1", "0"), "443",
+                "port '0' (expected: decimal digits 1 to 65535, no sign or leading zero)");
+        assertProtocolError(new StreamAddress("IPv4", "203.0.113.9", "80"), "0443",
+                "port '0443' (expected: decimal digits 0 to 65535, no sign or leading zero)");
     }
 
     private static void assertProtocolError(StreamAddress client, String servicePort, String why) {

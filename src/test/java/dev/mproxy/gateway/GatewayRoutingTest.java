@@ -168,6 +168,39 @@ class GatewayRoutingTest {
                 .startsWith("HTTP/1.1 431 "));
     }
 
+    /**
+     * Routing 3.5: heads a lenient server would read otherwise than the gateway routed them get 400 at once.
+     * Found by HttpHeadFuzzTest (seeds in HttpHeadFuzzTestInputs/route/finding-*): a bare LF hid a second Host
+     * inside a header line, "Host :" was skipped, LF-only requests waited for the 408, and "[pi" or "." were
+     * taken for hosts.
+     */
+    @Test
+    void headsThatAServerCouldReadDifferentlyGet400AtOnce() throws Exception {
+        device("pi", "pi.example.com");
+        assertTrue(httpExchange("GET / HTTP/1.1\nHost: pi.example.com\n\n").matches("(?s)HTTP/1.1 400 .*bare LF.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nX: y\nHost: pi.example.com\r\nHost: nobody.example.com\r\n\r\n")
+                .matches("(?s)HTTP/1.1 400 .*bare LF.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nX: y\rHost: pi.example.com\r\n\r\n")
+                .matches("(?s)HTTP/1.1 400 .*bare CR or LF.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost : pi.example.com\r\nHost: nobody.example.com\r\n\r\n")
+                .matches("(?s)HTTP/1.1 400 .*malformed header line.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: [pi.example.com\r\n\r\n")
+                .matches("(?s)HTTP/1.1 400 .*malformed Host.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: .\r\n\r\n").matches("(?s)HTTP/1.1 400 .*malformed Host.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n").startsWith("HTTP/1.1 502 "));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: 192.0.2.1.\r\n\r\n").startsWith("HTTP/1.1 502 "));
+    }
+
+    /**
+     * Routing 3.2/3.3: a head that is only blank lines has an empty request line, answered 400. Found by
+     * HttpHeadFuzzTest (seed finding-empty-request-line): the parser threw ArrayIndexOutOfBoundsException, the
+     * pipeline logged it, and the client waited for the 408.
+     */
+    @Test
+    void headOfBlankLinesGets400() throws Exception {
+        assertTrue(httpExchange("\r\n\r\n").matches("(?s)HTTP/1.1 400 .*malformed request line.*"));
+    }
+
     @Test
     void devicesSharingANameTakeTurnsAndTheOtherServesAtOnceWhenOneLeaves() throws Exception {
         RawDevice first = device("first", "shared.example.com");

@@ -397,9 +397,11 @@ class HostileInternetTest {
         start(b -> b.tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0)));
         List<String> records = logsDuring(() -> {
             try (Socket http = new Socket("127.0.0.1", gateway.httpAddress().getPort())) {
+                // routing 3.5 (fuzz helper): a Host that is no name or address is now a 400, never looked up
                 http.getOutputStream().write("GET / HTTP/1.1\r\nHost: [x\u001b[31m\u0085INFO: forged]\r\n\r\n"
                         .getBytes(StandardCharsets.ISO_8859_1));
-                assertClosed(http);
+                String answer = new String(http.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                assertTrue(answer.startsWith("HTTP/1.1 400 ") && answer.indexOf('\u001b') < 0, answer);
             }
             try (Socket tlsPort = new Socket("127.0.0.1", gateway.tlsAddress().getPort())) {
                 byte[] hello = new byte[5 + 16_384];
@@ -408,15 +410,13 @@ class HostileInternetTest {
                 tlsPort.getOutputStream().write(hello);
                 assertClosed(tlsPort);
             }
-            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.refusals().count(Refusal.UNKNOWN_NAME) == 1
-                    && gateway.refusals().count(Refusal.UNROUTABLE) == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> gateway.refusals().count(Refusal.UNROUTABLE) == 1);
         });
         for (String message : records) {
             assertTrue(message.indexOf('\n') < 0 && message.indexOf('\u001b') < 0 && message.indexOf('\u0085') < 0,
                     message);
         }
-        assertTrue(records.stream().anyMatch(r -> r.contains("\"[x\\u001b[31m\\u0085info: forged]\"")),
-                records.toString());
+        assertTrue(records.stream().noneMatch(r -> r.contains("forged")), records.toString());
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------

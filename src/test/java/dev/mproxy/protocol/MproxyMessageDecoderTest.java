@@ -71,6 +71,18 @@ class MproxyMessageDecoderTest {
         assertEquals("[1,\"hello\"]", m.bodyText());
     }
 
+    /**
+     * Rule 3.8: the stream fields of a control message are ignored on receive, so it decodes as it is sent
+     * ({@code ,,,N,control}) and encodes back to the same message. Found by MproxyDecoderFuzzTest (seed
+     * {@code finding-control-with-stream-fields}): the fields were kept, and re-encoding dropped them.
+     */
+    @Test
+    void controlMessageIgnoresItsStreamFields() { // rule 3.8
+        Decoded m = single(frame("IPv4,127.0.0.1,4321,7,control,434,example.com", "[1,\"x\"]"));
+        assertEquals(new Decoded(MessageType.CONTROL, "", "", "", "", "", "",
+                java.util.Base64.getEncoder().encodeToString("[1,\"x\"]".getBytes(StandardCharsets.UTF_8))), m);
+    }
+
     @Test
     void errorBodiesThatAreNotJsonOrAbsentAreKept() { // rule 3.6: peers send these
         assertEquals("boom", single(frame("IPv4,1.2.3.4,5,4,error,443,x", "boom")).bodyText());

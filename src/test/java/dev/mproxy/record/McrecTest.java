@@ -492,6 +492,20 @@ class McrecTest {
         assertEquals("3.2", e.rule());
     }
 
+    /**
+     * Rule 4.5: metadata that is not JSON is a format error, whatever Jackson makes of its bytes. Found by
+     * RecordingReaderFuzzTest (seed finding-metadata-read-as-utf32): "{" and three NULs made Jackson read UTF-32
+     * and throw CharConversionException, a plain I/O error.
+     */
+    @Test
+    void metadataJacksonTakesForUtf32IsAFormatError() throws IOException {
+        ByteArrayOutputStream file = new ByteArrayOutputStream();
+        block(file, 1, 0, 0, "{\u0000\u0000\u0000\"magic\":\"MeshCentralRelaySession\",\"ver\":1}");
+        Path path = Files.write(dir.resolve("utf32.mcrec"), file.toByteArray());
+        RecordingFormatException e = assertThrows(RecordingFormatException.class, () -> RecordingReader.open(path));
+        assertEquals("3.2", e.rule());
+    }
+
     // ---- helpers ----
 
     /** Reads one block at the buffer's position, checking its header, and returns its payload. */

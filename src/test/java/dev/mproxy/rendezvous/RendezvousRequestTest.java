@@ -56,6 +56,19 @@ class RendezvousRequestTest {
         assertEquals("relay id holds U+00E9 at index 1" + expected, refusedAtGateway("a\u00e9b"));
     }
 
+    /**
+     * A malformed request's reason does not quote it (rendezvous 1.2). Found by RendezvousRequestFuzzTest (seed
+     * finding-malformed-uri-echoed): Netty's message quoted the whole URI, control characters and all.
+     */
+    @Test
+    void aMalformedUriIsRefusedWithoutQuotingIt() {
+        RendezvousRequest.BadRelayRequestException e = assertThrows(RendezvousRequest.BadRelayRequestException.class,
+                () -> RendezvousRequest.parse("/relay?id=abc&%la\u0007y=%=x", null));
+        assertEquals(RendezvousRequest.BAD_REQUEST, e.code());
+        assertEquals("request URI is malformed (expected: each '%' followed by two hex digits of UTF-8)",
+                e.getMessage());
+    }
+
     @Test
     void anIdInMeshCentralsShapeNeedsATokenUnlessTheOperatorOpensIt() throws Exception {
         // rendezvous 1.2

@@ -113,6 +113,43 @@ class FrameSplitterTest {
         assertFrame(ContinuationWebSocketFrame.class, true, "z".getBytes(), frames.get(frames.size() - 1));
     }
 
+    /**
+     * Rendezvous 1.5.1: a frame the decoder refuses on its first two bytes is refused as soon as they come. Found by
+     * FrameSplitterFuzzTest (seeds finding-refused-header-held, finding-new-message-inside-fragmented-held,
+     * finding-negative-length-held): the
+     * splitter waited for a whole header of up to 14 bytes first, so a peer that sent a few bytes of garbage and
+     * stopped was not closed.
+     */
+    @Test
+    void headersRefusedOnTheirFirstBytesReachTheDecoderAtOnce() {
+        // RSV bits with a 64-bit length, RSV1, a reserved opcode, not masked: the decoder needs two bytes to say so
+        // and a continuation outside a message, a fragmented ping, a ping of 126 bytes
+        for (byte[] start : new byte[][] {{(byte) 0xff, (byte) 0xff}, {(byte) 0xc2, (byte) 0xfe}, {(byte) 0x83, (byte) 0xff},
+            {(byte) 0x82, 0x7f}, {(byte) 0x80, (byte) 0xff}, {0x09, (byte) 0x80}, {(byte) 0x89, (byte) 0xfe},
+            // and lengths refused before the mask key: negative, or not in their shortest form
+            {0x01, (byte) 0xff, (byte) 0xff, -1, -1, -1, -1, -1, -1, 6}, {(byte) 0x82, (byte) 0xfe, 0, 125},
+            {(byte) 0x82, (byte) 0xff, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff}}) {
+            channel.finishAndReleaseAll();
+            channel = channel(0);
+            CorruptedWebSocketFrameException e = assertThrows(CorruptedWebSocketFrameException.class,
+                    () -> channel.writeInbound(Unpooled.wrappedBuffer(start)));
+            assertEquals(1002, e.closeStatus().code(), e.getMessage());
+            read.add(channel.readOutbound()); // the close frame
+            assertFalse(channel.isOpen());
+        }
+    }
+
+    /** Rendezvous 1.5.1: a new message inside a fragmented one is refused on its first two bytes. */
+    @Test
+    void aNewMessageInsideAFragmentedOneIsRefusedAtOnce() {
+        feed(frame(0x02, "ab".getBytes()));
+        inbound();
+        CorruptedWebSocketFrameException e = assertThrows(CorruptedWebSocketFrameException.class,
+                () -> channel.writeInbound(Unpooled.wrappedBuffer(new byte[] {(byte) 0x81, (byte) 0xfd})));
+        assertEquals(1002, e.closeStatus().code(), e.getMessage());
+        read.add(channel.readOutbound());
+    }
+
     @Test
     void aMessageOverTheCapClosesWith1009AndFails() {
         channel.finishAndReleaseAll();
