@@ -229,7 +229,9 @@ public final class TokenVerifier {
         String device = deviceId(payload, ports, domains);
         JsonNode exp = payload.get("exp");
         Instant expiresAt = exp == null ? null : Instant.ofEpochSecond(exp.asLong());
-        return new DeviceToken(device, ports, domains, expiresAt);
+        JsonNode iat = payload.get("iat");
+        return new DeviceToken(device, ports, domains, expiresAt)
+                .withIssue(optionalString(payload, "jti"), iat == null ? null : Instant.ofEpochSecond(iat.asLong()));
     }
 
     /**

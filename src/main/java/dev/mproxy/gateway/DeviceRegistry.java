@@ -59,6 +59,7 @@ final class DeviceRegistry {
         Map<Integer, ChannelFuture> binds = new HashMap<>();
         for (int port : token.ports()) {
             if (!config.allowedPorts().contains(port)) {
+                config.observer().refused(RefusalReason.PORT_NOT_ALLOWED);
                 refused.add(Grant.Refusal.port(port, "E_PORT_NOT_ALLOWED", "port " + port + " is outside the "
                         + "gateway's allowed ports " + config.allowedPorts()));
                 continue;
@@ -78,6 +79,7 @@ final class DeviceRegistry {
         List<String> domains = new ArrayList<>();
         for (String domain : token.domains()) {
             if (domain.length() > MproxyConstants.MAX_ROUTED_NAME_LENGTH) {
+                config.observer().refused(RefusalReason.NAME_TOO_LONG);
                 refused.add(Grant.Refusal.domain(domain, "E_NAME_TOO_LONG", "name " + domain + " is "
                         + domain.length() + " characters long; a stream header holds names of at most "
                         + MproxyConstants.MAX_ROUTED_NAME_LENGTH + " (routing 1.3)"));
@@ -131,6 +133,20 @@ final class DeviceRegistry {
         for (ChannelFuture f : closing) {
             f.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+    }
+
+    /** The registered devices, a copy. */
+    synchronized List<DeviceView> devices() {
+        return List.copyOf(devices.values());
+    }
+
+    /** The registered device {@code id}, or null. */
+    synchronized DeviceSession device(String id) {
+        return devices.get(id);
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
     }
 
     /** Live devices, for tests and metrics. */

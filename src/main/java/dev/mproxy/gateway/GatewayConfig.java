@@ -54,6 +54,7 @@ public final class GatewayConfig {
     private final Recorder recorder;
     private final boolean relayGuessableIds;
     private final long relayMaxMessage;
+    private final GatewayObserver observer;
 
     private GatewayConfig(Builder b) {
         listen = b.listen;
@@ -71,6 +72,7 @@ public final class GatewayConfig {
         recorder = b.recorder;
         relayGuessableIds = b.relayGuessableIds;
         relayMaxMessage = b.relayMaxMessage;
+        observer = b.observer;
     }
 
     public static Builder newBuilder() {
@@ -166,6 +168,11 @@ public final class GatewayConfig {
         return relayMaxMessage;
     }
 
+    /** Hears devices, streams and refusals, for metrics ({@code --admin}); {@link GatewayObserver#NONE} by default. */
+    public GatewayObserver observer() {
+        return observer;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
@@ -199,6 +206,7 @@ public final class GatewayConfig {
         private Recorder recorder;
         private boolean relayGuessableIds;
         private long relayMaxMessage;
+        private GatewayObserver observer = GatewayObserver.NONE;
 
         private Builder() {
         }
@@ -219,6 +227,7 @@ public final class GatewayConfig {
             recorder = c.recorder;
             relayGuessableIds = c.relayGuessableIds;
             relayMaxMessage = c.relayMaxMessage;
+            observer = c.observer;
         }
 
         public Builder listen(InetSocketAddress listen) {
@@ -306,6 +315,11 @@ public final class GatewayConfig {
          * @throws IllegalArgumentException naming the option when a value is out of range or two disagree
          * @throws NullPointerException     when no verifier was given
          */
+        public Builder observer(GatewayObserver observer) {
+            this.observer = requireNonNull(observer, "observer");
+            return this;
+        }
+
         public GatewayConfig build() {
             requireNonNull(verifier, "verifier");
             checkPort(tlsPort, "--tls-port");

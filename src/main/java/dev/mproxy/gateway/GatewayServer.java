@@ -20,6 +20,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -57,6 +59,7 @@ public final class GatewayServer implements AutoCloseable {
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/")
                 .checkStartsWith(true) // "/?access_token=..." is a device too; UpgradeAuthenticator checks the path
+                .dropPongFrames(false) // the keepalive times its pings by their pongs
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(TunnelPipeline.MAX_FRAME_PAYLOAD)
@@ -72,7 +75,7 @@ public final class GatewayServer implements AutoCloseable {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier(), rendezvous),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous, config.observer()),
                                 new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
@@ -82,12 +85,12 @@ public final class GatewayServer implements AutoCloseable {
         long routeTimeout = config.handshakeTimeout().toMillis();
         if (config.tlsPort().isPresent()) {
             tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
-                    port -> new SniRouter(registry, port, routeTimeout)),
+                    port -> new SniRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.tlsPort().getAsInt()), "the TLS port (--tls-port)"));
         }
         if (config.httpPort().isPresent()) {
             httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
-                    port -> new HttpHostRouter(registry, port, routeTimeout)),
+                    port -> new HttpHostRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
         }
         return this;
@@ -116,6 +119,21 @@ public final class GatewayServer implements AutoCloseable {
     /** Connected devices. */
     public int deviceCount() {
         return registry.deviceCount();
+    }
+
+    /** The connected devices, in no order; each read-only but for {@link DeviceView#disconnect}. */
+    public List<DeviceView> devices() {
+        return registry.devices();
+    }
+
+    /** The connected device {@code id}, if it is. */
+    public Optional<DeviceView> device(String id) {
+        return Optional.ofNullable(registry.device(id));
+    }
+
+    /** Whether the device port listens and the gateway is not stopping: ready to take devices. */
+    public boolean isReady() {
+        return listener != null && listener.isActive() && !registry.isClosed();
     }
 
     /** The rendezvous relay at {@code /relay} (protocol-spec/rendezvous.md); its counters for a metrics endpoint. */
@@ -147,7 +165,8 @@ public final class GatewayServer implements AutoCloseable {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
                 TunnelPipeline.install(ctx.pipeline(), TunnelHandler.gateway(config.limits()),
-                        new DeviceSession(registry, config.verifier(), config.handshakeTimeout(), config.recorder()),
+                        new DeviceSession(registry, config.verifier(), config.handshakeTimeout(), config.recorder(),
+                                config.observer()),
                         config.pingInterval(), config.pingTimeout());
                 ctx.pipeline().remove(this);
             }

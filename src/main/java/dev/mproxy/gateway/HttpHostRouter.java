@@ -30,11 +30,13 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     private final DeviceRegistry registry;
     private final int servicePort;
     private final long timeoutMillis;
+    private final GatewayObserver observer;
     private ScheduledFuture<?> timeout;
     /** Where the search for the blank line resumes: bytes before it were searched already. */
     private int searched;
 
-    HttpHostRouter(DeviceRegistry registry, int servicePort, long timeoutMillis) {
+    HttpHostRouter(DeviceRegistry registry, int servicePort, long timeoutMillis, GatewayObserver observer) {
+        this.observer = observer;
         this.registry = registry;
         this.servicePort = servicePort;
         this.timeoutMillis = timeoutMillis;
@@ -75,6 +77,7 @@ final class HttpHostRouter extends ByteToMessageDecoder {
         }
         DeviceSession device = registry.route(head.host());
         if (device == null) {
+            observer.refused(RefusalReason.UNKNOWN_NAME);
             logger.info("HTTP request from {} for {}: no device serves it", ctx.channel().remoteAddress(),
                     head.host());
             respond(ctx, 502, "Bad Gateway", "no device serving " + head.host() + " is connected");
@@ -95,6 +98,9 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     private void respond(ChannelHandlerContext ctx, int status, String reason, String detail) {
         if (!ctx.channel().isActive()) {
             return;
+        }
+        if (status != 502) {
+            observer.refused(RefusalReason.BAD_REQUEST); // 502 was counted as an unknown name
         }
         ctx.channel().config().setAutoRead(false);
         byte[] body = ("mproxy: " + detail + "\n").getBytes(StandardCharsets.UTF_8);

@@ -29,11 +29,13 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
 
     private final DeviceRegistry registry;
     private final int servicePort;
+    private final GatewayObserver observer;
 
-    SniRouter(DeviceRegistry registry, int servicePort, long timeoutMillis) {
+    SniRouter(DeviceRegistry registry, int servicePort, long timeoutMillis, GatewayObserver observer) {
         super(MAX_CLIENT_HELLO, timeoutMillis);
         this.registry = registry;
         this.servicePort = servicePort;
+        this.observer = observer;
     }
 
     @Override
@@ -45,6 +47,7 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
     protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<DeviceSession> future) {
         DeviceSession device = future.getNow();
         if (device == null) {
+            observer.refused(hostname == null ? RefusalReason.NO_SERVER_NAME : RefusalReason.UNKNOWN_NAME);
             logger.info("TLS connection from {} refused: {}", ctx.channel().remoteAddress(),
                     hostname == null ? "no server name (SNI) in its ClientHello" : "no device serves " + hostname);
             ctx.writeAndFlush(UNRECOGNIZED_NAME.duplicate()).addListener(ChannelFutureListener.CLOSE);

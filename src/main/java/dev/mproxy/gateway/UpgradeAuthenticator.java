@@ -41,11 +41,13 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
 
     private final TokenVerifier verifier;
     private final Rendezvous rendezvous;
+    private final GatewayObserver observer;
 
-    UpgradeAuthenticator(TokenVerifier verifier, Rendezvous rendezvous) {
+    UpgradeAuthenticator(TokenVerifier verifier, Rendezvous rendezvous, GatewayObserver observer) {
         super(false);
         this.verifier = verifier;
         this.rendezvous = rendezvous;
+        this.observer = observer;
     }
 
     @Override
@@ -77,6 +79,8 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
                 verified = verifier.verify(token);
             }
         } catch (InvalidTokenException e) {
+            observer.authenticationFailed();
+            observer.refused(RefusalReason.BAD_TOKEN);
             request.release();
             respond(ctx, HttpResponseStatus.UNAUTHORIZED, e.code(), e.getMessage());
             return;

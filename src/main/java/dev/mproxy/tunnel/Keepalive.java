@@ -1,15 +1,18 @@
 package dev.mproxy.tunnel;
 
 import dev.mproxy.websocket.WebSocketClose;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.ReferenceCountUtil;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -22,6 +25,9 @@ final class Keepalive extends ChannelInboundHandlerAdapter {
 
     /** Name of the handler that must stay first after TLS, so every byte read counts as life. */
     static final String IDLE = "idle";
+
+    /** A pong claiming a longer round trip than this did not echo our ping (the tunnel closes well before). */
+    private static final long MAX_ROUND_TRIP_NANOS = TimeUnit.HOURS.toNanos(1);
 
     private final Duration timeout;
 
@@ -46,7 +52,9 @@ final class Keepalive extends ChannelInboundHandlerAdapter {
         if (evt instanceof IdleStateEvent) {
             IdleState state = ((IdleStateEvent) evt).state();
             if (state == IdleState.WRITER_IDLE) {
-                ctx.channel().writeAndFlush(new PingWebSocketFrame());
+                // the ping carries when it was sent; the peer echoes it in its pong (RFC 6455 §5.5.3)
+                ByteBuf sentAt = ctx.alloc().buffer(Long.BYTES).writeLong(System.nanoTime());
+                ctx.channel().writeAndFlush(new PingWebSocketFrame(sentAt));
             } else if (state == IdleState.READER_IDLE) {
                 ctx.channel().writeAndFlush(new WebSocketClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
                         "nothing received for " + timeout.toSeconds() + " s (no data, no pong)"))
@@ -55,5 +63,26 @@ final class Keepalive extends ChannelInboundHandlerAdapter {
             return;
         }
         ctx.fireUserEventTriggered(evt);
+    }
+
+    /** A pong echoing our ping's time is the tunnel's round trip; other pongs (unsolicited ones) are dropped. */
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof PongWebSocketFrame)) {
+            ctx.fireChannelRead(msg);
+            return;
+        }
+        ByteBuf content = ((PongWebSocketFrame) msg).content();
+        try {
+            if (content.readableBytes() == Long.BYTES) {
+                long rtt = System.nanoTime() - content.getLong(content.readerIndex());
+                TunnelHandler tunnel = ctx.pipeline().get(TunnelHandler.class);
+                if (rtt >= 0 && rtt < MAX_ROUND_TRIP_NANOS && tunnel != null) {
+                    tunnel.meter().roundTrip(rtt);
+                }
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
     }
 }
