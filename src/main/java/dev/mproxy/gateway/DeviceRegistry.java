@@ -2,6 +2,7 @@ package dev.mproxy.gateway;
 
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.DomainMap;
+import dev.mproxy.auth.RevokedTokens;
 import dev.mproxy.protocol.MproxyConstants;
 import dev.mproxy.tunnel.Grant;
 import io.netty.channel.ChannelFuture;
@@ -11,6 +12,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -133,6 +135,26 @@ final class DeviceRegistry {
         for (ChannelFuture f : closing) {
             f.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Closes, with status 1008 and why, each tunnel holding a token that {@code revoked} now refuses; returns how many
+     * (protocol-spec/admin.md 5.3).
+     */
+    int closeRevoked(RevokedTokens revoked) {
+        int closed = 0;
+        for (DeviceView device : devices()) {
+            DeviceSession session = (DeviceSession) device;
+            for (DeviceToken grant : session.grants()) {
+                Optional<String> reason = revoked.reason(grant);
+                if (reason.isPresent()) {
+                    session.close(WebSocketCloseStatus.POLICY_VIOLATION, "token revoked: " + reason.get());
+                    closed++;
+                    break;
+                }
+            }
+        }
+        return closed;
     }
 
     /** The registered devices, a copy. */

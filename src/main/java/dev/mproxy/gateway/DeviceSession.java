@@ -148,7 +148,7 @@ final class DeviceSession extends ControlHandler implements DeviceView {
             verified = verifier.verify(raw);
         } catch (InvalidTokenException e) {
             observer.authenticationFailed();
-            observer.refused(RefusalReason.BAD_TOKEN);
+            observer.refused(e.isRevoked() ? RefusalReason.REVOKED_TOKEN : RefusalReason.BAD_TOKEN);
             // the message is kept: telebit's relay lost it and sent only the code
             ctx.writeAndFlush(ControlMessages.error(id, e.code(), e.getMessage()));
             return;

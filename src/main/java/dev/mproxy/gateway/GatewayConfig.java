@@ -38,6 +38,8 @@ public final class GatewayConfig {
      * ClientHello or request head: Netty's own handshake default (WebSocketServerProtocolConfig, ProxyHandler).
      */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** Where {@code --admin} without a value listens: loopback only, next to the device port's 7443. */
+    public static final InetSocketAddress DEFAULT_ADMIN = new InetSocketAddress("127.0.0.1", 7444);
 
     private final InetSocketAddress listen;
     private final SslContext tls;
@@ -55,6 +57,8 @@ public final class GatewayConfig {
     private final boolean relayGuessableIds;
     private final long relayMaxMessage;
     private final GatewayObserver observer;
+    private final InetSocketAddress admin;
+    private final SslContext adminTls;
 
     private GatewayConfig(Builder b) {
         listen = b.listen;
@@ -73,6 +77,8 @@ public final class GatewayConfig {
         relayGuessableIds = b.relayGuessableIds;
         relayMaxMessage = b.relayMaxMessage;
         observer = b.observer;
+        admin = b.admin;
+        adminTls = b.adminTls;
     }
 
     public static Builder newBuilder() {
@@ -173,6 +179,16 @@ public final class GatewayConfig {
         return observer;
     }
 
+    /** Where the admin listener listens ({@code --admin}); null when it is off, the default. */
+    public InetSocketAddress admin() {
+        return admin;
+    }
+
+    /** The admin listener's TLS context; null serves plain HTTP, which only a loopback address may. */
+    public SslContext adminTls() {
+        return adminTls;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
@@ -181,7 +197,9 @@ public final class GatewayConfig {
                 + ", handshakeTimeout: " + Durations.format(handshakeTimeout) + ", tlsPort: " + port(tlsPort)
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
-                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage + ')';
+                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage + ", admin: "
+                + (admin == null ? "off" : admin.getHostString() + ':' + admin.getPort() + (adminTls == null ? "" : " (TLS)"))
+                + ')';
     }
 
     private static String port(OptionalInt port) {
@@ -207,6 +225,8 @@ public final class GatewayConfig {
         private boolean relayGuessableIds;
         private long relayMaxMessage;
         private GatewayObserver observer = GatewayObserver.NONE;
+        private InetSocketAddress admin;
+        private SslContext adminTls;
 
         private Builder() {
         }
@@ -228,6 +248,8 @@ public final class GatewayConfig {
             relayGuessableIds = c.relayGuessableIds;
             relayMaxMessage = c.relayMaxMessage;
             observer = c.observer;
+            admin = c.admin;
+            adminTls = c.adminTls;
         }
 
         public Builder listen(InetSocketAddress listen) {
@@ -320,6 +342,16 @@ public final class GatewayConfig {
             return this;
         }
 
+        public Builder admin(InetSocketAddress admin) {
+            this.admin = admin;
+            return this;
+        }
+
+        public Builder adminTls(SslContext adminTls) {
+            this.adminTls = adminTls;
+            return this;
+        }
+
         public GatewayConfig build() {
             requireNonNull(verifier, "verifier");
             checkPort(tlsPort, "--tls-port");
@@ -335,7 +367,18 @@ public final class GatewayConfig {
                 throw new IllegalArgumentException("--ping-timeout (" + Durations.format(pingTimeout)
                         + ") must exceed --ping-interval (" + Durations.format(pingInterval) + ')');
             }
+            if (admin != null && adminTls == null && !isLoopback(admin)) {
+                // admin 2.1: the admin token would cross the network in the clear
+                throw new IllegalArgumentException("--admin " + admin.getHostString() + ':' + admin.getPort()
+                        + " is not a loopback address, so it needs TLS (expected: a loopback address such as "
+                        + DEFAULT_ADMIN.getHostString() + ", or TLS from the gateway's certificate or --admin-cert "
+                        + "and --admin-key)");
+            }
             return new GatewayConfig(this);
+        }
+
+        private static boolean isLoopback(InetSocketAddress address) {
+            return address.getAddress() != null && address.getAddress().isLoopbackAddress();
         }
 
         private static void checkPort(OptionalInt port, String option) {

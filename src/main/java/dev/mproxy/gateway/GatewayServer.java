@@ -18,6 +18,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.util.List;
@@ -121,6 +123,14 @@ public final class GatewayServer implements AutoCloseable {
         return registry.deviceCount();
     }
 
+    /**
+     * Applies the verifier's revocations to live tunnels: each holding a revoked token is closed with WebSocket status
+     * 1008 and the reason (protocol-spec/admin.md 5.3). Returns how many were closed.
+     */
+    public int closeRevoked() {
+        return registry.closeRevoked(config.verifier().revocations());
+    }
+
     /** The connected devices, in no order; each read-only but for {@link DeviceView#disconnect}. */
     public List<DeviceView> devices() {
         return registry.devices();
@@ -134,6 +144,19 @@ public final class GatewayServer implements AutoCloseable {
     /** Whether the device port listens and the gateway is not stopping: ready to take devices. */
     public boolean isReady() {
         return listener != null && listener.isActive() && !registry.isClosed();
+    }
+
+    /** Tasks waiting on the gateway's event loops, summed: a loop that falls behind shows here first. */
+    public long pendingTasks() {
+        long pending = 0;
+        for (EventLoopGroup group : new EventLoopGroup[] {boss, workers}) {
+            for (EventExecutor loop : group) {
+                if (loop instanceof SingleThreadEventExecutor) {
+                    pending += ((SingleThreadEventExecutor) loop).pendingTasks();
+                }
+            }
+        }
+        return pending;
     }
 
     /** The rendezvous relay at {@code /relay} (protocol-spec/rendezvous.md); its counters for a metrics endpoint. */

@@ -80,7 +80,7 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
             }
         } catch (InvalidTokenException e) {
             observer.authenticationFailed();
-            observer.refused(RefusalReason.BAD_TOKEN);
+            observer.refused(e.isRevoked() ? RefusalReason.REVOKED_TOKEN : RefusalReason.BAD_TOKEN);
             request.release();
             respond(ctx, HttpResponseStatus.UNAUTHORIZED, e.code(), e.getMessage());
             return;
