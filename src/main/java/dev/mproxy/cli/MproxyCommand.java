@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
         },
         subcommands = {GatewayCommand.class, ConnectCommand.class, TokenCommand.class, PackCommand.class,
             UnpackCommand.class, RecordCommand.class, InspectCommand.class, RelayCommand.class,
+            AdminCommands.Status.class, AdminCommands.Devices.class, AdminCommands.Disconnect.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {
