@@ -231,6 +231,11 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.body().length)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE)
                 .set("X-Content-Type-Options", "nosniff");
+        if (answer.contentType().startsWith("text/html")) {
+            // the dashboard: its own inline script and style, talking to this listener only
+            response.headers().set("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; "
+                    + "style-src 'unsafe-inline'; connect-src 'self'; img-src data:; frame-ancestors 'none'");
+        }
         if (answer.status() == 401) {
             response.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"mproxy admin\"");
         }

@@ -13,13 +13,15 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
  * WebSocket liveness, both ways: a ping after {@code interval} without sending, and the tunnel closed after
  * {@code timeout} without receiving anything (data or pong). M-PROXY itself has no ping (telebit relied on
- * WebSocket pings too).
+ * WebSocket pings too). A tunnel that keeps sending is pinged once per {@code interval} all the same, so its
+ * round trip is known while it is busy, when it matters (control 1.4.1).
  */
 final class Keepalive extends ChannelInboundHandlerAdapter {
 
@@ -29,10 +31,45 @@ final class Keepalive extends ChannelInboundHandlerAdapter {
     /** A pong claiming a longer round trip than this did not echo our ping (the tunnel closes well before). */
     private static final long MAX_ROUND_TRIP_NANOS = TimeUnit.HOURS.toNanos(1);
 
+    private final Duration interval;
     private final Duration timeout;
+    private long lastPingNanos = System.nanoTime();
+    private ScheduledFuture<?> roundTripProbe;
 
-    private Keepalive(Duration timeout) {
+    private Keepalive(Duration interval, Duration timeout) {
+        this.interval = interval;
         this.timeout = timeout;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        long every = interval.toNanos();
+        roundTripProbe = ctx.executor().scheduleAtFixedRate(() -> {
+            if (System.nanoTime() - lastPingNanos >= every) {
+                ping(ctx); // busy: the idle timer never fired in this interval
+            }
+        }, every, every, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        roundTripProbe.cancel(false);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        roundTripProbe.cancel(false);
+        ctx.fireChannelInactive();
+    }
+
+    /** The ping carries when it was sent; the peer echoes it in its pong (RFC 6455 §5.5.3). */
+    private void ping(ChannelHandlerContext ctx) {
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        lastPingNanos = System.nanoTime();
+        ByteBuf sentAt = ctx.alloc().buffer(Long.BYTES).writeLong(lastPingNanos);
+        ctx.channel().writeAndFlush(new PingWebSocketFrame(sentAt));
     }
 
     /** Adds the idle timer after the TLS handler (or first), and this handler at the tail. */
@@ -44,7 +81,7 @@ final class Keepalive extends ChannelInboundHandlerAdapter {
         } else {
             pipeline.addFirst(IDLE, idle);
         }
-        pipeline.addLast(new Keepalive(timeout));
+        pipeline.addLast(new Keepalive(interval, timeout));
     }
 
     @Override
@@ -52,9 +89,7 @@ final class Keepalive extends ChannelInboundHandlerAdapter {
         if (evt instanceof IdleStateEvent) {
             IdleState state = ((IdleStateEvent) evt).state();
             if (state == IdleState.WRITER_IDLE) {
-                // the ping carries when it was sent; the peer echoes it in its pong (RFC 6455 §5.5.3)
-                ByteBuf sentAt = ctx.alloc().buffer(Long.BYTES).writeLong(System.nanoTime());
-                ctx.channel().writeAndFlush(new PingWebSocketFrame(sentAt));
+                ping(ctx);
             } else if (state == IdleState.READER_IDLE) {
                 ctx.channel().writeAndFlush(new WebSocketClose(WebSocketCloseStatus.ENDPOINT_UNAVAILABLE,
                         "nothing received for " + timeout.toSeconds() + " s (no data, no pong)"))
