@@ -21,6 +21,10 @@ import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.TestSecrets;
+import dev.mproxy.testing.TestTrust;
+import dev.mproxy.tls.GatewayCertificate;
+import dev.mproxy.tls.SelfSignedCertificateGenerator;
+import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.tunnel.Grant;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -293,6 +297,31 @@ class AdminServerTest {
                 .verifier(new TokenVerifier(secret, Clock.systemUTC()))
                 .admin(new InetSocketAddress("0.0.0.0", 7444)).build());
         assertTrue(e.getMessage().contains("needs TLS"), e.getMessage());
+    }
+
+    // admin 2.1: with a certificate the listener speaks TLS only
+    @Test
+    void withACertificateTheListenerServesHttpsOnly() throws Exception {
+        GatewayCertificate certificate = SelfSignedCertificateGenerator.generate(List.of("localhost"));
+        GatewayConfig config = GatewayConfig.newBuilder().listen(new InetSocketAddress("127.0.0.1", 0))
+                .verifier(new TokenVerifier(secret, Clock.systemUTC())).publicBindHost("127.0.0.1")
+                .tlsPort(OptionalInt.empty()).httpPort(OptionalInt.empty())
+                .admin(new InetSocketAddress("127.0.0.1", 0)).adminTls(TlsContexts.server(certificate)).build();
+        GatewayServer tlsGateway = new GatewayServer(config).start();
+        closeables.add(tlsGateway);
+        AdminServer tlsAdmin = new AdminServer(tlsGateway, config, new GatewayMetrics(), adminToken).start();
+        closeables.add(tlsAdmin);
+        assertTrue(tlsAdmin.isTls());
+        HttpClient https = HttpClient.newBuilder().sslContext(TestTrust.clientTrusting(certificate))
+                .connectTimeout(Duration.ofSeconds(10)).build();
+        int port = tlsAdmin.address().getPort();
+        HttpResponse<String> status = https.send(HttpRequest.newBuilder(URI.create("https://localhost:" + port
+                + "/api/status")).header("Authorization", "Bearer " + adminToken.value()).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, status.statusCode(), status.body());
+        assertThrows(IOException.class, () -> http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                + "/healthz")).timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString()),
+                "no plain HTTP on a TLS listener");
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
