@@ -177,6 +177,30 @@ class AdminServerTest {
         assertEquals(1, value(metrics, "mproxy_refusals_total{reason=\"bad_token\"}"));
     }
 
+    // admin 3.2: a public client that stops reading makes the gateway pause the device's stream
+    @Test
+    void pausesAreCountedWhenAClientStopsReading() throws Exception {
+        byte[] payload = new byte[16 * 1024 * 1024];
+        try (Socket client = new Socket(InetAddress.getLoopbackAddress(), devicePort)) {
+            client.setSoTimeout(30_000);
+            CompletableFuture<Void> written = CompletableFuture.runAsync(() -> {
+                try {
+                    client.getOutputStream().write(payload);
+                    client.shutdownOutput();
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }, threads);
+            // nothing is read yet: the echo comes back faster than this client takes it
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    value(metrics(), "mproxy_pause_events_total{by=\"gateway\"}") >= 1);
+            assertEquals(payload.length, client.getInputStream().readAllBytes().length);
+            written.get(30, TimeUnit.SECONDS);
+        }
+        JsonNode pi = api("GET", "/api/devices", null, 200).get(0);
+        assertTrue(pi.get("pausesByGateway").asLong() >= 1, pi.toString());
+    }
+
     // admin 3.3: the exposition passes Prometheus' own linter
     @Test
     void metricsPassPromtool() throws Exception {
