@@ -72,8 +72,8 @@ public final class DeviceToken {
     }
 
     /**
-     * A valid device id: not blank, at most {@value #MAX_DEVICE_ID_LENGTH} characters, no control characters
-     * (it is written to logs).
+     * A valid device id: not blank, at most {@value #MAX_DEVICE_ID_LENGTH} characters of ASCII letters, digits
+     * and {@code . _ - @ + : , *} (it is written to logs and names recording files; limits 4.5).
      *
      * @return {@code id} unchanged
      * @throws IllegalArgumentException saying what is wrong
@@ -93,8 +93,17 @@ public final class DeviceToken {
                 throw new IllegalArgumentException(String.format("device id %s holds control character U+%04X",
                         DomainNames.printable(id), (int) c));
             }
+            if (!isSafeInDeviceId(c)) {
+                // limits 4.5: ids are logged and name recording files; no bidi overrides, quotes or spaces
+                throw new IllegalArgumentException(String.format("device id %s holds U+%04X at index %d (expected: "
+                        + "letters, digits and . _ - @ + : , * only)", DomainNames.printable(id), (int) c, i));
+            }
         }
         return id;
+    }
+
+    private static boolean isSafeInDeviceId(char c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || ".-_@+:,*".indexOf(c) >= 0;
     }
 
     /**

@@ -39,6 +39,10 @@ public final class DomainNames {
             if (base.isEmpty()) {
                 throw invalid(pattern, "nothing follows the wildcard");
             }
+            if (base.indexOf('.') < 0) {
+                // limits 4.5: *.com would catch the names of every other tenant under .com whose device is offline
+                throw invalid(pattern, "a wildcard needs at least two labels under it (expected: *.example.com)");
+            }
             String normalized = WILDCARD_PREFIX + normalizeName(base, pattern);
             if (normalized.length() > MAX_LENGTH) {
                 throw invalid(pattern, "it is " + normalized.length() + " characters long (expected: at most "
@@ -146,7 +150,8 @@ public final class DomainNames {
         StringBuilder sb = new StringBuilder();
         for (int i = 0; i < s.length() && i < 80; i++) {
             char c = s.charAt(i);
-            sb.append(c < 0x20 || c == 0x7f ? String.format("\\u%04x", (int) c) : String.valueOf(c));
+            boolean invisible = Character.isISOControl(c) || Character.getType(c) == Character.FORMAT; // bidi too
+            sb.append(invisible ? String.format("\\u%04x", (int) c) : String.valueOf(c));
         }
         return s.length() > 80 ? sb + "..." : sb.toString();
     }

@@ -127,6 +127,14 @@ public final class TokenVerifier {
             throw new InvalidTokenException("token is not a JWT: it has " + parts.length
                     + " dot-separated part(s) (expected: 3)");
         }
+        String[] names = {"header", "payload", "signature"};
+        for (int i = 0; i < 3; i++) {
+            // RFC 7515 §2: base64url without padding; a lenient decoder took "sig=" as "sig" (limits 4.2)
+            if (!parts[i].chars().allMatch(TokenVerifier::isBase64Url)) {
+                throw new InvalidTokenException("token " + names[i] + " holds a character outside base64url "
+                        + "(expected: A-Z a-z 0-9 - _ and no padding)");
+            }
+        }
         JsonNode header = jsonObject(parts[0], "header");
         JsonNode payload = jsonObject(parts[1], "payload");
         checkAlgorithm(header);
@@ -166,6 +174,10 @@ public final class TokenVerifier {
     /** The tokens refused although they verify. */
     public RevokedTokens revocations() {
         return revoked;
+    }
+
+    private static boolean isBase64Url(int c) {
+        return c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_';
     }
 
     private static JsonNode jsonObject(String segment, String what) throws InvalidTokenException {

@@ -87,6 +87,7 @@ final class ConnectCommand implements Callable<Integer> {
                 .pingInterval(keepalive.interval)
                 .pingTimeout(keepalive.timeout)
                 .token(token.read())
+                .tokenFile(token.file)
                 .tls(trust.clientTls(gateway, spec));
         try {
             builder.build(); // usage errors before a warning is printed or a recording directory made

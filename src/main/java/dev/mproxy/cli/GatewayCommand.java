@@ -11,6 +11,7 @@ import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayObserver;
 import dev.mproxy.gateway.GatewayServer;
+import dev.mproxy.files.SecureFiles;
 import dev.mproxy.gateway.PortRange;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.TlsContexts;
@@ -20,6 +21,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,13 +43,16 @@ import picocli.CommandLine.Spec;
                 + "forwarded to them.",
             "",
             "With no flags it listens on 0.0.0.0:7443 with TLS, generating its secret and an EC P-256 "
-                + "certificate into ./mproxy-data on first start, and prints a sample device token and the "
-                + "'mproxy connect' line to run on a device.",
+                + "certificate into ./mproxy-data on first start, writes a sample device token to "
+                + "./mproxy-data/" + GatewayCommand.SAMPLE_TOKEN_FILE + " (0600; never printed, limits 5.4) and prints "
+                + "the 'mproxy connect' line to run on a device.",
             ""
         })
 final class GatewayCommand implements Callable<Integer> {
 
     private static final int SAMPLE_PORT = 10022;
+    /** Where the sample token goes, in the data directory: a credential is never printed (limits 5.4). */
+    static final String SAMPLE_TOKEN_FILE = "sample-device.token";
 
     @Spec
     CommandSpec spec;
@@ -131,6 +136,9 @@ final class GatewayCommand implements Callable<Integer> {
     KeepaliveOptions keepalive;
 
     @Mixin
+    GuardOptions guards;
+
+    @Mixin
     StreamRecordOptions record;
 
     @Override
@@ -156,6 +164,11 @@ final class GatewayCommand implements Callable<Integer> {
                 .limits(tunnelLimits.limits())
                 .pingInterval(keepalive.interval)
                 .pingTimeout(keepalive.timeout);
+        try {
+            builder.handshakeTimeout(guards.handshakeTimeout).guardLimits(guards.limits());
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
         GatewaySecret secret = files.secret();
         builder.verifier(new TokenVerifier(secret, Clock.systemUTC(), revocations()));
         GatewayMetrics metrics = new GatewayMetrics();
@@ -247,6 +260,7 @@ final class GatewayCommand implements Callable<Integer> {
         String host = hostnames.isEmpty() ? "HOSTNAME" : hostnames.get(0);
         String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("sample-device",
                 List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
+        Path tokenFile = sampleTokenFile(token);
         out.println("mproxy gateway: devices connect to " + scheme + "://" + server.deviceAddress().getHostString()
                 + ':' + port + "/; public TCP ports bind to " + bind);
         if (server.tlsAddress() != null || server.httpAddress() != null) {
@@ -264,13 +278,40 @@ final class GatewayCommand implements Callable<Integer> {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));
         }
-        out.println("sample token (device \"sample-device\", port " + SAMPLE_PORT + ", 30 days): " + token);
+        if (tokenFile != null) {
+            out.println("sample token (device \"sample-device\", port " + SAMPLE_PORT + ", 30 days) written to "
+                    + tokenFile + " (0600); copy it to the device");
+        }
         out.println("on a device, run:");
         out.println("  java -jar mproxy.jar connect --gateway " + scheme + "://" + host + ':' + port
                 + (certificate == null ? "" : " --fingerprint " + certificate.fingerprint())
-                + " --token " + token + " --tcp " + SAMPLE_PORT + "=127.0.0.1:22");
+                + " --token-file " + (tokenFile != null ? SAMPLE_TOKEN_FILE : "DEVICE.token") + " --tcp "
+                + SAMPLE_PORT + "=127.0.0.1:22");
         out.println("more tokens: java -jar mproxy.jar token --data-dir " + files.dir() + " --device ID --port P");
         out.flush();
+    }
+
+    /**
+     * Writes {@code token} to the data directory, 0600, and returns where; null, with why on stderr, when there is
+     * no data directory to write to ({@code --secret-file}) or it fails: a sample is no reason not to start.
+     */
+    private Path sampleTokenFile(String token) {
+        PrintWriter err = spec.commandLine().getErr();
+        if (files.secretFile != null) {
+            err.println("mproxy gateway: no sample token with --secret-file; make tokens with 'mproxy token "
+                    + "--secret-file " + files.secretFile + " --device ID --port P'");
+            err.flush();
+            return null;
+        }
+        Path file = files.dir().resolve(SAMPLE_TOKEN_FILE);
+        try {
+            SecureFiles.writePrivateFile(file, (token + "\n").getBytes(StandardCharsets.US_ASCII));
+            return file;
+        } catch (IOException e) {
+            err.println("mproxy gateway: no sample token: cannot write " + file + ": " + SecureFiles.reason(e));
+            err.flush();
+            return null;
+        }
     }
 
     private static String hostPort(InetSocketAddress address) {

@@ -28,8 +28,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.Cli
 import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.util.Base64;
+import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -53,6 +56,8 @@ public final class Connector implements AutoCloseable {
     private final String device;
     private volatile boolean closed;
     private volatile Channel channel;
+    /** The token presented; from {@link ConnectorConfig#tokenFile()} again before each reconnect, if set. */
+    private volatile String token;
 
     /** {@code onGrant} sees each {@code grant} the gateway sends: the connector is then serving. */
     public Connector(ConnectorConfig config, Consumer<Grant> onGrant) {
@@ -61,6 +66,7 @@ public final class Connector implements AutoCloseable {
         this.backoff = new Backoff(config.maxBackoff());
         this.targets = new LocalTargets(config.mappings(), 10_000);
         this.device = deviceOf(config.token());
+        this.token = config.token();
     }
 
     /** Starts dialing; returns at once. */
@@ -76,7 +82,7 @@ public final class Connector implements AutoCloseable {
         String host = config.gateway().getHost();
         int port = config.gatewayPort();
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
-        headers.set(HttpHeaderNames.AUTHORIZATION, basic(config.token()));
+        headers.set(HttpHeaderNames.AUTHORIZATION, basic(token));
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(config.gateway())
                 .version(WebSocketVersion.V13)
@@ -114,7 +120,28 @@ public final class Connector implements AutoCloseable {
         }
         long delay = backoff.nextDelayMillis();
         logger.info("reconnecting to {} in {} ms", config.gateway(), delay);
-        group.schedule(this::connect, delay, TimeUnit.MILLISECONDS);
+        group.schedule(config.tokenFile() == null ? this::connect : this::rereadTokenThenConnect, delay,
+                TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Limits 4.3: a gateway closes a tunnel whose token expired; the token file may hold a renewed one by now.
+     * Read off the event loop; an unreadable file keeps the token we have.
+     */
+    private void rereadTokenThenConnect() {
+        ForkJoinPool.commonPool().execute(() -> {
+            try {
+                String fresh = Files.readString(config.tokenFile(), StandardCharsets.UTF_8).trim();
+                if (!fresh.isEmpty() && !fresh.equals(token)) {
+                    logger.info("using the token now in {}", config.tokenFile());
+                    token = fresh;
+                }
+            } catch (IOException e) {
+                logger.warn("cannot read {} ({}); reconnecting with the token read before", config.tokenFile(),
+                        e.getMessage());
+            }
+            group.execute(this::connect);
+        });
     }
 
     @Override
@@ -163,7 +190,7 @@ public final class Connector implements AutoCloseable {
                     tunnel.record(config.recorder(), device);
                 }
                 TunnelPipeline.install(ctx.pipeline(), tunnel,
-                        new DeviceControl(config.token(), config.gateway().toString(), grant -> {
+                        new DeviceControl(token, config.gateway().toString(), grant -> {
                             backoff.reset();
                             onGrant.accept(grant);
                         }), config.pingInterval(), config.pingTimeout());

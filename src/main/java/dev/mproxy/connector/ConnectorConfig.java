@@ -9,6 +9,7 @@ import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tunnel.TunnelLimits;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
@@ -30,6 +31,7 @@ public final class ConnectorConfig {
 
     private final URI gateway;
     private final String token;
+    private final Path tokenFile;
     private final ClientTls tls;
     private final Mappings mappings;
     private final TunnelLimits limits;
@@ -41,6 +43,7 @@ public final class ConnectorConfig {
     private ConnectorConfig(Builder b) {
         gateway = b.gateway;
         token = b.token;
+        tokenFile = b.tokenFile;
         tls = b.tls;
         mappings = b.mappings;
         limits = b.limits;
@@ -109,6 +112,15 @@ public final class ConnectorConfig {
         return gateway.getPort() > 0 ? gateway.getPort() : GatewayUris.isSecure(gateway) ? 443 : 80;
     }
 
+    /**
+     * Where the token came from ({@code --token-file}), read again before each reconnect so that a token
+     * renewed in place is used once the gateway closes a tunnel whose token expired (limits 4.3); null when
+     * the token was given as it is.
+     */
+    public Path tokenFile() {
+        return tokenFile;
+    }
+
     @Override
     public String toString() {
         return "ConnectorConfig(gateway: " + gateway + ", token: " + (token.isEmpty() ? "none" : "(hidden)")
@@ -123,6 +135,7 @@ public final class ConnectorConfig {
 
         private URI gateway;
         private String token;
+        private Path tokenFile;
         private ClientTls tls;
         private Mappings mappings;
         private TunnelLimits limits = TunnelLimits.DEFAULT;
@@ -137,6 +150,7 @@ public final class ConnectorConfig {
         private Builder(ConnectorConfig c) {
             gateway = c.gateway;
             token = c.token;
+            tokenFile = c.tokenFile;
             tls = c.tls;
             mappings = c.mappings;
             limits = c.limits;
@@ -153,6 +167,12 @@ public final class ConnectorConfig {
 
         public Builder token(String token) {
             this.token = requireNonNull(token, "token");
+            return this;
+        }
+
+        /** The file the token was read from, read again before each reconnect; null for none. Default: null. */
+        public Builder tokenFile(Path tokenFile) {
+            this.tokenFile = tokenFile;
             return this;
         }
 

@@ -27,6 +27,7 @@ final class DeviceRegistry {
     private final GatewayConfig config;
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
+    private final GatewayGuards guards;
     private final Map<String, DeviceSession> devices = new HashMap<>();
     private final Map<Integer, PortListener> ports = new HashMap<>();
     private final DomainMap<RoundRobin> names = new DomainMap<>();
@@ -36,6 +37,12 @@ final class DeviceRegistry {
         this.config = config;
         this.boss = boss;
         this.workers = workers;
+        this.guards = new GatewayGuards(config.guardLimits());
+    }
+
+    /** The gateway's bounds (protocol-spec/limits.md). */
+    GatewayGuards guards() {
+        return guards;
     }
 
     /**
@@ -67,7 +74,7 @@ final class DeviceRegistry {
                 continue;
             }
             PortListener listener = ports.computeIfAbsent(port, p -> {
-                PortListener created = new PortListener(p, config.publicBindHost(), boss, workers);
+                PortListener created = new PortListener(p, config.publicBindHost(), boss, workers, guards);
                 created.bound().addListener(f -> {
                     if (!f.isSuccess()) {
                         forget(created);

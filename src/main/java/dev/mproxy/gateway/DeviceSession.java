@@ -6,7 +6,15 @@ import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.InvalidTokenException;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.protocol.MproxyMessage;
+import dev.mproxy.guard.MemoryBudget;
+import dev.mproxy.guard.Refusal;
+import dev.mproxy.guard.RemoteText;
+import dev.mproxy.guard.SourceKey;
+import dev.mproxy.guard.SourceLimits;
+import dev.mproxy.guard.WriteBudget;
 import dev.mproxy.relay.Recorder;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import dev.mproxy.tunnel.ControlHandler;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.Grant;
@@ -25,7 +33,6 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -57,6 +64,8 @@ final class DeviceSession extends ControlHandler implements DeviceView {
     /** Ids of the requests the gateway starts, fixed as in telebit's relay. */
     private static final long HELLO_ID = 1;
     private static final long GRANT_ID = 2;
+    /** Longest command name an error reply repeats (limits 4.4): telebit's longest is 12 characters. */
+    private static final int MAX_ECHOED_NAME = 32;
 
     private final DeviceRegistry registry;
     private final TokenVerifier verifier;
@@ -68,6 +77,14 @@ final class DeviceSession extends ControlHandler implements DeviceView {
     private ChannelHandlerContext ctx;
     private TunnelHandler tunnel;
     private ScheduledFuture<?> authTimer;
+    /** Closes the tunnel when its token ends (limits 4.3); replaced when a token changes the end. */
+    private ScheduledFuture<?> expiryTimer;
+    private final GatewayGuards guards;
+    /** What this tunnel's public sockets hold (limits 3.1). */
+    private final MemoryBudget memory;
+    /** Streams each source holds on this tunnel (limits 2.2). */
+    private final SourceLimits streamSources;
+    private boolean refusedUnauthenticated;
     private String host;
     /** What this tunnel's tokens grant together; null until the first is accepted. */
     private volatile DeviceToken token;
@@ -82,6 +99,9 @@ final class DeviceSession extends ControlHandler implements DeviceView {
         this.authTimeout = authTimeout;
         this.recorder = recorder;
         this.observer = observer;
+        this.guards = registry.guards();
+        this.memory = guards.newTunnelBudget("tunnel");
+        this.streamSources = new SourceLimits(guards.limits().maxStreamsPerSource());
     }
 
     @Override
@@ -110,16 +130,25 @@ final class DeviceSession extends ControlHandler implements DeviceView {
     protected void onControl(ChannelHandlerContext ctx, MproxyMessage m) {
         ArrayNode command = ControlMessages.parse(m);
         if (command == null) {
-            ctx.writeAndFlush(ControlMessages.error(0, "E_BAD_COMMAND", "received bad command \""
-                    + m.content().toString(StandardCharsets.UTF_8) + '"'));
+            if (token == null) {
+                refuseUnauthenticated();
+                return;
+            }
+            // control 2.1, limits 4.1: what was expected, never the body back (it may be a MiB)
+            ctx.writeAndFlush(ControlMessages.error(0, "E_BAD_COMMAND", "received bad command "
+                    + "(expected: a JSON array [id, \"name\", args...])"));
             return;
         }
         long id = command.get(0).asLong();
         if (id <= 0) {
-            logger.debug("{}: device replied {}", ctx.channel(), command);
+            logger.debug("{}: device replied to request {}", ctx.channel(), -id);
             return;
         }
         String name = command.path(1).asText("");
+        if (token == null && !isTokenCommand(name)) {
+            refuseUnauthenticated();
+            return;
+        }
         switch (name) {
             case "add_token":
             case "auth": // telebit's relay took these as aliases of add_token
@@ -128,8 +157,49 @@ final class DeviceSession extends ControlHandler implements DeviceView {
                 addToken(id, command.path(2));
                 break;
             default:
-                ctx.writeAndFlush(ControlMessages.error(id, "E_UNKNOWN_COMMAND", "unknown command \"" + name + '"'));
+                ctx.writeAndFlush(ControlMessages.error(id, "E_UNKNOWN_COMMAND", "unknown command "
+                        + (name.length() <= MAX_ECHOED_NAME && name.matches("[a-z_]*") ? "\"" + name + "\" " : "")
+                        + "(expected: add_token)"));
         }
+    }
+
+    private static boolean isTokenCommand(String name) {
+        return "add_token".equals(name) || "auth".equals(name) || "authn".equals(name) || "authz".equals(name);
+    }
+
+    /** Limits 4.1: before a token, only a token is answered; anything else closes the tunnel, unanswered. */
+    private void refuseUnauthenticated() {
+        if (refusedUnauthenticated) {
+            return; // what still arrives while the close goes out is dropped, and counted once
+        }
+        refusedUnauthenticated = true;
+        guards.refusals().refuse(Refusal.UNAUTHENTICATED_COMMAND, "closed tunnel from "
+                + ctx.channel().remoteAddress());
+        close(WebSocketCloseStatus.POLICY_VIOLATION, "a command before authentication (expected: add_token)");
+    }
+
+    /**
+     * Carries a public connection (accepted on a port, or routed by name) as a stream on this tunnel, unless its
+     * source holds its maximum of streams here (limits 2.2); its socket's queued bytes count against this tunnel's
+     * memory (limits 3.1). Callable from any thread; {@code firstBytes} is released by this call.
+     */
+    void openPublicStream(Channel endpoint, String service, int servicePort, String name, ByteBuf firstBytes) {
+        String source = SourceKey.of(endpoint.remoteAddress());
+        if (!streamSources.tryAcquire(source)) {
+            guards.refusals().refuse(Refusal.TOO_MANY_STREAMS, "refused public connection from "
+                    + endpoint.remoteAddress() + " (limit: " + streamSources.max() + ')');
+            ReferenceCountUtil.release(firstBytes);
+            endpoint.close();
+            return;
+        }
+        endpoint.closeFuture().addListener(f -> streamSources.release(source));
+        endpoint.pipeline().addFirst(new WriteBudget(memory));
+        tunnel.openStream(endpoint, service, Integer.toString(servicePort), name, firstBytes);
+    }
+
+    /** What this tunnel's public sockets hold, charged to the gateway's budget too. */
+    MemoryBudget memory() {
+        return memory;
     }
 
     /**
@@ -143,12 +213,17 @@ final class DeviceSession extends ControlHandler implements DeviceView {
             ctx.writeAndFlush(ControlMessages.ok(id));
             return;
         }
+        if (guards.authThrottled(ctx.channel())) { // limits 4.2: no more guesses, and no reply to them
+            close(WebSocketCloseStatus.POLICY_VIOLATION, "too many failed authentications from this address");
+            return;
+        }
         DeviceToken verified;
         try {
             verified = verifier.verify(raw);
         } catch (InvalidTokenException e) {
             observer.authenticationFailed();
             observer.refused(e.isRevoked() ? RefusalReason.REVOKED_TOKEN : RefusalReason.BAD_TOKEN);
+            guards.authFailed(ctx.channel(), e.code());
             // the message is kept: telebit's relay lost it and sent only the code
             ctx.writeAndFlush(ControlMessages.error(id, e.code(), e.getMessage()));
             return;
@@ -183,9 +258,10 @@ final class DeviceSession extends ControlHandler implements DeviceView {
         List<DeviceToken> issued = new ArrayList<>(grants);
         issued.add(presented);
         grants = List.copyOf(issued);
-        logger.info("device {} {} from {}: ports {}, domains {}", granted.deviceId(),
+        logger.info("device {} {} from {}: ports {}, domains {}", RemoteText.quoted(granted.deviceId()),
                 first ? "connected" : "added a token", ctx.channel().remoteAddress(), granted.ports(),
-                granted.domains());
+                RemoteText.quoted(String.join(",", granted.domains())));
+        scheduleExpiry(granted);
         if (first && recorder != null) {
             tunnel.record(recorder, granted.deviceId()); // before registering: no stream goes unrecorded
         }
@@ -218,6 +294,27 @@ final class DeviceSession extends ControlHandler implements DeviceView {
     }
 
     /**
+     * Limits 4.3: the tunnel closes with 1008 once its token has ended, after a grace for clock skew; the device
+     * reconnects with a fresh token. A tunnel's end is the earliest of its tokens' ends.
+     */
+    private void scheduleExpiry(DeviceToken granted) {
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+        }
+        if (granted.expiresAt().isEmpty()) {
+            return;
+        }
+        Instant end = granted.expiresAt().get().plus(guards.limits().tokenGrace());
+        long delay = Math.max(0, Duration.between(Instant.now(), end).toMillis());
+        expiryTimer = ctx.executor().schedule(() -> {
+            guards.refusals().refuse(Refusal.TOKEN_EXPIRED, "closed tunnel of device "
+                    + RemoteText.quoted(granted.deviceId()) + " from " + ctx.channel().remoteAddress());
+            close(WebSocketCloseStatus.POLICY_VIOLATION, "token expired at " + granted.expiresAt().get()
+                    + " (expected: reconnect with a fresh token)");
+        }, delay, TimeUnit.MILLISECONDS);
+    }
+
+    /**
      * Each refusal as {@code [0, {"message", "code", "port"|"domain"}]}, then {@code [2, "grant", [...]]} in
      * telebit's shape: what this tunnel now serves (control 2.4).
      */
@@ -239,10 +336,13 @@ final class DeviceSession extends ControlHandler implements DeviceView {
         if (authTimer != null) {
             authTimer.cancel(false);
         }
+        if (expiryTimer != null) {
+            expiryTimer.cancel(false);
+        }
         if (token != null) {
             registry.unregister(this);
             observer.deviceDisconnected(this);
-            logger.info("device {} disconnected", token.deviceId());
+            logger.info("device {} disconnected", RemoteText.quoted(token.deviceId()));
         }
         ctx.fireChannelInactive();
     }

@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.config.Durations;
+import dev.mproxy.guard.GuardLimits;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tunnel.TunnelLimits;
@@ -59,6 +60,7 @@ public final class GatewayConfig {
     private final GatewayObserver observer;
     private final InetSocketAddress admin;
     private final SslContext adminTls;
+    private final GuardLimits guardLimits;
 
     private GatewayConfig(Builder b) {
         listen = b.listen;
@@ -79,6 +81,7 @@ public final class GatewayConfig {
         observer = b.observer;
         admin = b.admin;
         adminTls = b.adminTls;
+        guardLimits = b.guardLimits;
     }
 
     public static Builder newBuilder() {
@@ -189,6 +192,14 @@ public final class GatewayConfig {
         return adminTls;
     }
 
+    /**
+     * Bounds against a hostile internet (protocol-spec/limits.md): per-source connections and streams, the stream
+     * idle timeout, memory budgets, the token grace.
+     */
+    public GuardLimits guardLimits() {
+        return guardLimits;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
@@ -197,9 +208,9 @@ public final class GatewayConfig {
                 + ", handshakeTimeout: " + Durations.format(handshakeTimeout) + ", tlsPort: " + port(tlsPort)
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
-                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage + ", admin: "
-                + (admin == null ? "off" : admin.getHostString() + ':' + admin.getPort() + (adminTls == null ? "" : " (TLS)"))
-                + ')';
+                + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage
+                + ", guardLimits: " + guardLimits + ", admin: " + (admin == null ? "off"
+                        : admin.getHostString() + ':' + admin.getPort() + (adminTls == null ? "" : " (TLS)")) + ')';
     }
 
     private static String port(OptionalInt port) {
@@ -227,6 +238,7 @@ public final class GatewayConfig {
         private GatewayObserver observer = GatewayObserver.NONE;
         private InetSocketAddress admin;
         private SslContext adminTls;
+        private GuardLimits guardLimits = GuardLimits.DEFAULT;
 
         private Builder() {
         }
@@ -250,6 +262,7 @@ public final class GatewayConfig {
             observer = c.observer;
             admin = c.admin;
             adminTls = c.adminTls;
+            guardLimits = c.guardLimits;
         }
 
         public Builder listen(InetSocketAddress listen) {
@@ -330,6 +343,12 @@ public final class GatewayConfig {
         /** The longest relayed message in bytes, 0 for no limit. Default: 0. */
         public Builder relayMaxMessage(long relayMaxMessage) {
             this.relayMaxMessage = relayMaxMessage;
+            return this;
+        }
+
+        /** Bounds of protocol-spec/limits.md. Default: {@link GuardLimits#DEFAULT}. */
+        public Builder guardLimits(GuardLimits guardLimits) {
+            this.guardLimits = requireNonNull(guardLimits, "guardLimits");
             return this;
         }
 

@@ -1,5 +1,8 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.guard.ReadGate;
+import dev.mproxy.guard.Refusals;
+import dev.mproxy.guard.UpgradeDeadline;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.transport.Transport;
@@ -40,6 +43,7 @@ public final class GatewayServer implements AutoCloseable {
     private final EventLoopGroup boss = Transport.newGroup(1);
     private final EventLoopGroup workers = Transport.newGroup();
     private final DeviceRegistry registry;
+    private final GatewayGuards guards;
     private final Rendezvous rendezvous;
     private Channel listener;
     private RoutedPort tlsPort;
@@ -48,6 +52,7 @@ public final class GatewayServer implements AutoCloseable {
     public GatewayServer(GatewayConfig config) {
         this.config = config;
         this.registry = new DeviceRegistry(config, boss, workers);
+        this.guards = registry.guards();
         this.rendezvous = new Rendezvous(config.relayHold(), config.handshakeTimeout(), config.recorder(),
                 config.relayGuessableIds(), config.relayMaxMessage());
     }
@@ -72,12 +77,17 @@ public final class GatewayServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!guards.admitDevice(ch)) {
+                            return;
+                        }
                         ChannelPipeline p = ch.pipeline();
                         if (config.tls() != null) {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
-                        p.addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier(), rendezvous, config.observer()),
+                        p.addLast(new HttpServerCodec(),
+                                new UpgradeDeadline(config.handshakeTimeout(), guards.refusals()), // limits 1.1-1.3
+                                new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous, guards, config.observer()),
                                 new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
@@ -86,12 +96,12 @@ public final class GatewayServer implements AutoCloseable {
         listener = Transport.bind(devices, config.listen(), "devices");
         long routeTimeout = config.handshakeTimeout().toMillis();
         if (config.tlsPort().isPresent()) {
-            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
+            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
                     port -> new SniRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.tlsPort().getAsInt()), "the TLS port (--tls-port)"));
         }
         if (config.httpPort().isPresent()) {
-            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers,
+            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
                     port -> new HttpHostRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
         }
@@ -159,6 +169,11 @@ public final class GatewayServer implements AutoCloseable {
         return pending;
     }
 
+    /** How often each bound of protocol-spec/limits.md refused or closed something, for a metrics endpoint. */
+    public Refusals refusals() {
+        return guards.refusals();
+    }
+
     /** The rendezvous relay at {@code /relay} (protocol-spec/rendezvous.md); its counters for a metrics endpoint. */
     public Rendezvous rendezvous() {
         return rendezvous;
@@ -191,6 +206,8 @@ public final class GatewayServer implements AutoCloseable {
                         new DeviceSession(registry, config.verifier(), config.handshakeTimeout(), config.recorder(),
                                 config.observer()),
                         config.pingInterval(), config.pingTimeout());
+                DeviceSession session = ctx.pipeline().get(DeviceSession.class);
+                ctx.pipeline().addFirst(new ReadGate(session.memory(), guards.refusals())); // limits 3.1, 3.3
                 ctx.pipeline().remove(this);
             }
             ctx.fireUserEventTriggered(evt);

@@ -1,15 +1,17 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.guard.Refusal;
+import dev.mproxy.guard.RemoteText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.DecoderException;
 import io.netty.util.ByteProcessor;
 import io.netty.util.concurrent.ScheduledFuture;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +23,6 @@ import java.util.concurrent.TimeUnit;
  * to the same device.
  */
 final class HttpHostRouter extends ByteToMessageDecoder {
-
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(HttpHostRouter.class);
 
     /** Largest request head accepted before the route is known (routing 3.2). */
     static final int MAX_HEAD = 16 * 1024;
@@ -58,6 +58,11 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int limit = Math.min(in.readableBytes(), MAX_HEAD);
         int from = Math.max(0, searched - 3);
+        if (hasBareLineFeed(in, from, limit)) {
+            // routing 3.5: an LF-only request would otherwise wait for the 408
+            respond(ctx, 400, "Bad Request", "bare LF in the request head (expected: CRLF line endings)");
+            return;
+        }
         int end = in.forEachByte(in.readerIndex() + from, limit - from, new BlankLineFinder());
         if (end < 0) {
             searched = limit;
@@ -78,12 +83,25 @@ final class HttpHostRouter extends ByteToMessageDecoder {
         DeviceSession device = registry.route(head.host());
         if (device == null) {
             observer.refused(RefusalReason.UNKNOWN_NAME);
-            logger.info("HTTP request from {} for {}: no device serves it", ctx.channel().remoteAddress(),
-                    head.host());
-            respond(ctx, 502, "Bad Gateway", "no device serving " + head.host() + " is connected");
+            registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "HTTP request from "
+                    + ctx.channel().remoteAddress() + ": " + RemoteText.quoted(head.host()));
+            respond(ctx, 502, "Bad Gateway", "no device serving this host is connected");
             return;
         }
         StreamHandoff.toDevice(ctx, in, device, "http", servicePort, head.host());
+    }
+
+
+    /** Limits 5.3: whatever a client's bytes make fail here is its own doing: one rate-limited line, no trace. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (!(root instanceof IOException)) {
+            registry.guards().refusals().refuse(Refusal.UNROUTABLE, "HTTP connection from "
+                    + ctx.channel().remoteAddress() + ": " + root.getClass().getSimpleName() + ' '
+                    + RemoteText.quoted(root.getMessage()));
+        }
+        ctx.close();
     }
 
     @Override
@@ -111,6 +129,17 @@ final class HttpHostRouter extends ByteToMessageDecoder {
         response.writeBytes(body);
         ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
         internalBuffer().skipBytes(internalBuffer().readableBytes());
+    }
+
+    /** Whether a LF without its CR lies in bytes {@code from} to {@code limit} after the reader index. */
+    private static boolean hasBareLineFeed(ByteBuf in, int from, int limit) {
+        int start = in.readerIndex();
+        for (int i = from; i < limit; i++) {
+            if (in.getByte(start + i) == '\n' && (i == 0 || in.getByte(start + i - 1) != '\r')) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Finds the LF that ends {@code CRLF CRLF}, the blank line closing a request head. */

@@ -18,9 +18,11 @@ final class PortListener {
     private final int port;
     private final RoundRobin sessions = new RoundRobin();
     private final ChannelFuture bound;
+    private final GatewayGuards guards;
 
-    PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers) {
+    PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers, GatewayGuards guards) {
         this.port = port;
+        this.guards = guards;
         bound = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false) // read only once the stream is open
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -40,12 +42,15 @@ final class PortListener {
     }
 
     private void accept(Channel ch) {
+        if (!guards.admitPublic(ch)) {
+            return;
+        }
         DeviceSession session = sessions.pick();
         if (session == null) {
             ch.close();
             return;
         }
-        session.tunnel().openStream(ch, "tcp", Integer.toString(port), "", null);
+        session.openPublicStream(ch, "tcp", port, "", null);
     }
 
     /** The devices granted this port. */

@@ -18,6 +18,9 @@ record RequestHead(String host) {
      */
     static RequestHead parse(String head) {
         String[] lines = head.split("\r\n");
+        if (lines[0].indexOf('\r') >= 0 || lines[0].indexOf('\n') >= 0) {
+            throw new IllegalArgumentException("bare CR or LF in the request line (expected: CRLF line endings)");
+        }
         String[] requestLine = lines[0].split(" ", -1);
         if (requestLine.length != 3 || requestLine[0].isEmpty() || requestLine[1].isEmpty()
                 || !requestLine[2].startsWith("HTTP/1.")) {
@@ -30,12 +33,20 @@ record RequestHead(String host) {
             if (line.isEmpty()) {
                 break;
             }
+            if (line.indexOf('\r') >= 0 || line.indexOf('\n') >= 0) {
+                throw new IllegalArgumentException("bare CR or LF in a header line (expected: CRLF line endings)");
+            }
             if (line.charAt(0) == ' ' || line.charAt(0) == '\t') {
                 throw new IllegalArgumentException("folded header line (obsolete line folding is refused)");
             }
             int colon = line.indexOf(':');
             if (colon <= 0) {
                 throw new IllegalArgumentException("malformed header line \"" + printable(line) + '"');
+            }
+            char beforeColon = line.charAt(colon - 1);
+            if (beforeColon == ' ' || beforeColon == '\t') {
+                // RFC 9112 §5.1: "Host :" must not pass as some other header while a proxy reads it as Host
+                throw new IllegalArgumentException("whitespace between a header name and its colon");
             }
             if (line.regionMatches(true, 0, "host", 0, 4) && colon == 4) {
                 if (hostHeader != null) {

@@ -26,9 +26,10 @@ final class RoutedPort {
 
     /**
      * A server for such a port: each connection gets a router from {@code routers}, given the port's number.
-     * The router reads (autoRead stays on) until the route is known, then hands the connection over.
+     * The router reads (autoRead stays on) until the route is known, then hands the connection over. A connection
+     * {@code guards} do not admit is closed at once (limits 2.1).
      */
-    static ServerBootstrap bootstrap(EventLoopGroup boss, EventLoopGroup workers,
+    static ServerBootstrap bootstrap(EventLoopGroup boss, EventLoopGroup workers, GatewayGuards guards,
                                      IntFunction<ChannelHandler> routers) {
         return new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -36,6 +37,9 @@ final class RoutedPort {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (!guards.admitPublic(ch)) {
+                            return;
+                        }
                         ch.pipeline().addLast(routers.apply(((InetSocketAddress) ch.localAddress()).getPort()));
                     }
                 });

@@ -1,14 +1,16 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.guard.Refusal;
+import dev.mproxy.guard.RemoteText;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.AbstractSniHandler;
 import io.netty.util.concurrent.Future;
-import io.netty.util.internal.logging.InternalLogger;
-import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.io.IOException;
 import java.util.Locale;
 
 /**
@@ -17,8 +19,6 @@ import java.util.Locale;
  * over any number of TCP segments and TLS records, up to {@link #MAX_CLIENT_HELLO} bytes and the timeout.
  */
 final class SniRouter extends AbstractSniHandler<DeviceSession> {
-
-    private static final InternalLogger logger = InternalLoggerFactory.getInstance(SniRouter.class);
 
     /** Largest ClientHello accepted: post-quantum key shares make them 1.5-2 KB today (routing 2.2). */
     static final int MAX_CLIENT_HELLO = 16 * 1024;
@@ -48,13 +48,27 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
         DeviceSession device = future.getNow();
         if (device == null) {
             observer.refused(hostname == null ? RefusalReason.NO_SERVER_NAME : RefusalReason.UNKNOWN_NAME);
-            logger.info("TLS connection from {} refused: {}", ctx.channel().remoteAddress(),
-                    hostname == null ? "no server name (SNI) in its ClientHello" : "no device serves " + hostname);
+            registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "TLS connection from "
+                    + ctx.channel().remoteAddress() + ": " + (hostname == null
+                            ? "no server name (SNI) in its ClientHello" : RemoteText.quoted(hostname)));
             ctx.writeAndFlush(UNRECOGNIZED_NAME.duplicate()).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         StreamHandoff.toDevice(ctx, internalBuffer(), device, "https", servicePort,
                 hostname.toLowerCase(Locale.ROOT));
+    }
+
+
+    /** Limits 5.3: whatever a client's bytes make fail here is its own doing: one rate-limited line, no trace. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        Throwable root = cause instanceof DecoderException && cause.getCause() != null ? cause.getCause() : cause;
+        if (!(root instanceof IOException)) {
+            registry.guards().refusals().refuse(Refusal.UNROUTABLE, "TLS connection from "
+                    + ctx.channel().remoteAddress() + ": " + root.getClass().getSimpleName() + ' '
+                    + RemoteText.quoted(root.getMessage()));
+        }
+        ctx.close();
     }
 
     @Override

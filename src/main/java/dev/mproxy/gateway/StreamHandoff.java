@@ -20,6 +20,6 @@ final class StreamHandoff {
         ctx.channel().config().setAutoRead(false);
         ByteBuf first = buffered.readRetainedSlice(buffered.readableBytes());
         ctx.pipeline().remove(ctx.handler());
-        device.tunnel().openStream(ctx.channel(), service, Integer.toString(servicePort), name, first);
+        device.openPublicStream(ctx.channel(), service, servicePort, name, first);
     }
 }

@@ -41,12 +41,15 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
 
     private final TokenVerifier verifier;
     private final Rendezvous rendezvous;
+    private final GatewayGuards guards;
     private final GatewayObserver observer;
 
-    UpgradeAuthenticator(TokenVerifier verifier, Rendezvous rendezvous, GatewayObserver observer) {
+    UpgradeAuthenticator(TokenVerifier verifier, Rendezvous rendezvous, GatewayGuards guards,
+                         GatewayObserver observer) {
         super(false);
         this.verifier = verifier;
         this.rendezvous = rendezvous;
+        this.guards = guards;
         this.observer = observer;
     }
 
@@ -62,7 +65,7 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
         boolean relay = RendezvousRequest.isRelayPath(path);
         if (!"/".equals(path) && !relay) {
             request.release();
-            respond(ctx, HttpResponseStatus.NOT_FOUND, "E_NOT_FOUND", "no endpoint at " + path
+            respond(ctx, HttpResponseStatus.NOT_FOUND, "E_NOT_FOUND", "no endpoint at this path"
                     + " (expected: / for device tunnels, " + RendezvousRequest.PATH + " or "
                     + RendezvousRequest.MESHCENTRAL_PATH + " for the rendezvous relay)");
             return;
@@ -75,12 +78,19 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
                 presented = RendezvousRequest.token(request.uri(), presented); // rendezvous 1.4: MeshCentral's auth=
             }
             if (presented.isPresent()) {
+                if (guards.authThrottled(ctx.channel())) { // limits 4.2: refused before the token is looked at
+                    request.release();
+                    respond(ctx, HttpResponseStatus.TOO_MANY_REQUESTS, "E_AUTH_THROTTLED", "too many failed "
+                            + "authentications from this address (expected: a valid token, after a pause)");
+                    return;
+                }
                 token = presented.get();
                 verified = verifier.verify(token);
             }
         } catch (InvalidTokenException e) {
             observer.authenticationFailed();
             observer.refused(e.isRevoked() ? RefusalReason.REVOKED_TOKEN : RefusalReason.BAD_TOKEN);
+            guards.authFailed(ctx.channel(), e.code());
             request.release();
             respond(ctx, HttpResponseStatus.UNAUTHORIZED, e.code(), e.getMessage());
             return;

@@ -1,6 +1,7 @@
 package dev.mproxy.rendezvous;
 
 import dev.mproxy.auth.DeviceToken;
+import dev.mproxy.guard.RemoteText;
 import dev.mproxy.record.Direction;
 import dev.mproxy.relay.EventLoops;
 import dev.mproxy.relay.Recorder;
@@ -176,12 +177,12 @@ public final class Rendezvous {
         });
         if (refusal[0] != null) {
             metrics.refused();
-            logger.info("relay {}: refused {}: {}", request.id(), peer, refusal[0]);
+            logger.info("relay {}: refused {}: {}", RemoteText.digest(request.id()), peer, refusal[0]);
             peer.end.close(WebSocketCloseStatus.POLICY_VIOLATION, refusal[0]);
         } else if (joined[0]) {
             moveToWaitingLoop(pair);
         } else {
-            logger.debug("relay {}: {} waits", request.id(), peer);
+            logger.debug("relay {}: {} waits", RemoteText.digest(request.id()), peer);
             pair.timer = peer.channel.eventLoop().schedule(() -> expire(pair), hold.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -214,7 +215,7 @@ public final class Rendezvous {
             return null;
         });
         if (expired[0]) {
-            logger.info("relay {}: {} timed out waiting", pair.id, pair.waiting);
+            logger.info("relay {}: {} timed out waiting", RemoteText.digest(pair.id), pair.waiting);
             pair.waiting.end.close(WebSocketCloseStatus.TRY_AGAIN_LATER, "no peer joined within " + holdText());
         }
     }
@@ -224,7 +225,8 @@ public final class Rendezvous {
         Channel joiner = pair.joiner.channel;
         EventLoop loop = pair.waiting.channel.eventLoop();
         if (joiner.eventLoop() != loop) {
-            logger.debug("relay {}: moving {} to {}, the waiting peer's loop", pair.id, joiner, loop);
+            logger.debug("relay {}: moving {} to {}, the waiting peer's loop", RemoteText.digest(pair.id), joiner,
+                    loop);
         }
         // moved or not (a channel closed meanwhile cannot register), the pair starts on the waiting peer's loop:
         // a joiner that is gone ends it at once (rendezvous 4.3)
@@ -267,7 +269,8 @@ public final class Rendezvous {
             String greeting = tap == null ? GREETING : RECORDED_GREETING;
             waiting.channel.writeAndFlush(new TextWebSocketFrame(greeting));
             joiner.channel.writeAndFlush(new TextWebSocketFrame(greeting));
-            logger.info("relay {}: paired {} with {}{}", id, waiting, joiner, tap == null ? "" : "; recording");
+            logger.info("relay {}: paired {} with {}{}", RemoteText.digest(id), waiting, joiner,
+                    tap == null ? "" : "; recording");
             Relay.join(userSide.end, otherSide.end, tap, this::finished);
         }
 
@@ -305,10 +308,11 @@ public final class Rendezvous {
             boolean failed = relay == null || relay.failure() != null;
             metrics.ended(failed);
             if (relay == null) {
-                logger.info("relay {}: could not start: the gateway is stopping", id);
+                logger.info("relay {}: could not start: the gateway is stopping", RemoteText.digest(id));
                 return;
             }
-            logger.info("relay {}: ended after {} ms; user {}; {} sent {} bytes ({}), {} sent {} bytes ({}){}", id,
+            logger.info("relay {}: ended after {} ms; user {}; {} sent {} bytes ({}), {} sent {} bytes ({}){}",
+                    RemoteText.digest(id),
                     TimeUnit.NANOSECONDS.toMillis(relay.durationNanos()), user(),
                     userSide.channel.remoteAddress(), relay.bytesFrom(Direction.FROM_CLIENT),
                     ending(relay, Direction.FROM_CLIENT, userSide),

@@ -1,5 +1,6 @@
 package dev.mproxy.rendezvous;
 
+import dev.mproxy.guard.RemoteText;
 import dev.mproxy.config.GatewayUris;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.TlsFailures;

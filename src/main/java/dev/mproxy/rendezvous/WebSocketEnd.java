@@ -1,5 +1,6 @@
 package dev.mproxy.rendezvous;
 
+import dev.mproxy.guard.RemoteText;
 import dev.mproxy.relay.Relay;
 import dev.mproxy.relay.RelayEnd;
 import dev.mproxy.websocket.WebSocketFrameCodec;

@@ -56,6 +56,11 @@ class DeviceTokenTest {
                 refusal("x".repeat(256), List.of(22), List.of()));
         assertEquals("device id a\\u000ab holds control character U+000A", refusal("a\nb", List.of(22), List.of()));
         assertEquals("pi@home", DeviceToken.checkDeviceId("pi@home"));
+        // limits 4.5: a right-to-left override made a logged id read backwards
+        assertEquals("device id evil\\u202egnp.exe holds U+202E at index 4 (expected: letters, digits and "
+                + ". _ - @ + : , * only)", refusal("evil\u202egnp.exe", List.of(22), List.of()));
+        assertTrue(refusal("a b", List.of(22), List.of()).contains("holds U+0020 at index 1"));
+        assertEquals("user+pi.home_1:a-b", DeviceToken.checkDeviceId("user+pi.home_1:a-b"));
     }
 
     @Test

@@ -88,6 +88,14 @@ class DomainNamesTest {
     }
 
     @Test
+    void wildcardNeedsTwoLabelsUnderIt() {
+        // limits 4.5: *.com caught the names of every other tenant under .com
+        assertTrue(refusal("*.com").contains("a wildcard needs at least two labels under it (expected: *.example.com)"),
+                refusal("*.com"));
+        assertEquals("*.example.com", DomainNames.normalizePattern("*.Example.com"));
+    }
+
+    @Test
     void labelsAreAtMost63Characters() {
         assertEquals("a".repeat(63) + ".com", DomainNames.normalizePattern("a".repeat(63) + ".com"));
         assertTrue(refusal("a".repeat(64) + ".com").contains("is 64 characters long (expected: at most 63)"));

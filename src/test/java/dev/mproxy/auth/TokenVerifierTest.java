@@ -53,6 +53,17 @@ class TokenVerifierTest {
     }
 
     @Test
+    void paddedOrNonBase64UrlPartIsRefused() throws InvalidTokenException {
+        // limits 4.2 (issue 13): the same signature with "=" appended was accepted
+        String jwt = new TokenSigner(SECRET, at(NOW)).sign(new DeviceToken("pi", List.of(2222), List.of(), EXP));
+        verifier().verify(jwt);
+        assertEquals("token signature holds a character outside base64url (expected: A-Z a-z 0-9 - _ and no padding)",
+                refusal(jwt + "="));
+        assertEquals("token header holds a character outside base64url (expected: A-Z a-z 0-9 - _ and no padding)",
+                refusal("+" + jwt));
+    }
+
+    @Test
     void signedTokenVerifiesToTheSameGrant() throws InvalidTokenException {
         DeviceToken grant = new DeviceToken("pi-1", List.of(2222, 443), List.of("Pi.Example.com", "*.pi.example.com"),
                 EXP);
@@ -272,7 +283,9 @@ class TokenVerifierTest {
     void malformedSegmentsAreRefused() {
         String payload = Jwts.b64("{\"sub\":\"d\"}");
         assertEquals("token is not a JWT: it has 2 dot-separated part(s) (expected: 3)", refusal("a.b"));
-        assertEquals("token header is not base64url", refusal("e+/=." + payload + ".sig"));
+        assertEquals("token header holds a character outside base64url (expected: A-Z a-z 0-9 - _ and no padding)",
+                refusal("e+/=." + payload + ".sig"));
+        assertEquals("token header is not base64url", refusal("e." + payload + ".sig"));
         assertTrue(refusal(Jwts.b64("not json") + '.' + payload + ".sig").startsWith("token header is not valid "
                 + "JSON"));
         assertEquals("token header is not a JSON object", refusal(Jwts.b64("[1]") + '.' + payload + ".sig"));

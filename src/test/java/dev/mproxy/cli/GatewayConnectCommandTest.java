@@ -35,7 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayConnectCommandTest {
 
     private static final Pattern CONNECT_LINE = Pattern.compile(
-            "connect --gateway (wss://localhost:\\d+) --fingerprint ([0-9A-F:]{95}) --token (\\S+) --tcp");
+            "connect --gateway (wss://localhost:\\d+) --fingerprint ([0-9A-F:]{95}) --token-file (\\S+) --tcp");
 
     @TempDir
     Path tmp;
@@ -67,6 +67,10 @@ class GatewayConnectCommandTest {
                     "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
             assertTrue(Files600.ownerOnly(dataDir.resolve("gateway.key")), "key is 0600");
+            // limits 5.4: the sample token is a file, 0600, named by the connect line; never printed
+            Path sample = dataDir.resolve(connect.group(3));
+            assertTrue(Files600.ownerOnly(sample), "sample token is 0600");
+            assertTrue(Files.readString(sample).trim().matches("[\\w-]+\\.[\\w-]+\\.[\\w-]+"), "a JWT");
 
             Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop",
                     "--port", Integer.toString(publicPort));

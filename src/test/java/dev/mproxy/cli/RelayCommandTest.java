@@ -34,7 +34,7 @@ import org.junit.jupiter.params.provider.CsvSource;
 class RelayCommandTest {
 
     private static final Pattern CONNECT_LINE = Pattern.compile(
-            "connect --gateway (wss://localhost:\\d+) --fingerprint ([0-9A-F:]{95}) --token (\\S+) --tcp");
+            "connect --gateway (wss://localhost:\\d+) --fingerprint ([0-9A-F:]{95}) --token-file (\\S+) --tcp");
     private static final String ID = "relay-command-test-01";
 
     @TempDir

@@ -225,9 +225,9 @@ class DeviceEndpointTest {
     }
 
     @Test
-    void unknownCommandAndBadCommandAreAnswered() throws Exception {
+    void unknownCommandAndBadCommandAreAnsweredOnceAuthenticated() throws Exception {
         try (RawDevice device = device()) {
-            device.control(); // hello
+            device.authenticate(List.of(Loopback.freePort())); // limits 4.1: before this they close the tunnel
             device.send(ControlMessages.command(4, "delete_token", "*"));
             assertEquals("E_UNKNOWN_COMMAND", device.control().get(1).get("code").textValue());
             device.send(MproxyMessage.control(Unpooled.copiedBuffer("{\"not\":\"an array\"}",

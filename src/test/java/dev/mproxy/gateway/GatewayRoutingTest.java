@@ -3,6 +3,7 @@ package dev.mproxy.gateway;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -134,10 +135,17 @@ class GatewayRoutingTest {
     }
 
     @Test
-    void unknownHostGets502NamingItAndMalformedRequestsGet400() throws Exception {
+    void unknownHostGets502AndMalformedRequestsGet400() throws Exception {
         device("pi", "pi.example.com");
-        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: nobody.example.com\r\n\r\n")
-                .matches("(?s)HTTP/1.1 502 .*nobody\\.example\\.com.*"));
+        String unknown = httpExchange("GET / HTTP/1.1\r\nHost: nobody.example.com\r\n\r\n");
+        assertTrue(unknown.startsWith("HTTP/1.1 502 "), unknown);
+        assertFalse(unknown.contains("nobody"), "limits 4.4: the Host is not echoed: " + unknown);
+        // routing 3.5: bare LF (at once, not after the 408), bare CR, whitespace before a header's colon
+        assertTrue(httpExchange("GET / HTTP/1.1\nHost: pi.example.com\n\n").matches("(?s)HTTP/1.1 400 .*bare LF.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: pi.example.com\r\nX: a\rb\r\n\r\n")
+                .matches("(?s)HTTP/1.1 400 .*bare CR.*"));
+        assertTrue(httpExchange("GET / HTTP/1.1\r\nHost : pi.example.com\r\n\r\n")
+                .matches("(?s)HTTP/1.1 400 .*colon.*"));
         assertTrue(httpExchange("GET / HTTP/1.1\r\nAccept: */*\r\n\r\n").matches("(?s)HTTP/1.1 400 .*Host.*"));
         assertTrue(httpExchange("GET / HTTP/1.1\r\nHost: a.example.com\r\nHost: b.example.com\r\n\r\n")
                 .matches("(?s)HTTP/1.1 400 .*more than one Host.*"));
