@@ -44,8 +44,9 @@ final class ConnectCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--gateway", paramLabel = "URI", required = true, converter = Converters.GatewayUri.class,
-            description = "The gateway, wss://HOST:PORT (or ws:// behind a TLS terminator).")
-    URI gateway;
+            description = "The gateway, wss://HOST:PORT (or ws:// behind a TLS terminator). Repeat it for the nodes "
+                    + "of a gateway cluster: when the tunnel closes or cannot be opened, the next is dialed.")
+    List<URI> gateways;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     TokenSource token;
@@ -81,20 +82,21 @@ final class ConnectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         ConnectorConfig.Builder builder = ConnectorConfig.newBuilder()
-                .gateway(gateway)
+                .gateway(gateways.get(0))
+                .otherGateways(gateways.subList(1, gateways.size()))
                 .mappings(mappings())
                 .limits(tunnelLimits.limits())
                 .pingInterval(keepalive.interval)
                 .pingTimeout(keepalive.timeout)
                 .token(token.read())
                 .tokenFile(token.file)
-                .tls(trust.clientTls(gateway, spec));
+                .tls(trust.clientTls(gateways.get(0), spec));
         try {
             builder.build(); // usage errors before a warning is printed or a recording directory made
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
-        trust.warn(gateway, spec, err);
+        trust.warn(gateways.get(0), spec, err);
         ConnectorConfig config = builder.recorder(record.open()).build();
         String device = Connector.deviceOf(config.token());
         try (Connector connector = new Connector(config, grant -> {

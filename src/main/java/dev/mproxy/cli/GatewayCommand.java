@@ -141,6 +141,9 @@ final class GatewayCommand implements Callable<Integer> {
     @Mixin
     StreamRecordOptions record;
 
+    @Mixin
+    ClusterOptions cluster;
+
     @Override
     public Integer call() throws Exception {
         if ((cert == null) != (key == null)) {
@@ -190,6 +193,7 @@ final class GatewayCommand implements Callable<Integer> {
                 .tls(tls)
                 .adminTls(!adminTls ? null : adminCert != null ? TlsContexts.server(adminCertificate()) : tls)
                 .recorder(record.open())
+                .cluster(cluster.open(listen, !noTls, hostnames))
                 .build();
         try (GatewayServer server = new GatewayServer(config);
              AdminServer adminServer = admin == null ? null : new AdminServer(server, config, metrics, adminToken())) {
@@ -198,7 +202,7 @@ final class GatewayCommand implements Callable<Integer> {
                 if (adminServer != null) {
                     adminServer.start();
                 }
-            } catch (BindException e) {
+            } catch (BindException | IllegalStateException e) { // IllegalStateException: cannot join the cluster
                 throw CommandException.failure(e.getMessage());
             }
             banner(server, secret, certificate);

@@ -3,6 +3,7 @@ package dev.mproxy.connector;
 import com.auth0.jwt.JWT;
 import com.auth0.jwt.exceptions.JWTDecodeException;
 import com.auth0.jwt.interfaces.DecodedJWT;
+import dev.mproxy.config.GatewayUris;
 import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.Grant;
@@ -29,9 +30,11 @@ import io.netty.handler.codec.http.websocketx.WebSocketVersion;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.util.Base64;
+import java.util.List;
 import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -58,6 +61,8 @@ public final class Connector implements AutoCloseable {
     private volatile Channel channel;
     /** The token presented; from {@link ConnectorConfig#tokenFile()} again before each reconnect, if set. */
     private volatile String token;
+    /** Which of the config's gateways is dialed next; the next one each time a tunnel closes or fails (cluster 7.1). */
+    private int turn;
 
     /** {@code onGrant} sees each {@code grant} the gateway sends: the connector is then serving. */
     public Connector(ConnectorConfig config, Consumer<Grant> onGrant) {
@@ -79,12 +84,14 @@ public final class Connector implements AutoCloseable {
         if (closed) {
             return;
         }
-        String host = config.gateway().getHost();
-        int port = config.gatewayPort();
+        List<URI> gateways = config.gateways();
+        URI gateway = gateways.get(Math.floorMod(turn, gateways.size()));
+        String host = gateway.getHost();
+        int port = gateway.getPort() > 0 ? gateway.getPort() : GatewayUris.isSecure(gateway) ? 443 : 80;
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
         headers.set(HttpHeaderNames.AUTHORIZATION, basic(token));
         WebSocketClientProtocolConfig ws = WebSocketClientProtocolConfig.newBuilder()
-                .webSocketUri(config.gateway())
+                .webSocketUri(gateway)
                 .version(WebSocketVersion.V13)
                 .customHeaders(headers)
                 .maxFramePayloadLength(TunnelPipeline.MAX_FRAME_PAYLOAD)
@@ -99,13 +106,13 @@ public final class Connector implements AutoCloseable {
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc(), host, port));
                         }
                         p.addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
-                                new WebSocketClientProtocolHandler(ws), new TunnelInstaller());
+                                new WebSocketClientProtocolHandler(ws), new TunnelInstaller(gateway));
                     }
                 })
                 .connect(host, port)
                 .addListener((ChannelFutureListener) f -> {
                     if (!f.isSuccess()) {
-                        logger.warn("cannot reach gateway {}: {}", config.gateway(), TlsFailures.describe(f.cause()));
+                        logger.warn("cannot reach gateway {}: {}", gateway, TlsFailures.describe(f.cause()));
                         reconnectLater();
                         return;
                     }
@@ -119,7 +126,9 @@ public final class Connector implements AutoCloseable {
             return;
         }
         long delay = backoff.nextDelayMillis();
-        logger.info("reconnecting to {} in {} ms", config.gateway(), delay);
+        List<URI> gateways = config.gateways();
+        turn = Math.floorMod(turn + 1, gateways.size()); // the next node of the cluster, or the same gateway again
+        logger.info("reconnecting to {} in {} ms", gateways.get(turn), delay);
         group.schedule(config.tokenFile() == null ? this::connect : this::rereadTokenThenConnect, delay,
                 TimeUnit.MILLISECONDS);
     }
@@ -182,6 +191,12 @@ public final class Connector implements AutoCloseable {
 
     /** Becomes a tunnel once the handshake is done; reports a refused handshake with the gateway's reason. */
     private final class TunnelInstaller extends ChannelInboundHandlerAdapter {
+        private final URI gateway;
+
+        TunnelInstaller(URI gateway) {
+            this.gateway = gateway;
+        }
+
         @Override
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
@@ -190,7 +205,7 @@ public final class Connector implements AutoCloseable {
                     tunnel.record(config.recorder(), device);
                 }
                 TunnelPipeline.install(ctx.pipeline(), tunnel,
-                        new DeviceControl(token, config.gateway().toString(), grant -> {
+                        new DeviceControl(token, gateway.toString(), grant -> {
                             backoff.reset();
                             onGrant.accept(grant);
                         }), config.pingInterval(), config.pingTimeout());
@@ -202,9 +217,9 @@ public final class Connector implements AutoCloseable {
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             if (cause instanceof WebSocketClientHandshakeException) {
-                logger.warn("gateway {} refused the tunnel: {}", config.gateway(), cause.getMessage());
+                logger.warn("gateway {} refused the tunnel: {}", gateway, cause.getMessage());
             } else {
-                logger.warn("tunnel to {} failed: {}", config.gateway(), TlsFailures.describe(cause));
+                logger.warn("tunnel to {} failed: {}", gateway, TlsFailures.describe(cause));
             }
             ctx.close();
         }

@@ -11,6 +11,8 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,6 +32,7 @@ public final class ConnectorConfig {
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
 
     private final URI gateway;
+    private final List<URI> otherGateways;
     private final String token;
     private final Path tokenFile;
     private final ClientTls tls;
@@ -42,6 +45,7 @@ public final class ConnectorConfig {
 
     private ConnectorConfig(Builder b) {
         gateway = b.gateway;
+        otherGateways = b.otherGateways;
         token = b.token;
         tokenFile = b.tokenFile;
         tls = b.tls;
@@ -70,6 +74,17 @@ public final class ConnectorConfig {
     /** The device token, sent as {@code Authorization: Bearer} ({@code --token}, {@code --token-file}). */
     public String token() {
         return token;
+    }
+
+    /**
+     * Every gateway to dial, in turn ({@code --gateway}, repeated): {@link #gateway()} first. The nodes of one
+     * cluster (protocol-spec/cluster.md 7.1): when a tunnel closes or cannot be opened, the next is dialed.
+     */
+    public List<URI> gateways() {
+        List<URI> all = new ArrayList<>();
+        all.add(gateway);
+        all.addAll(otherGateways);
+        return all;
     }
 
     /** How to trust a {@code wss} gateway; null for {@code ws}. */
@@ -134,6 +149,7 @@ public final class ConnectorConfig {
     public static final class Builder {
 
         private URI gateway;
+        private List<URI> otherGateways = List.of();
         private String token;
         private Path tokenFile;
         private ClientTls tls;
@@ -149,6 +165,7 @@ public final class ConnectorConfig {
 
         private Builder(ConnectorConfig c) {
             gateway = c.gateway;
+            otherGateways = c.otherGateways;
             token = c.token;
             tokenFile = c.tokenFile;
             tls = c.tls;
@@ -158,6 +175,15 @@ public final class ConnectorConfig {
             pingTimeout = c.pingTimeout;
             maxBackoff = c.maxBackoff;
             recorder = c.recorder;
+        }
+
+        /**
+         * Gateways to dial in turn after {@link #gateway(URI)}'s, each the node of one cluster; all with the same
+         * scheme, trusted alike. Default: none.
+         */
+        public Builder otherGateways(List<URI> otherGateways) {
+            this.otherGateways = List.copyOf(otherGateways);
+            return this;
         }
 
         public Builder gateway(URI gateway) {
@@ -226,6 +252,17 @@ public final class ConnectorConfig {
             requireNonNull(gateway, "gateway");
             requireNonNull(token, "token");
             requireNonNull(mappings, "mappings");
+            for (URI each : otherGateways) {
+                try {
+                    GatewayUris.check(each);
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("--gateway: " + e.getMessage(), e);
+                }
+                if (GatewayUris.isSecure(each) != GatewayUris.isSecure(gateway)) {
+                    throw new IllegalArgumentException("--gateway " + each + " and " + gateway + " differ in "
+                            + "scheme (expected: every --gateway wss://, or every one ws://)");
+                }
+            }
             try {
                 GatewayUris.check(gateway);
             } catch (IllegalArgumentException e) {

@@ -4,15 +4,19 @@ import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.DomainMap;
 import dev.mproxy.auth.RevokedTokens;
 import dev.mproxy.protocol.MproxyConstants;
+import dev.mproxy.protocol.StreamAddress;
 import dev.mproxy.tunnel.Grant;
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -31,6 +35,11 @@ final class DeviceRegistry {
     private final Map<String, DeviceSession> devices = new HashMap<>();
     private final Map<Integer, PortListener> ports = new HashMap<>();
     private final DomainMap<RoundRobin> names = new DomainMap<>();
+    /** Each device's tunnel numbered: a new tunnel of a device gets a new number (a claim, cluster 2.1). */
+    private final Map<String, Long> generations = new HashMap<>();
+    private long lastGeneration;
+    /** Null on a single node; else told of every change, and asked to carry what no device here serves. */
+    private final ClusterMember cluster;
     private boolean closed;
 
     DeviceRegistry(GatewayConfig config, EventLoopGroup boss, EventLoopGroup workers) {
@@ -38,6 +47,7 @@ final class DeviceRegistry {
         this.boss = boss;
         this.workers = workers;
         this.guards = new GatewayGuards(config.guardLimits());
+        this.cluster = config.cluster();
     }
 
     /** The gateway's bounds (protocol-spec/limits.md). */
@@ -64,6 +74,9 @@ final class DeviceRegistry {
         }
         DeviceToken token = session.token();
         DeviceSession old = devices.put(token.deviceId(), session);
+        if (old != session) {
+            generations.put(token.deviceId(), ++lastGeneration);
+        }
         List<Grant.Refusal> refused = new ArrayList<>();
         Map<Integer, ChannelFuture> binds = new HashMap<>();
         for (int port : token.ports()) {
@@ -73,15 +86,7 @@ final class DeviceRegistry {
                         + "gateway's allowed ports " + config.allowedPorts()));
                 continue;
             }
-            PortListener listener = ports.computeIfAbsent(port, p -> {
-                PortListener created = new PortListener(p, config.publicBindHost(), boss, workers, guards);
-                created.bound().addListener(f -> {
-                    if (!f.isSuccess()) {
-                        forget(created);
-                    }
-                });
-                return created;
-            });
+            PortListener listener = ports.computeIfAbsent(port, this::listen);
             listener.sessions().add(session);
             binds.put(port, listener.bound());
         }
@@ -103,7 +108,18 @@ final class DeviceRegistry {
             old.close(WebSocketCloseStatus.NORMAL_CLOSURE, "replaced by a new connection of device "
                     + token.deviceId() + " from " + session.channel().remoteAddress());
         }
+        clusterChanged();
         return new Registration(domains, refused, binds);
+    }
+
+    private PortListener listen(int port) {
+        PortListener created = new PortListener(port, config.publicBindHost(), boss, workers, guards, cluster);
+        created.bound().addListener(f -> {
+            if (!f.isSuccess()) {
+                forget(created);
+            }
+        });
+        return created;
     }
 
     /**
@@ -120,8 +136,114 @@ final class DeviceRegistry {
 
     synchronized void unregister(DeviceSession session) {
         if (!closed) {
-            devices.remove(session.token().deviceId(), session);
+            if (devices.remove(session.token().deviceId(), session)) {
+                generations.remove(session.token().deviceId());
+            }
             removeFromPortsAndNames(session);
+            clusterChanged();
+        }
+    }
+
+    // ---- the cluster's view of this node (protocol-spec/cluster.md) --------------------------------------
+
+    private void clusterChanged() {
+        if (cluster != null) {
+            cluster.localChanged();
+        }
+    }
+
+    /** The devices connected here, each with its tunnel's number. */
+    synchronized Map<String, Long> deviceGenerations() {
+        return Map.copyOf(generations);
+    }
+
+    /** The public TCP ports this node's devices hold. */
+    synchronized Set<Integer> localPorts() {
+        Set<Integer> held = new HashSet<>();
+        ports.forEach((port, listener) -> {
+            if (!listener.sessions().isEmpty()) {
+                held.add(port);
+            }
+        });
+        return held;
+    }
+
+    /** The names this node's devices serve. */
+    synchronized Set<String> localNames() {
+        Set<String> served = new HashSet<>();
+        for (DeviceSession session : devices.values()) {
+            served.addAll(session.token().domains());
+        }
+        return served;
+    }
+
+    /** Whether a device here serves {@code name}, or {@code port} when there is no name (cluster 4.3, 5.1). */
+    boolean serves(int port, String name) {
+        if (!name.isEmpty()) {
+            return route(name) != null;
+        }
+        PortListener listener;
+        synchronized (this) {
+            listener = ports.get(port);
+        }
+        return listener != null && !listener.sessions().isEmpty();
+    }
+
+    /** A node tunnel's stream goes to a device here, never further (cluster 4.3, 5.1). */
+    boolean openLocal(Channel connection, StreamAddress client, String service, int port, String name) {
+        DeviceSession session;
+        if (!name.isEmpty()) {
+            session = route(name);
+        } else {
+            PortListener listener;
+            synchronized (this) {
+                listener = ports.get(port);
+            }
+            session = listener == null ? null : listener.sessions().pick();
+        }
+        if (session == null) {
+            return false;
+        }
+        session.tunnel().openStream(connection, client, service, Integer.toString(port), name, null);
+        return true;
+    }
+
+    /** The cluster this gateway is a node of, or null. */
+    ClusterMember cluster() {
+        return cluster;
+    }
+
+    /**
+     * Listens on every port a device of the cluster holds, within the allowed ports, and stops listening on a
+     * port no device holds any more (cluster 3.1).
+     */
+    synchronized void syncRemotePorts() {
+        if (closed || cluster == null) {
+            return;
+        }
+        Set<Integer> remote = cluster.remotePorts();
+        for (int port : remote) {
+            if (config.allowedPorts().contains(port)) {
+                ports.computeIfAbsent(port, this::listen);
+            }
+        }
+        ports.values().removeIf(listener -> {
+            if (!listener.sessions().isEmpty() || remote.contains(listener.port())) {
+                return false;
+            }
+            listener.close();
+            return true;
+        });
+    }
+
+    /** Another node took the device over (cluster 2.2). */
+    void drop(String deviceId, String reason) {
+        DeviceSession session;
+        synchronized (this) {
+            session = devices.get(deviceId);
+        }
+        if (session != null) {
+            session.close(WebSocketCloseStatus.NORMAL_CLOSURE, reason);
         }
     }
 
@@ -138,6 +260,7 @@ final class DeviceRegistry {
             }
             ports.clear();
             devices.clear();
+            generations.clear();
         }
         for (ChannelFuture f : closing) {
             f.awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -185,8 +308,9 @@ final class DeviceRegistry {
 
     private void removeFromPortsAndNames(DeviceSession session) {
         ports.values().removeIf(listener -> {
-            if (!listener.sessions().contains(session) || !listener.sessions().remove(session)) {
-                return false;
+            if (!listener.sessions().contains(session) || !listener.sessions().remove(session)
+                    || cluster != null && cluster.remotePorts().contains(listener.port())) {
+                return false; // still served: by another device here, or by another node (cluster 3.1)
             }
             listener.close();
             return true;

@@ -61,6 +61,7 @@ public final class GatewayConfig {
     private final InetSocketAddress admin;
     private final SslContext adminTls;
     private final GuardLimits guardLimits;
+    private final ClusterMember cluster;
 
     private GatewayConfig(Builder b) {
         listen = b.listen;
@@ -82,6 +83,7 @@ public final class GatewayConfig {
         admin = b.admin;
         adminTls = b.adminTls;
         guardLimits = b.guardLimits;
+        cluster = b.cluster;
     }
 
     public static Builder newBuilder() {
@@ -200,6 +202,11 @@ public final class GatewayConfig {
         return guardLimits;
     }
 
+    /** The cluster this gateway is a node of ({@code --cluster}, protocol-spec/cluster.md); null for a single node. */
+    public ClusterMember cluster() {
+        return cluster;
+    }
+
     @Override
     public String toString() {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
@@ -209,8 +216,9 @@ public final class GatewayConfig {
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
                 + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage
-                + ", guardLimits: " + guardLimits + ", admin: " + (admin == null ? "off"
-                        : admin.getHostString() + ':' + admin.getPort() + (adminTls == null ? "" : " (TLS)")) + ')';
+                + ", guardLimits: " + guardLimits + ", cluster: " + (cluster == null ? "none" : cluster) + ", admin: "
+                + (admin == null ? "off" : admin.getHostString() + ':' + admin.getPort() + (adminTls == null ? "" : " (TLS)"))
+                + ')';
     }
 
     private static String port(OptionalInt port) {
@@ -239,6 +247,7 @@ public final class GatewayConfig {
         private InetSocketAddress admin;
         private SslContext adminTls;
         private GuardLimits guardLimits = GuardLimits.DEFAULT;
+        private ClusterMember cluster;
 
         private Builder() {
         }
@@ -263,6 +272,13 @@ public final class GatewayConfig {
             admin = c.admin;
             adminTls = c.adminTls;
             guardLimits = c.guardLimits;
+            cluster = c.cluster;
+        }
+
+        /** Makes the gateway a node of this cluster; null keeps it a single node. Default: null. */
+        public Builder cluster(ClusterMember cluster) {
+            this.cluster = cluster;
+            return this;
         }
 
         public Builder listen(InetSocketAddress listen) {

@@ -87,7 +87,8 @@ public final class GatewayServer implements AutoCloseable {
                         p.addLast(new HttpServerCodec(),
                                 new UpgradeDeadline(config.handshakeTimeout(), guards.refusals()), // limits 1.1-1.3
                                 new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier(), rendezvous, guards, config.observer()),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous, guards, config.observer(),
+                                        config.cluster()),
                                 new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
@@ -104,6 +105,9 @@ public final class GatewayServer implements AutoCloseable {
             httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
                     port -> new HttpHostRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
+        }
+        if (config.cluster() != null) {
+            config.cluster().start(new Node());
         }
         return this;
     }
@@ -181,6 +185,9 @@ public final class GatewayServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (config.cluster() != null) {
+            config.cluster().close(); // first: no other node routes here from now on
+        }
         if (listener != null) {
             listener.close().syncUninterruptibly();
         }
@@ -194,6 +201,55 @@ public final class GatewayServer implements AutoCloseable {
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (config.recorder() != null) {
             config.recorder().close(); // after the tunnels: their streams' recordings are finished by now
+        }
+    }
+
+    /** The registry as the cluster sees it (protocol-spec/cluster.md). */
+    private final class Node implements LocalNode {
+        @Override
+        public InetSocketAddress deviceAddress() {
+            return GatewayServer.this.deviceAddress();
+        }
+
+        @Override
+        public EventLoopGroup workers() {
+            return workers;
+        }
+
+        @Override
+        public java.util.Map<String, Long> devices() {
+            return registry.deviceGenerations();
+        }
+
+        @Override
+        public java.util.Set<Integer> ports() {
+            return registry.localPorts();
+        }
+
+        @Override
+        public java.util.Set<String> names() {
+            return registry.localNames();
+        }
+
+        @Override
+        public boolean serves(int servicePort, String name) {
+            return registry.serves(servicePort, name);
+        }
+
+        @Override
+        public boolean openLocal(Channel connection, dev.mproxy.protocol.StreamAddress client, String service,
+                                 int servicePort, String name) {
+            return registry.openLocal(connection, client, service, servicePort, name);
+        }
+
+        @Override
+        public void remotePortsChanged() {
+            registry.syncRemotePorts();
+        }
+
+        @Override
+        public void dropDevice(String deviceId, String reason) {
+            registry.drop(deviceId, reason);
         }
     }
 

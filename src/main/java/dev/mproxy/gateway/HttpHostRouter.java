@@ -58,12 +58,13 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         int limit = Math.min(in.readableBytes(), MAX_HEAD);
         int from = Math.max(0, searched - 3);
-        if (hasBareLineFeed(in, from, limit)) {
+        int end = in.forEachByte(in.readerIndex() + from, limit - from, new BlankLineFinder());
+        // only the head: the body after it is the client's bytes for the device, whatever they are
+        if (hasBareLineFeed(in, from, end < 0 ? limit : end + 1 - in.readerIndex())) {
             // routing 3.5: an LF-only request would otherwise wait for the 408
             respond(ctx, 400, "Bad Request", "bare LF in the request head (expected: CRLF line endings)");
             return;
         }
-        int end = in.forEachByte(in.readerIndex() + from, limit - from, new BlankLineFinder());
         if (end < 0) {
             searched = limit;
             if (limit == MAX_HEAD) {
@@ -81,6 +82,11 @@ final class HttpHostRouter extends ByteToMessageDecoder {
             return;
         }
         DeviceSession device = registry.route(head.host());
+        ClusterMember cluster = registry.cluster();
+        if (device == null && cluster != null && cluster.servesName(head.host())) {
+            StreamHandoff.toCluster(ctx, in, cluster, "http", servicePort, head.host()); // cluster 5.1
+            return;
+        }
         if (device == null) {
             observer.refused(RefusalReason.UNKNOWN_NAME);
             registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "HTTP request from "

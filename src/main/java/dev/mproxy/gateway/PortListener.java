@@ -11,7 +11,8 @@ import io.netty.channel.socket.SocketChannel;
 
 /**
  * One public TCP port: while at least one device is granted it, the gateway listens, and each connection
- * becomes a stream on the next device in turn (round-robin). Sessions are added and removed by the registry.
+ * becomes a stream on the next device in turn (round-robin). Sessions are added and removed by the registry. In
+ * a cluster, a port whose devices are all on other nodes listens too, and its connections go to them.
  */
 final class PortListener {
 
@@ -19,10 +20,13 @@ final class PortListener {
     private final RoundRobin sessions = new RoundRobin();
     private final ChannelFuture bound;
     private final GatewayGuards guards;
+    private final ClusterMember cluster;
 
-    PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers, GatewayGuards guards) {
+    PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers, GatewayGuards guards,
+                 ClusterMember cluster) {
         this.port = port;
         this.guards = guards;
+        this.cluster = cluster;
         bound = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false) // read only once the stream is open
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -47,7 +51,11 @@ final class PortListener {
         }
         DeviceSession session = sessions.pick();
         if (session == null) {
-            ch.close();
+            if (cluster != null) {
+                cluster.carry(ch, port); // a device of another node holds it (cluster 3.2)
+            } else {
+                ch.close();
+            }
             return;
         }
         session.openPublicStream(ch, "tcp", port, "", null);

@@ -39,6 +39,10 @@ final class RoundRobin {
         return sessions.isEmpty();
     }
 
+    boolean isEmpty() {
+        return sessions.isEmpty();
+    }
+
     boolean contains(DeviceSession session) {
         return sessions.contains(session);
     }

@@ -46,6 +46,12 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
     @Override
     protected void onLookupComplete(ChannelHandlerContext ctx, String hostname, Future<DeviceSession> future) {
         DeviceSession device = future.getNow();
+        ClusterMember cluster = registry.cluster();
+        if (device == null && hostname != null && cluster != null && cluster.servesName(hostname)) {
+            StreamHandoff.toCluster(ctx, internalBuffer(), cluster, "https", servicePort,
+                    hostname.toLowerCase(Locale.ROOT)); // a device of another node serves it (cluster 5.1)
+            return;
+        }
         if (device == null) {
             observer.refused(hostname == null ? RefusalReason.NO_SERVER_NAME : RefusalReason.UNKNOWN_NAME);
             registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "TLS connection from "

@@ -22,4 +22,13 @@ final class StreamHandoff {
         ctx.pipeline().remove(ctx.handler());
         device.openPublicStream(ctx.channel(), service, servicePort, name, first);
     }
+
+    /** As {@link #toDevice}, to a device of another node, over the node tunnel to it (cluster 5.1). */
+    static void toCluster(ChannelHandlerContext ctx, ByteBuf buffered, ClusterMember cluster, String service,
+                          int servicePort, String name) {
+        ctx.channel().config().setAutoRead(false);
+        ByteBuf first = buffered.readRetainedSlice(buffered.readableBytes());
+        ctx.pipeline().remove(ctx.handler());
+        cluster.carryNamed(ctx.channel(), service, servicePort, name, first);
+    }
 }

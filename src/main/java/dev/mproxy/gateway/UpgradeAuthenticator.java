@@ -43,14 +43,16 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
     private final Rendezvous rendezvous;
     private final GatewayGuards guards;
     private final GatewayObserver observer;
+    private final ClusterMember cluster;
 
     UpgradeAuthenticator(TokenVerifier verifier, Rendezvous rendezvous, GatewayGuards guards,
-                         GatewayObserver observer) {
+                         GatewayObserver observer, ClusterMember cluster) {
         super(false);
         this.verifier = verifier;
         this.rendezvous = rendezvous;
         this.guards = guards;
         this.observer = observer;
+        this.cluster = cluster;
     }
 
     @Override
@@ -60,6 +62,17 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
             String host = request.headers().get(HttpHeaderNames.HOST);
             request.release();
             respond(ctx, HttpResponseStatus.OK, discovery(host));
+            return;
+        }
+        if (cluster != null && ClusterMember.NODE_TUNNEL_PATH.equals(path)) {
+            ChannelPipeline pipeline = ctx.pipeline();
+            while (pipeline.last() != this) {
+                pipeline.removeLast(); // the device endpoint's WebSocket and tunnel handlers
+            }
+            if (cluster.acceptNodeTunnel(pipeline, request)) { // cluster 4.2: it checks the secret
+                pipeline.remove(this);
+                ctx.fireChannelRead(request);
+            }
             return;
         }
         boolean relay = RendezvousRequest.isRelayPath(path);

@@ -39,6 +39,9 @@ public final class StreamErrors {
         if (cause instanceof StreamException) {
             return ((StreamException) cause).code();
         }
+        if (cause != null && cause.getCause() instanceof StreamException) {
+            return ((StreamException) cause.getCause()).code(); // a StreamOpener may throw only unchecked
+        }
         if (cause instanceof ConnectTimeoutException) {
             return TIMED_OUT;
         }

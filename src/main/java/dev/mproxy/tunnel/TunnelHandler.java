@@ -168,9 +168,20 @@ public final class TunnelHandler extends ChannelDuplexHandler {
      * (and recorded) before anything read after it; it is released by this call.
      */
     public void openStream(Channel endpoint, String service, String servicePort, String name, ByteBuf firstBytes) {
+        openStream(endpoint, null, service, servicePort, name, firstBytes);
+    }
+
+    /**
+     * {@link #openStream(Channel, String, String, String, ByteBuf)} for a connection that stands in for the public
+     * client {@code client} (a node tunnel's stream, cluster 4.3): its header names {@code client}, not the
+     * endpoint's own peer; null means the endpoint's peer.
+     */
+    public void openStream(Channel endpoint, StreamAddress client, String service, String servicePort, String name,
+                           ByteBuf firstBytes) {
         ChannelHandlerContext ctx = this.ctx;
         ctx.executor().execute(() -> {
-            StreamRequest request = new StreamRequest(addressOf(endpoint), service, servicePort, name);
+            StreamRequest request = new StreamRequest(client != null ? client : addressOf(endpoint), service,
+                    servicePort, name);
             String refusal = !ctx.channel().isActive() ? "tunnel is closed"
                     : streams.containsKey(request.client()) ? "a live stream already has the id " + request.client()
                     : streamCount() >= limits.maxStreams()

@@ -26,6 +26,15 @@ public final class TunnelPipeline {
                                Duration pingInterval, Duration pingTimeout) {
         // The device is the side that dials out: the WebSocket client, whose frames are masked.
         WebSocketFrameCodec frames = tunnel.isDeviceSide() ? WebSocketFrameCodec.CLIENT : WebSocketFrameCodec.SERVER;
+        install(pipeline, frames, tunnel, control, pingInterval, pingTimeout);
+    }
+
+    /**
+     * {@link #install(ChannelPipeline, TunnelHandler, ControlHandler, Duration, Duration)} where the WebSocket's
+     * client is not the device side: a node tunnel's entry dials out and opens streams (cluster 4.1).
+     */
+    public static void install(ChannelPipeline pipeline, WebSocketFrameCodec frames, TunnelHandler tunnel,
+                               ControlHandler control, Duration pingInterval, Duration pingTimeout) {
         pipeline.addLast(frames, new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE, tunnel, control);
         Keepalive.install(pipeline, pingInterval, pingTimeout);
     }

@@ -1,0 +1,59 @@
+package dev.mproxy.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.FullHttpRequest;
+import java.util.Set;
+
+/**
+ * What a gateway asks of the cluster it belongs to (protocol-spec/cluster.md): the gateway publishes its own
+ * devices and asks where the others are. A gateway without one is a single node. The implementation
+ * ({@code dev.mproxy.cluster}) is opened by whoever fills {@link GatewayConfig}, and the server starts and
+ * closes it.
+ */
+public interface ClusterMember {
+
+    /** The path of node tunnels at the device port (cluster 4.1). */
+    String NODE_TUNNEL_PATH = "/cluster";
+
+    /**
+     * Joins the cluster: registers this node and starts its heartbeat (cluster 1.4). Called once the gateway's
+     * listeners are bound.
+     *
+     * @throws IllegalStateException when another live node has this node's id, or Redis cannot be reached
+     */
+    void start(LocalNode local);
+
+    /** This node's devices changed: publish at once (cluster 1.6). Callable from any thread; never blocks. */
+    void localChanged();
+
+    /** The public TCP ports other live nodes' devices hold, per the local view (cluster 3.1). */
+    Set<Integer> remotePorts();
+
+    /**
+     * Carries a public connection on {@code port}, which no device of this node holds, to a node whose device
+     * does (cluster 3.2); closes it when none can (cluster 3.3). {@code connection} has autoRead off.
+     */
+    void carry(Channel connection, int port);
+
+    /** Whether, per the local view, a device of another node serves {@code host} (cluster 5.1). */
+    boolean servesName(String host);
+
+    /**
+     * Carries a connection of the shared TLS or HTTP port for {@code name}, which no device of this node serves,
+     * to a node whose device does (cluster 5.1), {@code firstBytes} (the peeked ClientHello or request head) as
+     * the stream's first data; closes it, releasing them, when none can. {@code connection} has autoRead off.
+     */
+    void carryNamed(Channel connection, String service, int servicePort, String name, ByteBuf firstBytes);
+
+    /**
+     * A WebSocket upgrade at {@link #NODE_TUNNEL_PATH} (cluster 4.2): when its cluster secret is right, adds the
+     * handlers that make it a node tunnel at the end of {@code pipeline} and returns true (the caller passes the
+     * request on); else answers it, releases it and returns false.
+     */
+    boolean acceptNodeTunnel(ChannelPipeline pipeline, FullHttpRequest request);
+
+    /** Leaves the cluster: stops the heartbeat, deletes this node's keys and closes its node tunnels. */
+    void close();
+}
