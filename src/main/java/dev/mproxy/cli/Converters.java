@@ -111,6 +111,14 @@ final class Converters {
     }
 
     /** {@code PUBLIC_PORT=HOST:PORT[,proxy=v1|v2]}, the public port 1 to 65535. */
+    /** A duration that may be zero ({@code 0s}: do not wait). */
+    static final class AnyDuration extends Checked<Duration> {
+        @Override
+        Duration parse(String value) {
+            return Durations.parse(value);
+        }
+    }
+
     static final class TcpMapping extends Checked<Mapping> {
         @Override
         Mapping parse(String value) {

@@ -3,6 +3,7 @@ package dev.mproxy.cli;
 import dev.mproxy.auth.GatewaySecret;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -31,9 +32,23 @@ final class DataDirOptions {
 
     /** The secret from {@code --secret-file}, or the data dir's, created on first use (said on stderr). */
     GatewaySecret secret() {
+        return secret(true);
+    }
+
+    /**
+     * As {@link #secret()}; unless {@code create}, a data dir without a secret is an error that says where it
+     * looked and how to make one, so a token is never signed with a secret the gateway does not have.
+     */
+    GatewaySecret secret(boolean create) {
         try {
             if (secretFile != null) {
                 return GatewaySecret.load(secretFile);
+            }
+            Path file = dir().resolve(GatewaySecret.FILE_NAME);
+            if (!create && !Files.exists(file)) {
+                throw CommandException.failure("no gateway secret at " + file.toAbsolutePath() + ": run this where "
+                        + "the gateway runs, or give the gateway's --data-dir DIR or --secret-file FILE; to make a "
+                        + "new secret before the gateway first starts, add --create-secret");
             }
             GatewaySecret secret = GatewaySecret.loadOrCreate(dir());
             if (secret.created()) {

@@ -8,10 +8,11 @@ import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.RevokedTokens;
 import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.config.HostPorts;
+import dev.mproxy.files.SecureFiles;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayObserver;
 import dev.mproxy.gateway.GatewayServer;
-import dev.mproxy.files.SecureFiles;
 import dev.mproxy.gateway.PortRange;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.TlsContexts;
@@ -20,7 +21,9 @@ import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -29,6 +32,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -51,6 +55,7 @@ import picocli.CommandLine.Spec;
 final class GatewayCommand implements Callable<Integer> {
 
     private static final int SAMPLE_PORT = 10022;
+    private static final String SAMPLE_DEVICE = "sample-device";
     /** Where the sample token goes, in the data directory: a credential is never printed (limits 5.4). */
     static final String SAMPLE_TOKEN_FILE = "sample-device.token";
 
@@ -142,10 +147,20 @@ final class GatewayCommand implements Callable<Integer> {
     StreamRecordOptions record;
 
     @Mixin
+    LoggingOptions logging;
+
+    @Mixin
+    ConfigOption configFile;
+
+    @Mixin
+    DrainOption drain;
+
+    @Mixin
     ClusterOptions cluster;
 
     @Override
     public Integer call() throws Exception {
+        logging.apply();
         if ((cert == null) != (key == null)) {
             throw new ParameterException(spec.commandLine(), "--cert and --key go together");
         }
@@ -166,7 +181,8 @@ final class GatewayCommand implements Callable<Integer> {
                 .relayMaxMessage(relayMaxMessage)
                 .limits(tunnelLimits.limits())
                 .pingInterval(keepalive.interval)
-                .pingTimeout(keepalive.timeout);
+                .pingTimeout(keepalive.timeout)
+                .drainTimeout(drain.timeout);
         try {
             builder.handshakeTimeout(guards.handshakeTimeout).guardLimits(guards.limits());
         } catch (IllegalArgumentException e) {
@@ -195,7 +211,7 @@ final class GatewayCommand implements Callable<Integer> {
                 .recorder(record.open())
                 .cluster(cluster.open(listen, !noTls, hostnames))
                 .build();
-        try (GatewayServer server = new GatewayServer(config);
+        try (GatewayServer server = new GatewayServer(config); Running running = Running.start();
              AdminServer adminServer = admin == null ? null : new AdminServer(server, config, metrics, adminToken())) {
             try {
                 server.start();
@@ -214,9 +230,9 @@ final class GatewayCommand implements Callable<Integer> {
                         + files.dir().resolve(AdminToken.FILE_NAME));
                 out.flush();
             }
-            Running.untilStopped();
+            running.await(new CompletableFuture<>());
+            return DrainOption.exitCode(server.drain(config.drainTimeout(), () -> running.forced(0)));
         }
-        return ExitCodes.OK;
     }
 
     /** The revocations kept in the data dir, honoured whether or not the admin listener is on. */
@@ -257,69 +273,94 @@ final class GatewayCommand implements Callable<Integer> {
         }
     }
 
+    /**
+     * What an operator needs to connect a first device, every command as it can be pasted: the host devices
+     * dial ({@code --hostname}, else this machine's name), the real fingerprint, the launcher's name. The sample
+     * token goes to a 0600 file in the data dir, not to the terminal (nor its scrollback or a CI log).
+     */
     private void banner(GatewayServer server, GatewaySecret secret, GatewayCertificate certificate) {
         PrintWriter out = spec.commandLine().getOut();
         int port = server.deviceAddress().getPort();
         String scheme = certificate == null ? "ws" : "wss";
-        String host = hostnames.isEmpty() ? "HOSTNAME" : hostnames.get(0);
-        String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken("sample-device",
-                List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
-        Path tokenFile = sampleTokenFile(token);
-        out.println("mproxy gateway: devices connect to " + scheme + "://" + server.deviceAddress().getHostString()
-                + ':' + port + "/; public TCP ports bind to " + bind);
+        String host = !hostnames.isEmpty() ? hostnames.get(0)
+                : server.deviceAddress().getAddress().isLoopbackAddress() ? "localhost" : machineName();
+        String device = scheme + "://" + (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + port;
+        String mproxy = Launcher.command();
+        out.println("mproxy gateway: devices connect to " + device + "/ (listening on "
+                + HostPorts.format(server.deviceAddress()) + "); public TCP ports bind to " + bind);
         if (server.tlsAddress() != null || server.httpAddress() != null) {
             out.println("shared ports routed by name:"
-                    + (server.tlsAddress() == null ? "" : " TLS (by SNI) " + hostPort(server.tlsAddress()))
-                    + (server.httpAddress() == null ? "" : " HTTP (by Host) " + hostPort(server.httpAddress())));
+                    + (server.tlsAddress() == null ? "" : " TLS (by SNI) " + HostPorts.format(server.tlsAddress()))
+                    + (server.httpAddress() == null ? "" : " HTTP (by Host) " + HostPorts.format(server.httpAddress())));
         }
         if (server.recorder() != null) {
             out.println("recording every stream to " + server.recorder().directory() + " ("
                     + server.recorder().format().word() + ')');
         }
-        out.println("rendezvous relay: " + scheme + "://" + host + ':' + port + "/relay?id=ID (see 'mproxy relay')"
+        out.println("rendezvous relay: " + device + "/relay?id=ID (see '" + mproxy + " relay --help')"
                 + (relayGuessableIds ? "; ids in MeshCentral's shape without a token too: they can be guessed" : ""));
         if (certificate != null) {
             out.println("certificate SHA-256 fingerprint: " + certificate.fingerprint()
                     + (certificate.newlyGenerated() ? " (generated now)" : ""));
+            List<String> missing = hostnames.stream()
+                    .filter(name -> !certificate.subjectAlternativeNames().contains(name)).toList();
+            if (!missing.isEmpty()) {
+                out.println("note: the certificate does not name " + String.join(", ", missing) + " (it names "
+                        + String.join(", ", certificate.subjectAlternativeNames()) + "): devices that pin its "
+                        + "fingerprint connect anyway; those that check names (--ca) do not"
+                        + (cert == null ? "; delete " + files.dir().resolve(GatewayCertificate.CERTIFICATE_FILE)
+                        + " to generate one with every --hostname, and give devices the new fingerprint" : ""));
+            }
         }
+        String tokens = files.secretFile != null ? "token --secret-file " + files.secretFile
+                : "token --data-dir " + files.dir();
+        Path tokenFile = files.secretFile != null ? null : sampleToken(secret, spec.commandLine().getErr());
         if (tokenFile != null) {
-            out.println("sample token (device \"sample-device\", port " + SAMPLE_PORT + ", 30 days) written to "
-                    + tokenFile + " (0600); copy it to the device");
+            out.println("sample token (device \"" + SAMPLE_DEVICE + "\", port " + SAMPLE_PORT + ", 30 days) written "
+                    + "to " + tokenFile);
+            out.println("on a device, with that file copied to it, run:");
+        } else {
+            // the secret is not the data dir's: the data dir may not exist, and is not written to
+            out.println("make a device token: " + mproxy + " " + tokens + " --device ID --port " + SAMPLE_PORT
+                    + " > device.token");
+            out.println("on a device, with that file copied to it, run:");
         }
-        out.println("on a device, run:");
-        out.println("  java -jar mproxy.jar connect --gateway " + scheme + "://" + host + ':' + port
+        out.println("  " + mproxy + " connect --gateway " + device
                 + (certificate == null ? "" : " --fingerprint " + certificate.fingerprint())
-                + " --token-file " + (tokenFile != null ? SAMPLE_TOKEN_FILE : "DEVICE.token") + " --tcp "
+                + " --token-file " + (tokenFile != null ? tokenFile : Path.of("device.token")) + " --tcp "
                 + SAMPLE_PORT + "=127.0.0.1:22");
-        out.println("more tokens: java -jar mproxy.jar token --data-dir " + files.dir() + " --device ID --port P");
+        out.println("more tokens: " + mproxy + " " + tokens + " --device ID --port P");
         out.flush();
     }
 
     /**
-     * Writes {@code token} to the data directory, 0600, and returns where; null, with why on stderr, when there is
-     * no data directory to write to ({@code --secret-file}) or it fails: a sample is no reason not to start.
+     * A device token for {@value #SAMPLE_DEVICE} in a 0600 file in the data dir, so that it is not shown on the
+     * terminal; null, with the reason on {@code err}, when it cannot be written (the gateway runs on).
      */
-    private Path sampleTokenFile(String token) {
-        PrintWriter err = spec.commandLine().getErr();
-        if (files.secretFile != null) {
-            err.println("mproxy gateway: no sample token with --secret-file; make tokens with 'mproxy token "
-                    + "--secret-file " + files.secretFile + " --device ID --port P'");
-            err.flush();
-            return null;
-        }
-        Path file = files.dir().resolve(SAMPLE_TOKEN_FILE);
+    private Path sampleToken(GatewaySecret secret, PrintWriter err) {
+        Path tokenFile = files.dir().resolve(SAMPLE_TOKEN_FILE);
+        String token = new TokenSigner(secret, Clock.systemUTC()).sign(new DeviceToken(SAMPLE_DEVICE,
+                List.of(SAMPLE_PORT), List.of(), Clock.systemUTC().instant().plus(Duration.ofDays(30))));
         try {
-            SecureFiles.writePrivateFile(file, (token + "\n").getBytes(StandardCharsets.US_ASCII));
-            return file;
+            SecureFiles.writePrivateFile(tokenFile, (token + '\n').getBytes(StandardCharsets.US_ASCII));
+            return tokenFile;
         } catch (IOException e) {
-            err.println("mproxy gateway: no sample token: cannot write " + file + ": " + SecureFiles.reason(e));
+            err.println("mproxy gateway: cannot write the sample token to " + tokenFile + " ("
+                    + SecureFiles.reason(e) + ")");
             err.flush();
             return null;
         }
     }
 
-    private static String hostPort(InetSocketAddress address) {
-        return address.getHostString() + ':' + address.getPort();
+    /** This machine's name, for the printed URL when no {@code --hostname} is given and it listens beyond loopback. */
+    private static String machineName() {
+        try {
+            String name = InetAddress.getLocalHost().getHostName();
+            return name.isBlank() ? "localhost" : name;
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
     }
+
 
 }

@@ -1,6 +1,7 @@
 package dev.mproxy.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -8,6 +9,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.UnmatchedArgumentException;
 
 /** The top-level {@code mproxy} command: prints usage when run without a subcommand. */
 @Command(name = "mproxy",
@@ -19,7 +21,7 @@ import picocli.CommandLine.Spec;
             ""
         },
         subcommands = {GatewayCommand.class, ConnectCommand.class, TokenCommand.class, PackCommand.class,
-            UnpackCommand.class, RecordCommand.class, InspectCommand.class, RelayCommand.class,
+            UnpackCommand.class, RecordCommand.class, InspectCommand.class, RelayCommand.class, CompletionCommand.class,
             AdminCommands.Status.class, AdminCommands.Devices.class, AdminCommands.Disconnect.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
@@ -27,7 +29,12 @@ import picocli.CommandLine.Spec;
             "0:success",
             "1:failure (I/O, network, internal error)",
             "2:usage error",
-            "65:bad input data (corrupt stream, unusable fixture)"
+            "3:connect: replaced by a newer connection of the same device id",
+            "65:bad input data (corrupt stream, unusable fixture)",
+            "76:connect: no device endpoint at the URL (404), or ws:// vs wss:// does not match the port",
+            "77:connect: the gateway refused the token (expired, or not signed with its secret)",
+            "78:connect: the gateway's certificate is not trusted (fingerprint mismatch, unknown CA)",
+            "143:stopped by SIGTERM with streams still open after --drain-timeout"
         })
 public final class MproxyCommand implements Runnable {
 
@@ -37,6 +44,9 @@ public final class MproxyCommand implements Runnable {
     @Option(names = "--verbose", scope = ScopeType.INHERIT,
             description = "Print stack traces with errors.")
     boolean verbose;
+
+    /** The subcommand's arguments as typed, without a config file's: what a reload reads the file again with. */
+    List<String> commandLine = List.of();
 
     @Override
     public void run() {
@@ -50,14 +60,37 @@ public final class MproxyCommand implements Runnable {
 
     /** The command line exactly as {@code main} runs it, writing to {@code out} and {@code err}. */
     public static CommandLine commandLine(PrintWriter out, PrintWriter err) {
-        CommandLine cmd = new CommandLine(new MproxyCommand());
+        CommandLine cmd = new CommandLine(new MproxyCommand()) {
+            @Override
+            public int execute(String... args) {
+                try {
+                    MproxyCommand top = getCommand();
+                    return super.execute(ConfigFile.expand(this, args, given -> top.commandLine = given));
+                } catch (ConfigFile.BadConfigException e) {
+                    getErr().println("mproxy: " + e.getMessage());
+                    getErr().flush();
+                    return ExitCodes.USAGE;
+                }
+            }
+        };
         cmd.setOut(out);
         cmd.setErr(err);
         cmd.setExitCodeExceptionMapper(t -> t instanceof CommandException ? ((CommandException) t).exitCode()
                 : ExitCodes.FAILURE);
         cmd.setParameterExceptionHandler((ex, args) -> {
             CommandLine failed = ex.getCommandLine();
-            failed.getErr().println("mproxy: " + ex.getMessage() + " (see '"
+            if (!(ex instanceof UnmatchedArgumentException) && !failed.getUnmatchedArguments().isEmpty()) {
+                // an unknown option first: '--gatway' is the problem, not the '--gateway' it left missing
+                ex = new UnmatchedArgumentException(failed, failed.getUnmatchedArguments());
+            }
+            String message = ex.getMessage();
+            if (ex instanceof UnmatchedArgumentException) {
+                List<String> suggestions = ((UnmatchedArgumentException) ex).getSuggestions();
+                if (!suggestions.isEmpty()) {
+                    message += " (did you mean " + String.join(" or ", suggestions) + "?)";
+                }
+            }
+            failed.getErr().println("mproxy: " + message + " (see '"
                     + failed.getCommandSpec().qualifiedName() + " --help')");
             failed.getErr().flush();
             return ExitCodes.USAGE;

@@ -1,8 +1,9 @@
 package dev.mproxy.cli;
 
+import ch.qos.logback.classic.Level;
 import dev.mproxy.relay.Relay;
-import dev.mproxy.rendezvous.RendezvousClient;
 import dev.mproxy.rendezvous.RelayConfig;
+import dev.mproxy.rendezvous.RendezvousClient;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -67,6 +69,12 @@ final class RelayCommand implements Callable<Integer> {
                 + ").")
     int sessions;
 
+    @Mixin
+    LoggingOptions logging;
+
+    @Mixin
+    ConfigOption configFile;
+
     static final class Mode {
         @Option(names = "--listen", paramLabel = "HOST:PORT", required = true,
                 converter = Converters.ListenAddress.class, description = "Accept connections here; each joins the relay and is bridged to the peer.")
@@ -84,11 +92,12 @@ final class RelayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        logging.apply(mode.stdio ? Level.WARN : Level.INFO); // stdio: ssh's terminal
         RelayConfig.Builder builder = RelayConfig.newBuilder()
                 .gateway(gateway)
                 .id(id)
                 .sessions(sessions)
-                .token(token == null ? null : token.read())
+                .token(TokenSource.read(token))
                 .tls(trust.clientTls(gateway, spec));
         if (mode.stdio) {
             builder.stdio();

@@ -28,9 +28,11 @@ import picocli.CommandLine.Spec;
         description = {
             "Print a device token (an HS256 JWT) signed with the gateway's secret: only the token, on one line.",
             "",
-            "The secret is DIR/gateway.secret in the gateway's data dir. If there is none yet, one is created "
-                + "(the dir with mode 0700, the file 0600), so tokens can be made before the gateway first "
-                + "starts; stderr then says so. A data dir that group or others can access is refused.",
+            "The secret is DIR/gateway.secret in the gateway's data dir (./mproxy-data unless --data-dir). If "
+                + "there is none, the command fails and says where it looked: a token signed with a new secret "
+                + "would be refused by the gateway. --create-secret makes one (the dir with mode 0700, the file "
+                + "0600), so tokens can be made before the gateway first starts; stderr then says so. A data dir "
+                + "that group or others can access is refused.",
             "",
             "With --secret-file the key is the file's content with surrounding whitespace trimmed, as raw bytes, "
                 + "at least 32 of them; telebit's 'secret' string works as it is.",
@@ -63,6 +65,11 @@ final class TokenCommand implements Callable<Integer> {
                 + "depth below it, not example.com itself); repeatable. Lowercased.")
     List<String> domains = new ArrayList<>();
 
+    @Option(names = "--create-secret",
+            description = "Create the data dir's secret if there is none yet (the gateway then uses it). Without "
+                + "it, a missing secret is an error.")
+    boolean createSecret;
+
     @Option(names = "--relay-only",
             description = "A token for the rendezvous relay only ('mproxy relay', /relay?id=): its subject and "
                 + "nothing more, no --port or --domain.")
@@ -86,7 +93,7 @@ final class TokenCommand implements Callable<Integer> {
         if (files.secretFile != null && files.dataDir != null) {
             throw usage("--data-dir and --secret-file are mutually exclusive");
         }
-        GatewaySecret secret = files.secret();
+        GatewaySecret secret = files.secret(createSecret);
         String jwt = new TokenSigner(secret, Clock.systemUTC()).sign(token);
         PrintWriter out = spec.commandLine().getOut();
         out.println(jwt);

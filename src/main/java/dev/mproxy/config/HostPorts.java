@@ -1,11 +1,29 @@
 package dev.mproxy.config;
 
+import io.netty.util.NetUtil;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 
 /** {@code HOST:PORT}; IPv6 hosts in brackets, {@code [::1]:7443}. */
 public final class HostPorts {
 
     private HostPorts() {
+    }
+
+    /**
+     * {@code address} as a user types it, {@code HOST:PORT} ({@code [::1]:PORT} for IPv6), without the
+     * {@code /} that {@link InetSocketAddress#toString()} puts before it; any other address as it prints.
+     */
+    public static String format(SocketAddress address) {
+        if (!(address instanceof InetSocketAddress)) {
+            return String.valueOf(address);
+        }
+        InetSocketAddress inet = (InetSocketAddress) address;
+        String host = inet.getHostString();
+        if (inet.getAddress() != null && NetUtil.isValidIpV6Address(host)) {
+            host = NetUtil.toAddressString(inet.getAddress()); // [::], not [0:0:0:0:0:0:0:0]
+        }
+        return (host.indexOf(':') >= 0 ? '[' + host + ']' : host) + ':' + inet.getPort();
     }
 
     /** A service to connect to: an unresolved address, so a name is looked up when it is used, not once at start. */
@@ -20,6 +38,10 @@ public final class HostPorts {
     }
 
     private static InetSocketAddress parse(String value, int lowestPort) {
+        if (value.contains("://")) {
+            throw new IllegalArgumentException("'" + value + "' is a URL (expected: HOST:PORT without a scheme, e.g. "
+                    + "127.0.0.1:80)");
+        }
         int colon = value.lastIndexOf(':');
         if (colon <= 0 || colon == value.length() - 1) {
             throw new IllegalArgumentException("'" + value + "' (expected: HOST:PORT, e.g. 127.0.0.1:22 or [::1]:22)");

@@ -31,6 +31,9 @@ public final class ConnectorConfig {
     /** The longest wait between reconnects: 1 s doubling to 30 s, as {@code connect --help} says. */
     public static final Duration DEFAULT_MAX_BACKOFF = Duration.ofSeconds(30);
 
+    /** How long a stopping process lets open streams finish ({@code --drain-timeout}). */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
     private final URI gateway;
     private final List<URI> otherGateways;
     private final String token;
@@ -41,6 +44,7 @@ public final class ConnectorConfig {
     private final Duration pingInterval;
     private final Duration pingTimeout;
     private final Duration maxBackoff;
+    private final Duration drainTimeout;
     private final Recorder recorder;
 
     private ConnectorConfig(Builder b) {
@@ -54,6 +58,7 @@ public final class ConnectorConfig {
         pingInterval = b.pingInterval;
         pingTimeout = b.pingTimeout;
         maxBackoff = b.maxBackoff;
+        drainTimeout = b.drainTimeout;
         recorder = b.recorder;
     }
 
@@ -112,6 +117,11 @@ public final class ConnectorConfig {
         return pingTimeout;
     }
 
+    /** How long a stopping connector lets open streams finish before it cuts them (SIGTERM, SIGINT). */
+    public Duration drainTimeout() {
+        return drainTimeout;
+    }
+
     /** The longest wait between reconnects. */
     public Duration maxBackoff() {
         return maxBackoff;
@@ -141,7 +151,8 @@ public final class ConnectorConfig {
         return "ConnectorConfig(gateway: " + gateway + ", token: " + (token.isEmpty() ? "none" : "(hidden)")
                 + ", tls: " + tls + ", mappings: " + mappings + ", limits: " + limits + ", pingInterval: "
                 + Durations.format(pingInterval) + ", pingTimeout: " + Durations.format(pingTimeout)
-                + ", maxBackoff: " + Durations.format(maxBackoff) + ", recorder: "
+                + ", maxBackoff: " + Durations.format(maxBackoff) + ", drainTimeout: " + Durations.format(drainTimeout)
+                + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')') + ')';
     }
 
@@ -158,6 +169,7 @@ public final class ConnectorConfig {
         private Duration pingInterval = DEFAULT_PING_INTERVAL;
         private Duration pingTimeout = DEFAULT_PING_TIMEOUT;
         private Duration maxBackoff = DEFAULT_MAX_BACKOFF;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private Recorder recorder;
 
         private Builder() {
@@ -174,6 +186,7 @@ public final class ConnectorConfig {
             pingInterval = c.pingInterval;
             pingTimeout = c.pingTimeout;
             maxBackoff = c.maxBackoff;
+            drainTimeout = c.drainTimeout;
             recorder = c.recorder;
         }
 
@@ -230,6 +243,12 @@ public final class ConnectorConfig {
 
         public Builder pingTimeout(Duration pingTimeout) {
             this.pingTimeout = requireNonNull(pingTimeout, "pingTimeout");
+            return this;
+        }
+
+        /** How long a stopping connector lets open streams finish before it cuts them (SIGTERM, SIGINT). */
+        public Builder drainTimeout(Duration drainTimeout) {
+            this.drainTimeout = requireNonNull(drainTimeout, "drainTimeout");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.mproxy.connector;
 
 import java.net.InetSocketAddress;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -15,6 +16,12 @@ public record LocalService(InetSocketAddress address, ProxyProtocol proxy) {
     public LocalService {
         Objects.requireNonNull(address, "address");
         Objects.requireNonNull(proxy, "proxy");
+    }
+
+    /** As the mapping was typed: {@code 127.0.0.1:22}, {@code 127.0.0.1:80,proxy=v1}. */
+    @Override
+    public String toString() {
+        return hostPort() + (proxy == ProxyProtocol.NONE ? "" : ",proxy=" + proxy.name().toLowerCase(Locale.ROOT));
     }
 
     /** {@code HOST:PORT}, as node prints it in connect errors. */

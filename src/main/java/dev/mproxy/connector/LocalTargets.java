@@ -30,12 +30,30 @@ public final class LocalTargets implements StreamOpener {
         }
     };
 
-    private final Mappings mappings;
+    /** Replaced whole by a reload (SIGHUP); a stream uses the mappings of the moment it opens. */
+    private volatile Mappings mappings;
     private final int connectTimeoutMillis;
+    /** Set when the connector stops: streams that are open go on, new ones are refused. */
+    private volatile boolean draining;
 
     public LocalTargets(Mappings mappings, int connectTimeoutMillis) {
         this.mappings = mappings;
         this.connectTimeoutMillis = connectTimeoutMillis;
+    }
+
+    /** The mappings new streams are opened by. */
+    Mappings mappings() {
+        return mappings;
+    }
+
+    /** New streams are opened by {@code mappings} from now on; open streams go on as they are. */
+    void update(Mappings mappings) {
+        this.mappings = mappings;
+    }
+
+    /** Refuses every stream from now on: the connector is stopping and lets only open streams finish. */
+    void drain() {
+        draining = true;
     }
 
     @Override
@@ -49,6 +67,9 @@ public final class LocalTargets implements StreamOpener {
         LocalService target;
         HAProxyMessage header;
         try {
+            if (draining) {
+                throw new StreamException(StreamErrors.NO_TARGET, "the device is stopping");
+            }
             target = mappings.find(request);
             header = target.proxy().header(request); // before connecting: a bad stream id opens nothing
         } catch (StreamException e) {

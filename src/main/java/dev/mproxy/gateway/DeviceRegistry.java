@@ -3,6 +3,8 @@ package dev.mproxy.gateway;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.DomainMap;
 import dev.mproxy.auth.RevokedTokens;
+import dev.mproxy.config.HostPorts;
+import dev.mproxy.guard.RemoteText;
 import dev.mproxy.protocol.MproxyConstants;
 import dev.mproxy.protocol.StreamAddress;
 import dev.mproxy.tunnel.Grant;
@@ -10,6 +12,8 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -27,6 +31,11 @@ import java.util.concurrent.TimeUnit;
  * run on any loop without the lock.
  */
 final class DeviceRegistry {
+
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(DeviceRegistry.class);
+
+    /** Close status of a tunnel whose device connected again (control 2.6): its connector stops. */
+    static final WebSocketCloseStatus REPLACED = new WebSocketCloseStatus(4000, "Replaced");
 
     private final GatewayConfig config;
     private final EventLoopGroup boss;
@@ -105,8 +114,12 @@ final class DeviceRegistry {
         if (old != null && old != session) {
             // after the new session joined its ports and names, so none both serve is ever without a device
             removeFromPortsAndNames(old);
-            old.close(WebSocketCloseStatus.NORMAL_CLOSURE, "replaced by a new connection of device "
-                    + token.deviceId() + " from " + session.channel().remoteAddress());
+            // control 2.6: the newer connection wins; 4000 tells the old connector to stop, not to come back
+            String from = HostPorts.format(session.channel().remoteAddress());
+            logger.warn("device={} replaced: a newer connection from {} took over from {}",
+                    RemoteText.quoted(token.deviceId()), from,
+                    HostPorts.format(old.channel().remoteAddress()));
+            old.close(REPLACED, "replaced by a newer connection from " + from);
         }
         clusterChanged();
         return new Registration(domains, refused, binds);
@@ -245,6 +258,20 @@ final class DeviceRegistry {
         if (session != null) {
             session.close(WebSocketCloseStatus.NORMAL_CLOSURE, reason);
         }
+    }
+
+    /**
+     * Stops taking new work while the tunnels stay: public ports stop listening (their open connections go on)
+     * and no device registers any more. The gateway is draining; {@link #close()} follows.
+     */
+    synchronized void stopAccepting() {
+        closed = true;
+        ports.values().forEach(PortListener::close);
+    }
+
+    /** The tunnels of the connected devices now. */
+    synchronized List<DeviceSession> sessions() {
+        return new ArrayList<>(devices.values());
     }
 
     /** Closes every public port and device tunnel, and waits for them: the gateway is stopping. */

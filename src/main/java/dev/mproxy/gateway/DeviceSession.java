@@ -5,16 +5,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.InvalidTokenException;
 import dev.mproxy.auth.TokenVerifier;
-import dev.mproxy.protocol.MproxyMessage;
+import dev.mproxy.config.HostPorts;
 import dev.mproxy.guard.MemoryBudget;
 import dev.mproxy.guard.Refusal;
 import dev.mproxy.guard.RemoteText;
 import dev.mproxy.guard.SourceKey;
 import dev.mproxy.guard.SourceLimits;
 import dev.mproxy.guard.WriteBudget;
+import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.relay.Recorder;
-import io.netty.buffer.ByteBuf;
-import io.netty.util.ReferenceCountUtil;
 import dev.mproxy.tunnel.ControlHandler;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.Grant;
@@ -22,6 +21,7 @@ import dev.mproxy.tunnel.StreamSnapshot;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelMeter;
 import dev.mproxy.websocket.WebSocketClose;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -29,6 +29,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
+import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -258,9 +259,13 @@ final class DeviceSession extends ControlHandler implements DeviceView {
         List<DeviceToken> issued = new ArrayList<>(grants);
         issued.add(presented);
         grants = List.copyOf(issued);
-        logger.info("device {} {} from {}: ports {}, domains {}", RemoteText.quoted(granted.deviceId()),
-                first ? "connected" : "added a token", ctx.channel().remoteAddress(), granted.ports(),
-                RemoteText.quoted(String.join(",", granted.domains())));
+        if (first) {
+            logger.info("device={} connected remote={}", RemoteText.quoted(granted.deviceId()),
+                    HostPorts.format(ctx.channel().remoteAddress()));
+            tunnel.nameDevice(granted.deviceId());
+        } else {
+            logger.info("device={} added a token", RemoteText.quoted(granted.deviceId()));
+        }
         scheduleExpiry(granted);
         if (first && recorder != null) {
             tunnel.record(recorder, granted.deviceId()); // before registering: no stream goes unrecorded
@@ -282,7 +287,6 @@ final class DeviceSession extends ControlHandler implements DeviceView {
         registration.binds().forEach((port, bind) -> bind.addListener(f -> ctx.executor().execute(() -> {
             if (!f.isSuccess()) {
                 String message = "cannot listen on public port " + port + ": " + f.cause().getMessage();
-                logger.warn("device {}: {}", granted.deviceId(), message);
                 observer.refused(RefusalReason.PORT_UNAVAILABLE);
                 refused.add(Grant.Refusal.port(port, "E_PORT_UNAVAILABLE", message));
                 ports.remove(port);
@@ -319,7 +323,12 @@ final class DeviceSession extends ControlHandler implements DeviceView {
      * telebit's shape: what this tunnel now serves (control 2.4).
      */
     private void sendGrant(Grant grant) {
+        // what it actually serves: not what the token asked for (2.4)
+        String device = RemoteText.quoted(token.deviceId());
+        logger.info("device={} serves ports={} names={}", device, grant.ports(),
+                RemoteText.quoted(String.join(",", grant.domains())));
         for (Grant.Refusal refusal : grant.refused()) {
+            logger.warn("device={} not served: {}", device, RemoteText.quoted(refusal.toString()));
             ctx.write(ControlMessages.refusal(refusal));
         }
         ctx.writeAndFlush(ControlMessages.command(GRANT_ID, "grant", grant.toTelebit(host)));
@@ -342,7 +351,8 @@ final class DeviceSession extends ControlHandler implements DeviceView {
         if (token != null) {
             registry.unregister(this);
             observer.deviceDisconnected(this);
-            logger.info("device {} disconnected", RemoteText.quoted(token.deviceId()));
+            logger.info("device={} disconnected remote={}", RemoteText.quoted(token.deviceId()),
+                    HostPorts.format(ctx.channel().remoteAddress()));
         }
         ctx.fireChannelInactive();
     }

@@ -42,6 +42,9 @@ public final class GatewayConfig {
     /** Where {@code --admin} without a value listens: loopback only, next to the device port's 7443. */
     public static final InetSocketAddress DEFAULT_ADMIN = new InetSocketAddress("127.0.0.1", 7444);
 
+    /** How long a stopping process lets open streams finish ({@code --drain-timeout}). */
+    public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
+
     private final InetSocketAddress listen;
     private final SslContext tls;
     private final TokenVerifier verifier;
@@ -51,6 +54,7 @@ public final class GatewayConfig {
     private final Duration pingInterval;
     private final Duration pingTimeout;
     private final Duration handshakeTimeout;
+    private final Duration drainTimeout;
     private final OptionalInt tlsPort;
     private final OptionalInt httpPort;
     private final Duration relayHold;
@@ -73,6 +77,7 @@ public final class GatewayConfig {
         pingInterval = b.pingInterval;
         pingTimeout = b.pingTimeout;
         handshakeTimeout = b.handshakeTimeout;
+        drainTimeout = b.drainTimeout;
         tlsPort = b.tlsPort;
         httpPort = b.httpPort;
         relayHold = b.relayHold;
@@ -133,6 +138,11 @@ public final class GatewayConfig {
     /** Tunnel closed after this long without receiving ({@code --ping-timeout}). */
     public Duration pingTimeout() {
         return pingTimeout;
+    }
+
+    /** How long a stopping gateway lets open streams finish before it cuts them (SIGTERM, SIGINT). */
+    public Duration drainTimeout() {
+        return drainTimeout;
     }
 
     /**
@@ -212,7 +222,8 @@ public final class GatewayConfig {
         return "GatewayConfig(listen: " + listen + ", tls: " + (tls != null) + ", publicBindHost: " + publicBindHost
                 + ", allowedPorts: " + allowedPorts + ", limits: " + limits + ", pingInterval: "
                 + Durations.format(pingInterval) + ", pingTimeout: " + Durations.format(pingTimeout)
-                + ", handshakeTimeout: " + Durations.format(handshakeTimeout) + ", tlsPort: " + port(tlsPort)
+                + ", handshakeTimeout: " + Durations.format(handshakeTimeout) + ", drainTimeout: "
+                + Durations.format(drainTimeout) + ", tlsPort: " + port(tlsPort)
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
                 + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage
@@ -237,6 +248,7 @@ public final class GatewayConfig {
         private Duration pingInterval = DEFAULT_PING_INTERVAL;
         private Duration pingTimeout = DEFAULT_PING_TIMEOUT;
         private Duration handshakeTimeout = DEFAULT_HANDSHAKE_TIMEOUT;
+        private Duration drainTimeout = DEFAULT_DRAIN_TIMEOUT;
         private OptionalInt tlsPort = OptionalInt.of(DEFAULT_TLS_PORT);
         private OptionalInt httpPort = OptionalInt.of(DEFAULT_HTTP_PORT);
         private Duration relayHold = Rendezvous.DEFAULT_HOLD;
@@ -262,6 +274,7 @@ public final class GatewayConfig {
             pingInterval = c.pingInterval;
             pingTimeout = c.pingTimeout;
             handshakeTimeout = c.handshakeTimeout;
+            drainTimeout = c.drainTimeout;
             tlsPort = c.tlsPort;
             httpPort = c.httpPort;
             relayHold = c.relayHold;
@@ -319,6 +332,12 @@ public final class GatewayConfig {
 
         public Builder pingTimeout(Duration pingTimeout) {
             this.pingTimeout = requireNonNull(pingTimeout, "pingTimeout");
+            return this;
+        }
+
+        /** How long a stopping gateway lets open streams finish before it cuts them (SIGTERM, SIGINT). */
+        public Builder drainTimeout(Duration drainTimeout) {
+            this.drainTimeout = requireNonNull(drainTimeout, "drainTimeout");
             return this;
         }
 

@@ -1,10 +1,13 @@
 package dev.mproxy.gateway;
 
+import dev.mproxy.config.Durations;
+import dev.mproxy.config.HostPorts;
 import dev.mproxy.guard.ReadGate;
 import dev.mproxy.guard.Refusals;
 import dev.mproxy.guard.UpgradeDeadline;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
+import dev.mproxy.tls.TlsFailures;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
@@ -23,11 +26,18 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
+import io.netty.util.internal.logging.InternalLogger;
+import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BooleanSupplier;
 
 /**
  * The gateway: listens for devices on one port (WebSocket at {@code /}, TLS unless disabled), serves the
@@ -35,6 +45,11 @@ import java.util.concurrent.TimeUnit;
  * device tokens grant. {@link #start()} binds; {@link #close()} stops everything.
  */
 public final class GatewayServer implements AutoCloseable {
+
+    private static final InternalLogger logger = InternalLoggerFactory.getInstance(GatewayServer.class);
+
+    /** How often a draining gateway counts its open streams. */
+    private static final long DRAIN_POLL_MILLIS = 100;
 
     /** The request head of an upgrade is small; anything larger is not a device. */
     private static final int MAX_UPGRADE_REQUEST = 16 * 1024;
@@ -82,6 +97,7 @@ public final class GatewayServer implements AutoCloseable {
                         }
                         ChannelPipeline p = ch.pipeline();
                         if (config.tls() != null) {
+                            p.addLast(new TlsRequired(guards.refusals())); // limits 1.3, control 3.2
                             p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
                         }
                         p.addLast(new HttpServerCodec(),
@@ -183,6 +199,61 @@ public final class GatewayServer implements AutoCloseable {
         return rendezvous;
     }
 
+    /**
+     * Stops accepting devices and public connections, then waits until the open streams and relay pairs have
+     * finished or {@code timeout} has passed, or {@code forced} says to stop waiting; the tunnels stay meanwhile.
+     * {@link #close()} ends the rest. Logs each phase.
+     *
+     * @return how many streams and pairs were still open when it stopped waiting
+     */
+    public int drain(Duration timeout, BooleanSupplier forced) {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        for (RoutedPort routed : new RoutedPort[] {tlsPort, httpPort}) {
+            if (routed != null) {
+                routed.close();
+            }
+        }
+        registry.stopAccepting();
+        int open = openStreams();
+        logger.info("stopping: accepting no devices or public connections; {} open streams and relay pairs get "
+                + "up to {} to finish", open, Durations.format(timeout));
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (open > 0 && System.nanoTime() < deadline && !forced.getAsBoolean()) {
+            try {
+                Thread.sleep(DRAIN_POLL_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+            open = openStreams();
+        }
+        if (open == 0) {
+            logger.info("stopping: every stream finished");
+        } else {
+            logger.warn("stopping: cutting {} streams and relay pairs still open", open);
+        }
+        return open;
+    }
+
+    /** Streams of every tunnel and relay pairs, counted on their own event loops. */
+    public int openStreams() {
+        int open = rendezvous.metrics().activePairs();
+        for (DeviceSession session : registry.sessions()) {
+            try {
+                open += session.channel().eventLoop().submit(() -> session.tunnel().streamCount())
+                        .get(5, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException | RejectedExecutionException e) {
+                // a tunnel closing meanwhile has no streams left to wait for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return open;
+            }
+        }
+        return open;
+    }
+
     @Override
     public void close() {
         if (config.cluster() != null) {
@@ -267,6 +338,14 @@ public final class GatewayServer implements AutoCloseable {
                 ctx.pipeline().remove(this);
             }
             ctx.fireUserEventTriggered(evt);
+        }
+
+        /** Before the tunnel: a failed TLS handshake or upgrade is the client's problem, told to it by TLS. */
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            logger.info("remote={} no tunnel: {}", HostPorts.format(ctx.channel().remoteAddress()),
+                    TlsFailures.describe(cause));
+            ctx.close();
         }
     }
 }

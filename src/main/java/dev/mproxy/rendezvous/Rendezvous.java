@@ -215,7 +215,8 @@ public final class Rendezvous {
             return null;
         });
         if (expired[0]) {
-            logger.info("relay {}: {} timed out waiting", RemoteText.digest(pair.id), pair.waiting);
+            // debug: a waiting 'mproxy relay --connect' comes back every hold, which is no news
+            logger.debug("relay {}: {} timed out waiting", RemoteText.digest(pair.id), pair.waiting);
             pair.waiting.end.close(WebSocketCloseStatus.TRY_AGAIN_LATER, "no peer joined within " + holdText());
         }
     }

@@ -50,6 +50,16 @@ public final class ControlMessages {
         return bytes(errorObject(code, message));
     }
 
+    /** The {@code code} of an {@link #errorBody} text, or null when {@code body} is not such JSON. */
+    public static String errorCode(String body) {
+        try {
+            JsonNode json = JSON.readTree(body);
+            return json != null && json.path("code").isTextual() ? json.path("code").textValue() : null;
+        } catch (JsonProcessingException notJson) {
+            return null;
+        }
+    }
+
     /** The {@code message} of an {@link #errorBody} text, or null when {@code body} is not such JSON. */
     public static String errorMessage(String body) {
         try {

@@ -1,5 +1,6 @@
 package dev.mproxy.tunnel;
 
+import dev.mproxy.guard.RemoteText;
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.protocol.MproxyProtocolException;
@@ -58,6 +59,8 @@ import java.util.Set;
 public final class TunnelHandler extends ChannelDuplexHandler {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(TunnelHandler.class);
+    /** The access log's own logger ({@code dev.mproxy.access}), so it can be turned off on its own. */
+    private static final InternalLogger accessLogger = InternalLoggerFactory.getInstance("dev.mproxy.access");
 
     /** How many closed stream ids are remembered; a stream's stragglers arrive within one round trip. */
     private static final int RECENTLY_CLOSED = 1024;
@@ -148,13 +151,18 @@ public final class TunnelHandler extends ChannelDuplexHandler {
         });
     }
 
+    /** Names the device in the access log (one line per stream at its end); call before streams open. */
+    public void nameDevice(String device) {
+        this.device = device;
+    }
+
     /** Whether this is the device's end, which opens streams when the gateway asks. */
     boolean isDeviceSide() {
         return opener != null;
     }
 
-    /** Streams with a socket, those the peer forgot too; for tests and metrics, call on the tunnel's event loop. */
-    int streamCount() {
+    /** Streams with a socket, those the peer forgot too; for draining and metrics, call on the tunnel's event loop. */
+    public int streamCount() {
         return streams.size() + forgotten.size();
     }
 
@@ -397,9 +405,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     private void join(TunnelStream stream, Channel endpoint, ByteBuf firstBytes) {
         endpoint.config().setWriteBufferWaterMark(limits.streamWaterMark());
         ChannelEnd socket = ChannelEnd.of(endpoint);
-        Relay.Listener finished = relay -> logger.debug("{} finished in {} µs: {} bytes from the client, {} from the "
-                + "server{}", stream, relay.durationNanos() / 1000, relay.bytesFrom(Direction.FROM_CLIENT),
-                relay.bytesFrom(Direction.FROM_SERVER), relay.failure() == null ? "" : "; " + relay.failure());
+        Relay.Listener finished = relay -> accessLog(stream.request, relay);
         RecordingTap tap = recorder == null ? null : tap(stream, endpoint);
         Relay relay = isDeviceSide() ? Relay.join(stream, socket, tap, finished)
                 : Relay.join(socket, stream, tap, finished);
@@ -410,6 +416,25 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             ReferenceCountUtil.release(firstBytes); // no empty data message goes out
         }
         stream.joined(relay);
+    }
+
+    /**
+     * The access log: one line per stream at its end, on both sides, with the public client, what it reached,
+     * the bytes each way, how long it lasted and how it ended.
+     */
+    private void accessLog(StreamRequest r, Relay relay) {
+        if (!accessLogger.isInfoEnabled()) {
+            return;
+        }
+        StreamAddress client = r.client();
+        String remote = client.address().indexOf(':') >= 0 ? '[' + client.address() + "]:" + client.port()
+                : client.address() + ':' + client.port();
+        accessLogger.info("stream device={} kind={} remote={} port={} name={} from_client={} from_server={} "
+                + "duration_ms={} end={}", device == null ? "-" : device, r.service().isEmpty() ? "-" : r.service(),
+                remote, r.servicePort().isEmpty() ? "-" : r.servicePort(), r.name().isEmpty() ? "-" : r.name(),
+                relay.bytesFrom(Direction.FROM_CLIENT), relay.bytesFrom(Direction.FROM_SERVER),
+                relay.durationNanos() / 1_000_000,
+                relay.failure() == null ? "closed" : "failed error=" + RemoteText.quoted(relay.failure()));
     }
 
     /**

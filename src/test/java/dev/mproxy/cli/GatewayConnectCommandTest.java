@@ -93,6 +93,33 @@ class GatewayConnectCommandTest {
     }
 
     @Test
+    void theBannersConnectLinePastesAsItIsAndNamesNoWildcardAddress() throws Exception {
+        // without --hostname: this machine's name, never the listening address 0:0:0:0:...; the token in a file
+        RunningCommand gateway = start("gateway", "--listen", "[::]:0", "--tls-port", "0", "--http-port", "0",
+                "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
+        String host = java.net.InetAddress.getLocalHost().getHostName();
+        Matcher first = gateway.awaitLine(Pattern.compile("^mproxy gateway: devices connect to wss://(\\S+):\\d+/ "
+                + "\\(listening on \\[::]:\\d+\\)"));
+        assertEquals(host, first.group(1));
+        Matcher written = gateway.awaitLine(Pattern.compile("^sample token \\(device \"sample-device\", port 10022, "
+                + "30 days\\) written to (\\S+)$"));
+        Path tokenFile = Path.of(written.group(1));
+        assertTrue(Files600.ownerOnly(tokenFile), "the sample token is 0600");
+        gateway.awaitLine(Pattern.compile("^on a device, with that file copied to it, run:$"));
+        Matcher line = gateway.awaitLine(Pattern.compile("^  mproxy (connect .*)$"));
+        assertTrue(line.group(1).contains(" --token-file " + tokenFile + " "), line.group(1));
+        assertTrue(!line.group(1).contains(Files.readString(tokenFile).strip()), "no token on the terminal");
+        gateway.awaitLine(Pattern.compile("^more tokens: mproxy token --data-dir " + Pattern.quote(dataDir.toString())
+                + " --device ID --port P$"));
+
+        // pasted as it is (this machine's name must resolve to this machine, as it does for a device on it)
+        RunningCommand device = start(line.group(1).split(" "));
+        device.awaitLine(Pattern.compile("serving as device sample-device"));
+        assertEquals(0, device.stop());
+        assertEquals(0, gateway.stop());
+    }
+
+    @Test
     void connectSendsTheLocalServiceAProxyHeaderWhenItsMappingAsks() throws Exception {
         // mappings 1.4, 4.1, 4.5 end to end: the connect command behind a real gateway, the header read byte for byte
         try (ServerSocket local = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
@@ -104,8 +131,8 @@ class GatewayConnectCommandTest {
                 }
             }, threads);
             int publicPort = Loopback.freePort();
-            RunningCommand gateway = start("gateway", "--listen", "127.0.0.1:0", "--hostname", "localhost",
-                    "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
+            RunningCommand gateway = start("gateway", "--listen", "127.0.0.1:0", "--tls-port", "0", "--http-port",
+                    "0", "--hostname", "localhost", "--data-dir", dataDir.toString(), "--bind", "127.0.0.1");
             Matcher connect = gateway.awaitLine(CONNECT_LINE);
             Cli.Run token = Cli.run("token", "--data-dir", dataDir.toString(), "--device", "laptop",
                     "--port", Integer.toString(publicPort), "--domain", "app.example.com");

@@ -46,7 +46,7 @@ class TokenCommandTest {
     void printsOneTokenThatTheDataDirsSecretVerifies() throws IOException, InvalidTokenException {
         Path dir = tmp.resolve("data");
         Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--device", "pi-1", "--port", "2222",
+        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--create-secret", "--device", "pi-1", "--port", "2222",
                 "--port", "8443", "--domain", "Pi.Example.com", "--domain", "*.pi.example.com", "--ttl", "12h");
         Instant after = Instant.now();
         assertEquals(0, run.exitCode(), run.err());
@@ -64,7 +64,7 @@ class TokenCommandTest {
     @Test
     void laterRunsReuseTheSecretSilently() throws IOException, InvalidTokenException {
         Path dir = tmp.resolve("data");
-        assertEquals(0, Cli.run("token", "--data-dir", dir.toString(), "--device", "a", "--port", "22").exitCode());
+        assertEquals(0, Cli.run("token", "--data-dir", dir.toString(), "--create-secret", "--device", "a", "--port", "22").exitCode());
         String secret = Files.readString(dir.resolve("gateway.secret"));
         Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--device", "b", "--port", "22");
         assertEquals(0, run.exitCode(), run.err());
@@ -77,7 +77,7 @@ class TokenCommandTest {
     void defaultLifetimeIsThirtyDays() throws IOException, InvalidTokenException {
         Path dir = tmp.resolve("data");
         Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--device", "d", "--domain", "d.example");
+        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--create-secret", "--device", "d", "--domain", "d.example");
         Instant exp = verify(dir.resolve("gateway.secret"), run.out()).expiresAt().orElseThrow();
         Duration left = Duration.between(before, exp);
         assertTrue(left.compareTo(Duration.ofDays(30)) >= 0 && left.compareTo(Duration.ofDays(30).plusMinutes(1)) < 0,
@@ -89,7 +89,7 @@ class TokenCommandTest {
     void ttlUnits(String ttl, long seconds) throws IOException, InvalidTokenException {
         Path dir = tmp.resolve("data");
         Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--device", "d", "--port", "22", "--ttl", ttl);
+        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--create-secret", "--device", "d", "--port", "22", "--ttl", ttl);
         long left = Duration.between(before, verify(dir.resolve("gateway.secret"), run.out()).expiresAt()
                 .orElseThrow()).toSeconds();
         assertTrue(left >= seconds && left < seconds + 60, ttl + " gave " + left + " s");
@@ -98,7 +98,7 @@ class TokenCommandTest {
     @Test
     void ttlNeverOmitsExpiry() throws IOException, InvalidTokenException {
         Path dir = tmp.resolve("data");
-        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--device", "d", "--port", "22",
+        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--create-secret", "--device", "d", "--port", "22",
                 "--ttl", "never");
         assertEquals(Optional.empty(), verify(dir.resolve("gateway.secret"), run.out()).expiresAt());
     }
@@ -123,10 +123,22 @@ class TokenCommandTest {
     }
 
     @Test
+    void noSecretIsCreatedUnlessAsked() {
+        Path dir = tmp.resolve("data");
+        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--device", "d", "--port", "22");
+        assertEquals(1, run.exitCode());
+        assertEquals("mproxy token: no gateway secret at " + dir.resolve("gateway.secret").toAbsolutePath()
+                + ": run this where the gateway runs, or give the gateway's --data-dir DIR or --secret-file FILE; to "
+                + "make a new secret before the gateway first starts, add --create-secret\n", run.err());
+        assertEquals("", run.out());
+        assertFalse(Files.exists(dir), "nothing created");
+    }
+
+    @Test
     void worldReadableDataDirFailsWithTheFix() throws IOException {
         Path dir = Files.createDirectory(tmp.resolve("open"));
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--device", "d", "--port", "22");
+        Cli.Run run = Cli.run("token", "--data-dir", dir.toString(), "--create-secret", "--device", "d", "--port", "22");
         assertEquals(1, run.exitCode());
         assertEquals(1, run.err().lines().count(), run.err());
         assertTrue(run.err().contains("chmod 700 " + dir), run.err());

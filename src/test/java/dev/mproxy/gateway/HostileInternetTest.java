@@ -2,10 +2,12 @@ package dev.mproxy.gateway;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
@@ -14,6 +16,8 @@ import dev.mproxy.connector.Connector;
 import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.guard.GuardLimits;
 import dev.mproxy.guard.Refusal;
+import dev.mproxy.logging.LogFormat;
+import dev.mproxy.logging.Logging;
 import dev.mproxy.protocol.MessageType;
 import dev.mproxy.protocol.MproxyMessage;
 import dev.mproxy.testing.Loopback;
@@ -50,9 +54,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -394,7 +395,7 @@ class HostileInternetTest {
     void remoteTextIsLoggedEscapedOnOneLineAndAMalformedClientHelloWithoutATrace() throws Exception {
         // limits 5.1, 5.3 (M3): a Host beginning with [ was logged raw; a ClientHello over 16 KiB logged a trace
         start(b -> b.tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0)));
-        List<LogRecord> records = logsDuring(() -> {
+        List<String> records = logsDuring(() -> {
             try (Socket http = new Socket("127.0.0.1", gateway.httpAddress().getPort())) {
                 http.getOutputStream().write("GET / HTTP/1.1\r\nHost: [x\u001b[31m\u0085INFO: forged]\r\n\r\n"
                         .getBytes(StandardCharsets.ISO_8859_1));
@@ -410,13 +411,12 @@ class HostileInternetTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> gateway.refusals().count(Refusal.UNKNOWN_NAME) == 1
                     && gateway.refusals().count(Refusal.UNROUTABLE) == 1);
         });
-        for (LogRecord r : records) {
-            String message = r.getMessage();
+        for (String message : records) {
             assertTrue(message.indexOf('\n') < 0 && message.indexOf('\u001b') < 0 && message.indexOf('\u0085') < 0,
                     message);
         }
-        assertTrue(records.stream().anyMatch(r -> r.getMessage().contains("\"[x\\u001b[31m\\u0085info: forged]\"")),
-                records.stream().map(LogRecord::getMessage).toList().toString());
+        assertTrue(records.stream().anyMatch(r -> r.contains("\"[x\\u001b[31m\\u0085info: forged]\"")),
+                records.toString());
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
@@ -462,34 +462,26 @@ class HostileInternetTest {
         void run() throws Exception;
     }
 
-    /** Every log record while {@code attack} runs; none may carry a stack trace (limits 5.3). */
-    private static List<LogRecord> logsDuring(Attack attack) throws Exception {
-        List<LogRecord> records = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Handler capture = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                records.add(record);
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger root = Logger.getLogger("");
-        root.addHandler(capture);
+    /**
+     * The message of every log line while {@code attack} runs, read from logback as JSON; none may carry an
+     * exception (limits 5.3).
+     */
+    private static List<String> logsDuring(Attack attack) throws Exception {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        Logging.configure(Level.INFO, LogFormat.JSON, out);
         try {
             attack.run();
         } finally {
-            root.removeHandler(capture);
+            Logging.configure(Level.INFO, LogFormat.TEXT);
         }
-        for (LogRecord r : records) {
-            assertNull(r.getThrown(), "no stack trace: " + r.getMessage());
+        List<String> messages = new ArrayList<>();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        for (String line : out.toString(StandardCharsets.UTF_8).lines().toList()) {
+            com.fasterxml.jackson.databind.JsonNode record = json.readTree(line);
+            assertFalse(record.has("error"), "no stack trace: " + line);
+            messages.add(record.path("msg").asText());
         }
-        return records;
+        return messages;
     }
 
     private static SSLContext trustingEverything() throws Exception {

@@ -6,13 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ch.qos.logback.classic.Level;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
 import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
-import dev.mproxy.guard.RemoteText;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
+import dev.mproxy.guard.RemoteText;
+import dev.mproxy.logging.LogFormat;
+import dev.mproxy.logging.Logging;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tls.ClientTls;
 import dev.mproxy.tls.GatewayCertificate;
@@ -33,8 +36,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.security.MessageDigest;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -44,9 +47,6 @@ import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -310,37 +310,30 @@ class RendezvousTest {
     void closeReasonCrossesUnchangedButIsQuotedAndEscapedInTheGatewaysLog() throws Exception {
         // rendezvous 4.1, 4.4: a reason with a line break in it cannot forge a log line of its own
         String id = "LogLineOfItsOwn-0001";
-        CompletableFuture<String> ended = new CompletableFuture<>();
-        Handler lines = new Handler() {
-            @Override
-            public void publish(LogRecord record) {
-                if (record.getMessage().startsWith("relay " + RemoteText.digest(id) + ": ended")) { // limits 5.4
-                    ended.complete(record.getMessage());
-                }
-            }
-
-            @Override
-            public void flush() {
-            }
-
-            @Override
-            public void close() {
-            }
-        };
-        Logger log = Logger.getLogger(Rendezvous.class.getName());
-        log.addHandler(lines);
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        Logging.configure(Level.INFO, LogFormat.TEXT, log);
         try {
             Pair pair = paired(id, token("alice"), null);
             String forged = "bye\nINFO: relay FORGED: paired 10.0.0.1 with 10.0.0.2";
             pair.first().sendClose(4000, forged);
             pair.second().expectClose(4000, forged);
             pair.second().sendClose(1000, "");
-            String line = ended.get(WsPeer.TIMEOUT_SECONDS, TimeUnit.SECONDS);
-            assertFalse(line.contains("\n"), line);
+            Awaitility.await().atMost(WsPeer.TIMEOUT_SECONDS, TimeUnit.SECONDS).until(() -> text(log)
+                    .contains("relay " + RemoteText.digest(id) + ": ended")); // limits 5.4
+            String line = text(log).lines().filter(l -> l.contains("relay " + RemoteText.digest(id) + ": ended"))
+                    .findFirst()
+                    .orElseThrow();
+            assertFalse(text(log).contains("\nINFO: relay FORGED"), text(log));
             assertTrue(line.contains("close 4000 \"bye\\nINFO: relay FORGED: paired 10.0.0.1 with 10.0.0.2\""),
                     line);
         } finally {
-            log.removeHandler(lines);
+            Logging.configure(Level.INFO, LogFormat.TEXT);
+        }
+    }
+
+    private static String text(ByteArrayOutputStream log) {
+        synchronized (log) {
+            return log.toString(java.nio.charset.StandardCharsets.UTF_8);
         }
     }
 

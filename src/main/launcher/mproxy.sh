@@ -1,0 +1,21 @@
+#!/bin/sh
+# mproxy: runs mproxy.jar (next to this script, or MPROXY_JAR) with JVM options for a small network daemon.
+#
+#   MPROXY_JAVA_OPTS  replaces the default JVM options below (heap, direct memory for Netty's buffers, the
+#                     serial collector for a process that mostly waits, and exit rather than limp on when memory
+#                     runs out, so that systemd restarts it)
+#   JAVA_HOME, JAVA   which java to run (default: $JAVA_HOME/bin/java, else java on the PATH)
+#   MPROXY_JAR        the jar to run
+set -e
+here=$(cd "$(dirname "$0")" && pwd)
+jar=${MPROXY_JAR:-$here/mproxy.jar}
+if [ ! -f "$jar" ] && [ -f "$here/../lib/mproxy/mproxy.jar" ]; then
+    jar=$here/../lib/mproxy/mproxy.jar
+fi
+if [ -z "$JAVA" ]; then
+    if [ -n "$JAVA_HOME" ]; then JAVA=$JAVA_HOME/bin/java; else JAVA=java; fi
+fi
+: "${MPROXY_JAVA_OPTS=-Xms16m -Xmx128m -XX:MaxDirectMemorySize=128m -XX:+UseSerialGC -XX:+ExitOnOutOfMemoryError}"
+# $MPROXY_JAVA_OPTS is split on spaces on purpose: it holds several options
+# shellcheck disable=SC2086
+exec "$JAVA" $MPROXY_JAVA_OPTS -Dmproxy.launcher="$0" -jar "$jar" "$@"
