@@ -14,6 +14,8 @@
 #                                   trips; about 3 minutes on 2 cores
 #   bench/run-tunnel.sh --quick     smoke run (3 s per test, 1 direction, 5000 round trips), about 1 minute
 #   bench/run-tunnel.sh --record mcrec   adds mproxy TLS with the gateway recording every stream (--record)
+#   bench/run-tunnel.sh --admin          adds mproxy TLS with the admin listener on and /metrics scraped every
+#                                   second (bench/run-admin-ab.sh): the cost of metrics, same run
 #   bench/run-tunnel.sh --help      all options
 #
 # Output also goes to bench/results/tunnel-<date>.txt (-quick / -custom for other runs; never overwritten,
@@ -36,6 +38,7 @@ STREAMS=16
 REVERSE=1
 MODE=full
 RECORD=         # --record FORMAT: also measure mproxy TLS with the gateway recording every stream
+ADMIN=          # --admin: also measure mproxy TLS with the admin listener on, /metrics scraped every second
 
 usage() {
     cat <<EOF
@@ -49,6 +52,7 @@ usage: bench/run-tunnel.sh [options]
   --record FORMAT also measure mproxy TLS with 'gateway --record DIR --record-format FORMAT' (mcrec or netrecord);
                   recordings go under \$TMPDIR (default /tmp) and are deleted after each test; the recorded
                   configuration is skipped when that file system has less than 2 GB per measured second free
+  --admin         also measure mproxy TLS with 'gateway --admin' and a scrape of /metrics every second
 Environment: MPROXY_JAR (jar to measure, no build), MPROXY_JAVA_OPTS (gateway/connector JVM flags).
 Results: bench/results/tunnel-<date>[-quick|-custom][-N].txt
 EOF
@@ -64,6 +68,7 @@ while [[ $# -gt 0 ]]; do
         --no-reverse) REVERSE=0; MODE=custom; shift ;;
         --quick) TIME=3; OMIT=1; COUNT=5000; REVERSE=0; MODE=quick; shift ;;
         --record) RECORD=$2; MODE=custom; shift 2 ;;
+        --admin) ADMIN=1; MODE=custom; shift ;;
         -h|--help) usage; exit 0 ;;
         *) echo "unknown option: $1" >&2; usage >&2; exit 2 ;;
     esac
@@ -72,7 +77,7 @@ done
 [[ -z $RECORD || $RECORD == mcrec || $RECORD == netrecord ]] || { echo "--record: mcrec or netrecord" >&2; exit 2; }
 
 # ---------------------------------------------------------------------------------------------- dependencies
-install_missing iperf3 haproxy python3 java:openjdk-17-jdk-headless
+install_missing iperf3 haproxy python3 java:openjdk-17-jdk-headless curl
 
 # ---------------------------------------------------------------------------------------------- the jar
 use_jar
@@ -228,10 +233,12 @@ measure haproxy "$H1_I" "$H1_E" "$HA1" "$HA2"
 stop "$HA1" "$HA2"
 
 # ---------------------------------------------------------------------------------------------- mproxy
-# run_mproxy CONFIG tls|notls [FORMAT]: gateway + connector serving two public ports (iperf3, echo), then
-# measure; with FORMAT the gateway records every stream in it.
+# run_mproxy CONFIG tls|notls [FORMAT] [admin]: gateway + connector serving two public ports (iperf3, echo), then
+# measure; with FORMAT the gateway records every stream in it; with admin its admin listener is on and /metrics
+# is scraped every second while measuring.
 run_mproxy() {
-    local config=$1 tls=$2 format=${3:-} dir gw pub_i pub_e gwpid conpid fp token scheme trust=()
+    local config=$1 tls=$2 format=${3:-} admin=${4:-} dir gw pub_i pub_e gwpid conpid fp token scheme trust=()
+    local adm scraper=
     dir=$WORK/data-$config
     mkdir -m 700 "$dir"
     read -r gw pub_i pub_e <<<"$(free_ports 3)"
@@ -240,6 +247,10 @@ run_mproxy() {
     if [[ -n $format ]]; then
         RECORDINGS=$WORK/recordings-$config
         gwflags+=(--record "$RECORDINGS" --record-format "$format")
+    fi
+    if [[ -n $admin ]]; then
+        adm=$(free_ports 1)
+        gwflags+=(--admin "127.0.0.1:$adm")
     fi
     java "${MPROXY_JVM[@]}" -jar "$JAR" gateway "${gwflags[@]}" >"$WORK/gateway-$config.log" 2>&1 &
     gwpid=$!
@@ -265,7 +276,21 @@ run_mproxy() {
     # seconds are also excluded from every test, the baselines' included).
     iperf3 -c 127.0.0.1 -p "$pub_i" -t 3 -P 4 >/dev/null 2>&1 || echo "  (warm-up iperf3 failed)"
     iperf3 -c 127.0.0.1 -p "$pub_i" -t 2 -P 4 -R >/dev/null 2>&1 || echo "  (warm-up iperf3 -R failed)"
+    if [[ -n $admin ]]; then
+        # what Prometheus would do, every second instead of every 15 s: /metrics read under load
+        ( while sleep 1; do
+              curl -sf -H "Authorization: Bearer $(cat "$dir/admin.token")" "http://127.0.0.1:$adm/metrics" \
+                  -o /dev/null || echo "  (scrape failed)"
+          done ) &
+        scraper=$!
+        PIDS+=("$scraper")
+    fi
     measure "$config" "$pub_i" "$pub_e" "$gwpid" "$conpid"
+    if [[ -n $scraper ]]; then
+        stop "$scraper"
+        echo "  scraped during the tests: $(curl -sf -H "Authorization: Bearer $(cat "$dir/admin.token")" \
+            "http://127.0.0.1:$adm/metrics" | grep -E '^mproxy_(streams_opened_total|bytes_total)' | tr '\n' ' ')"
+    fi
     # What the forwarders logged about failed streams (E_PAUSE_IGNORED and the like), if anything.
     if grep -qE 'E_[A-Z_]+|Exception|SEVERE|WARNING' "$WORK/gateway-$config.log" "$WORK/connect-$config.log"; then
         echo "  gateway/connector logged ($(cat "$WORK/gateway-$config.log" "$WORK/connect-$config.log" \
@@ -293,10 +318,15 @@ if [[ -n $RECORD ]]; then
     fi
 fi
 
+if [[ -n $ADMIN ]]; then
+    run_mproxy mproxy-tls-admin tls "" admin
+fi
+
 # ---------------------------------------------------------------------------------------------- summary
-python3 - "$RESULTS" "$STREAMS" "$REVERSE" "$RECORD" <<'EOF'
+python3 - "$RESULTS" "$STREAMS" "$REVERSE" "$RECORD" "$ADMIN" <<'EOF'
 import sys
 results, streams, reverse, recorded = sys.argv[1], sys.argv[2], sys.argv[3] == "1", sys.argv[4]
+admin = sys.argv[5] == "1"
 r = {}
 for line in open(results):
     config, metric, value = line.rstrip("\n").split("\t")
@@ -305,6 +335,8 @@ configs = [("direct", "direct"), ("haproxy", "haproxy x2"), ("mproxy-tls", "mpro
            ("mproxy-notls", "mproxy no-TLS")]
 if recorded:
     configs.append(("mproxy-tls-rec", f"TLS + {recorded}"))
+if admin:
+    configs.append(("mproxy-tls-admin", "TLS + admin"))
 tput = [("1s_fwd", "1s fwd"), ("1s_rev", "1s rev"), (f"{streams}s_fwd", f"{streams}s fwd"),
         (f"{streams}s_rev", f"{streams}s rev")]
 if not reverse:
@@ -347,6 +379,8 @@ pairs = [("haproxy", "direct", "haproxy x2 / direct"), ("mproxy-tls", "direct", 
          ("mproxy-tls", "mproxy-notls", "mproxy TLS / mproxy no-TLS")]
 if recorded:
     pairs.append(("mproxy-tls-rec", "mproxy-tls", f"TLS recording {recorded} / TLS"))
+if admin:
+    pairs.append(("mproxy-tls-admin", "mproxy-tls", "TLS + admin, scraped / TLS"))
 for a, b, title in pairs:
     print(f"{title:<34}" + "".join(num(div(g(a, m), g(b, m)), ".2f") for m, _ in tput) + "  |"
           + "".join(num(div(g(a, m), g(b, m)), ".2f") for m, _ in lat))

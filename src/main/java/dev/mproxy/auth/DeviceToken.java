@@ -26,6 +26,8 @@ public final class DeviceToken {
     private final SortedSet<Integer> ports;
     private final List<String> domains;
     private final Instant expiresAt;
+    private final String tokenId;
+    private final Instant issuedAt;
 
     /**
      * @param deviceId  the {@code sub} claim; see {@link #checkDeviceId}
@@ -48,6 +50,25 @@ public final class DeviceToken {
         this.ports = Collections.unmodifiableSortedSet(p);
         this.domains = List.copyOf(d);
         this.expiresAt = expiresAt == null ? null : expiresAt.truncatedTo(ChronoUnit.SECONDS);
+        this.tokenId = null;
+        this.issuedAt = null;
+    }
+
+    private DeviceToken(DeviceToken grant, String tokenId, Instant issuedAt) {
+        this.deviceId = grant.deviceId;
+        this.ports = grant.ports;
+        this.domains = grant.domains;
+        this.expiresAt = grant.expiresAt;
+        this.tokenId = tokenId;
+        this.issuedAt = issuedAt == null ? null : issuedAt.truncatedTo(ChronoUnit.SECONDS);
+    }
+
+    /**
+     * The same grant as issued by one token: its {@code jti} (what {@code mproxy token revoke --jti} names) and its
+     * {@code iat}, either null when the token has none.
+     */
+    public DeviceToken withIssue(String tokenId, Instant issuedAt) {
+        return new DeviceToken(this, tokenId, issuedAt);
     }
 
     /**
@@ -118,6 +139,16 @@ public final class DeviceToken {
         return Optional.ofNullable(expiresAt);
     }
 
+    /** The token's {@code jti}, by which it can be revoked; empty for a token without one (older, or telebit's). */
+    public Optional<String> tokenId() {
+        return Optional.ofNullable(tokenId);
+    }
+
+    /** The token's {@code iat}; empty when it has none. */
+    public Optional<Instant> issuedAt() {
+        return Optional.ofNullable(issuedAt);
+    }
+
     /** Whether the device may serve public TCP port {@code port}. */
     public boolean allowsPort(int port) {
         return ports.contains(port);
@@ -133,6 +164,7 @@ public final class DeviceToken {
         return false;
     }
 
+    /** Equal when they grant the same: which token issued the grant ({@code jti}, {@code iat}) does not count. */
     @Override
     public boolean equals(Object o) {
         if (this == o) {

@@ -12,12 +12,29 @@ public final class InvalidTokenException extends Exception {
 
     private static final long serialVersionUID = 1L;
 
+    private final boolean revoked;
+
     public InvalidTokenException(String message) {
-        super(message);
+        this(message, null, false);
     }
 
     public InvalidTokenException(String message, Throwable cause) {
+        this(message, cause, false);
+    }
+
+    private InvalidTokenException(String message, Throwable cause, boolean revoked) {
         super(message, cause);
+        this.revoked = revoked;
+    }
+
+    /** A valid token that was revoked ({@link RevokedTokens}). */
+    public static InvalidTokenException revoked(String message) {
+        return new InvalidTokenException(message, null, true);
+    }
+
+    /** Whether the token was valid but revoked, rather than not valid. */
+    public boolean isRevoked() {
+        return revoked;
     }
 
     /** Always {@value #CODE}. */

@@ -22,6 +22,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 
@@ -86,12 +87,23 @@ public final class TokenVerifier {
 
     private final JWTVerifier verifier;
     private final Clock clock;
+    private final RevokedTokens revoked;
 
     /**
      * @param secret the gateway's key
      * @param clock  the time expiry is judged by
      */
     public TokenVerifier(GatewaySecret secret, Clock clock) {
+        this(secret, clock, RevokedTokens.inMemory());
+    }
+
+    /**
+     * @param secret  the gateway's key
+     * @param clock   the time expiry is judged by
+     * @param revoked tokens refused although they verify (protocol-spec/admin.md §5)
+     */
+    public TokenVerifier(GatewaySecret secret, Clock clock, RevokedTokens revoked) {
+        this.revoked = revoked;
         this.clock = clock;
         this.verifier = ((JWTVerifier.BaseVerification) JWT.require(Algorithm.HMAC256(secret.key()))
                 .acceptLeeway(CLOCK_SKEW.toSeconds()))
@@ -155,7 +167,17 @@ public final class TokenVerifier {
         } catch (JWTVerificationException e) {
             throw new InvalidTokenException("token is malformed: " + e.getMessage(), e);
         }
-        return claims(payload);
+        DeviceToken claims = claims(payload);
+        Optional<String> revocation = revoked.reason(claims);
+        if (revocation.isPresent()) {
+            throw InvalidTokenException.revoked("token is revoked: " + revocation.get());
+        }
+        return claims;
+    }
+
+    /** The tokens refused although they verify. */
+    public RevokedTokens revocations() {
+        return revoked;
     }
 
     private static boolean isBase64Url(int c) {
@@ -262,7 +284,9 @@ public final class TokenVerifier {
         String device = deviceId(payload, ports, domains);
         JsonNode exp = payload.get("exp");
         Instant expiresAt = exp == null ? null : Instant.ofEpochSecond(exp.asLong());
-        return new DeviceToken(device, ports, domains, expiresAt);
+        JsonNode iat = payload.get("iat");
+        return new DeviceToken(device, ports, domains, expiresAt)
+                .withIssue(optionalString(payload, "jti"), iat == null ? null : Instant.ofEpochSecond(iat.asLong()));
     }
 
     /**

@@ -1,17 +1,23 @@
 package dev.mproxy.cli;
 
+import dev.mproxy.admin.AdminServer;
+import dev.mproxy.admin.AdminToken;
+import dev.mproxy.admin.GatewayMetrics;
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.GatewaySecret;
+import dev.mproxy.auth.RevokedTokens;
 import dev.mproxy.auth.TokenSigner;
 import dev.mproxy.auth.TokenVerifier;
 import dev.mproxy.config.HostPorts;
 import dev.mproxy.files.SecureFiles;
 import dev.mproxy.gateway.GatewayConfig;
+import dev.mproxy.gateway.GatewayObserver;
 import dev.mproxy.gateway.GatewayServer;
 import dev.mproxy.gateway.PortRange;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.tls.TlsFileException;
+import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.BindException;
@@ -112,6 +118,22 @@ final class GatewayCommand implements Callable<Integer> {
                 + "and holds at most 1 MiB of one per peer.")
     long relayMaxMessage;
 
+    @Option(names = "--admin", paramLabel = "HOST:PORT", arity = "0..1", fallbackValue = "127.0.0.1:7444",
+            converter = Converters.ListenAddress.class,
+            description = "Serve the admin listener: Prometheus metrics at /metrics, the JSON admin API, /healthz, "
+                + "/readyz and the dashboard at /. Off by default; with no value it listens on 127.0.0.1:7444. "
+                + "Every call but /healthz, /readyz and the dashboard page needs the admin token written to "
+                + "DATA_DIR/admin.token (Authorization: Bearer). A non-loopback address needs TLS: the gateway's "
+                + "certificate, or --admin-cert and --admin-key.")
+    InetSocketAddress admin;
+
+    @Option(names = "--admin-cert", paramLabel = "PEM",
+            description = "Certificate chain for the admin listener instead of the gateway's own.")
+    Path adminCert;
+
+    @Option(names = "--admin-key", paramLabel = "PEM", description = "Private key of --admin-cert.")
+    Path adminKey;
+
     @Mixin
     TunnelLimitOptions tunnelLimits;
 
@@ -142,6 +164,12 @@ final class GatewayCommand implements Callable<Integer> {
         if ((cert == null) != (key == null)) {
             throw new ParameterException(spec.commandLine(), "--cert and --key go together");
         }
+        if ((adminCert == null) != (adminKey == null)) {
+            throw new ParameterException(spec.commandLine(), "--admin-cert and --admin-key go together");
+        }
+        if (adminCert != null && admin == null) {
+            throw new ParameterException(spec.commandLine(), "--admin-cert needs --admin (the admin listener is off)");
+        }
         GatewayConfig.Builder builder = GatewayConfig.newBuilder()
                 .listen(listen)
                 .publicBindHost(bind)
@@ -161,27 +189,76 @@ final class GatewayCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         GatewaySecret secret = files.secret();
-        builder.verifier(new TokenVerifier(secret, Clock.systemUTC()));
+        builder.verifier(new TokenVerifier(secret, Clock.systemUTC(), revocations()));
+        GatewayMetrics metrics = new GatewayMetrics();
+        builder.admin(admin).observer(admin == null ? GatewayObserver.NONE : metrics);
+        boolean adminTls = admin != null && (adminCert != null || !admin.getAddress().isLoopbackAddress());
+        if (adminTls && adminCert == null && noTls) {
+            throw new ParameterException(spec.commandLine(), "--admin " + admin.getHostString() + ':' + admin.getPort()
+                    + " is not a loopback address, so it needs TLS, and --no-tls leaves the gateway no certificate "
+                    + "(expected: --admin-cert and --admin-key, or a loopback address such as 127.0.0.1:7444)");
+        }
         try {
             builder.build(); // usage errors before a certificate is generated or a recording directory made
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
         GatewayCertificate certificate = noTls ? null : certificate();
+        SslContext tls = certificate == null ? null : TlsContexts.server(certificate);
         GatewayConfig config = builder
-                .tls(certificate == null ? null : TlsContexts.server(certificate))
+                .tls(tls)
+                .adminTls(!adminTls ? null : adminCert != null ? TlsContexts.server(adminCertificate()) : tls)
                 .recorder(record.open())
                 .cluster(cluster.open(listen, !noTls, hostnames))
                 .build();
-        try (GatewayServer server = new GatewayServer(config); Running running = Running.start()) {
+        try (GatewayServer server = new GatewayServer(config); Running running = Running.start();
+             AdminServer adminServer = admin == null ? null : new AdminServer(server, config, metrics, adminToken())) {
             try {
                 server.start();
+                if (adminServer != null) {
+                    adminServer.start();
+                }
             } catch (BindException | IllegalStateException e) { // IllegalStateException: cannot join the cluster
                 throw CommandException.failure(e.getMessage());
             }
             banner(server, secret, certificate);
+            if (adminServer != null) {
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("admin: " + (adminServer.isTls() ? "https" : "http") + "://"
+                        + adminServer.address().getHostString() + ':' + adminServer.address().getPort()
+                        + "/ (metrics, API, dashboard); its token is in "
+                        + files.dir().resolve(AdminToken.FILE_NAME));
+                out.flush();
+            }
             running.await(new CompletableFuture<>());
             return DrainOption.exitCode(server.drain(config.drainTimeout(), () -> running.forced(0)));
+        }
+    }
+
+    /** The revocations kept in the data dir, honoured whether or not the admin listener is on. */
+    private RevokedTokens revocations() {
+        try {
+            return RevokedTokens.load(files.dir());
+        } catch (IOException e) {
+            throw CommandException.failure(e.getMessage());
+        }
+    }
+
+    private AdminToken adminToken() {
+        try {
+            return AdminToken.loadOrCreate(files.dir());
+        } catch (IOException e) {
+            throw CommandException.failure(e.getMessage());
+        }
+    }
+
+    private GatewayCertificate adminCertificate() {
+        try {
+            return GatewayCertificate.load(adminCert, adminKey);
+        } catch (TlsFileException e) {
+            throw CommandException.badInput(e.getMessage(), e);
+        } catch (IOException e) {
+            throw CommandException.failure(e.getMessage());
         }
     }
 

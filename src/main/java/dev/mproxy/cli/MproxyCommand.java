@@ -22,6 +22,7 @@ import picocli.CommandLine.UnmatchedArgumentException;
         },
         subcommands = {GatewayCommand.class, ConnectCommand.class, TokenCommand.class, PackCommand.class,
             UnpackCommand.class, RecordCommand.class, InspectCommand.class, RelayCommand.class, CompletionCommand.class,
+            AdminCommands.Status.class, AdminCommands.Devices.class, AdminCommands.Disconnect.class,
             CommandLine.HelpCommand.class},
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {

@@ -37,11 +37,11 @@ import picocli.CommandLine.Spec;
             "With --secret-file the key is the file's content with surrounding whitespace trimmed, as raw bytes, "
                 + "at least 32 of them; telebit's 'secret' string works as it is.",
             "",
-            "Tokens cannot be revoked one by one: replacing the secret revokes them all. Hence a finite "
-                + "default lifetime.",
+            "Each token carries a random jti: 'mproxy token revoke --jti J' (or --device ID) revokes it on a "
+                + "running gateway with --admin. Replacing the secret revokes them all.",
             ""
         },
-        mixinStandardHelpOptions = true)
+        mixinStandardHelpOptions = true, subcommands = AdminCommands.Revoke.class)
 final class TokenCommand implements Callable<Integer> {
 
     /** Where {@code mproxy gateway} keeps its state unless told otherwise. */
@@ -51,8 +51,9 @@ final class TokenCommand implements Callable<Integer> {
     @Mixin
     DataDirOptions files;
 
-    @Option(names = "--device", paramLabel = "ID", required = true,
-            description = "The device id (the 'sub' claim).")
+    // not required = true: picocli would then ask for it before 'token revoke' too; call() checks it
+    @Option(names = "--device", paramLabel = "ID",
+            description = "The device id (the 'sub' claim); required.")
     String device;
 
     @Option(names = "--port", paramLabel = "PORT",
@@ -84,6 +85,9 @@ final class TokenCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (device == null) {
+            throw usage("Missing required option: '--device=ID'");
+        }
         Optional<Duration> lifetime = parseTtl(ttl);
         DeviceToken token = grant(lifetime, Clock.systemUTC().instant());
         if (files.secretFile != null && files.dataDir != null) {

@@ -2,6 +2,7 @@ package dev.mproxy.gateway;
 
 import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.DomainMap;
+import dev.mproxy.auth.RevokedTokens;
 import dev.mproxy.config.HostPorts;
 import dev.mproxy.guard.RemoteText;
 import dev.mproxy.protocol.MproxyConstants;
@@ -18,6 +19,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
@@ -88,6 +90,7 @@ final class DeviceRegistry {
         Map<Integer, ChannelFuture> binds = new HashMap<>();
         for (int port : token.ports()) {
             if (!config.allowedPorts().contains(port)) {
+                config.observer().refused(RefusalReason.PORT_NOT_ALLOWED);
                 refused.add(Grant.Refusal.port(port, "E_PORT_NOT_ALLOWED", "port " + port + " is outside the "
                         + "gateway's allowed ports " + config.allowedPorts()));
                 continue;
@@ -99,6 +102,7 @@ final class DeviceRegistry {
         List<String> domains = new ArrayList<>();
         for (String domain : token.domains()) {
             if (domain.length() > MproxyConstants.MAX_ROUTED_NAME_LENGTH) {
+                config.observer().refused(RefusalReason.NAME_TOO_LONG);
                 refused.add(Grant.Refusal.domain(domain, "E_NAME_TOO_LONG", "name " + domain + " is "
                         + domain.length() + " characters long; a stream header holds names of at most "
                         + MproxyConstants.MAX_ROUTED_NAME_LENGTH + " (routing 1.3)"));
@@ -288,6 +292,40 @@ final class DeviceRegistry {
         for (ChannelFuture f : closing) {
             f.awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
+    }
+
+    /**
+     * Closes, with status 1008 and why, each tunnel holding a token that {@code revoked} now refuses; returns how many
+     * (protocol-spec/admin.md 5.3).
+     */
+    int closeRevoked(RevokedTokens revoked) {
+        int closed = 0;
+        for (DeviceView device : devices()) {
+            DeviceSession session = (DeviceSession) device;
+            for (DeviceToken grant : session.grants()) {
+                Optional<String> reason = revoked.reason(grant);
+                if (reason.isPresent()) {
+                    session.close(WebSocketCloseStatus.POLICY_VIOLATION, "token revoked: " + reason.get());
+                    closed++;
+                    break;
+                }
+            }
+        }
+        return closed;
+    }
+
+    /** The registered devices, a copy. */
+    synchronized List<DeviceView> devices() {
+        return List.copyOf(devices.values());
+    }
+
+    /** The registered device {@code id}, or null. */
+    synchronized DeviceSession device(String id) {
+        return devices.get(id);
+    }
+
+    synchronized boolean isClosed() {
+        return closed;
     }
 
     /** Live devices, for tests and metrics. */

@@ -17,7 +17,9 @@ import dev.mproxy.relay.Recorder;
 import dev.mproxy.tunnel.ControlHandler;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.Grant;
+import dev.mproxy.tunnel.StreamSnapshot;
 import dev.mproxy.tunnel.TunnelHandler;
+import dev.mproxy.tunnel.TunnelMeter;
 import dev.mproxy.websocket.WebSocketClose;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
@@ -26,10 +28,12 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.AttributeKey;
+import io.netty.util.concurrent.Future;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.net.SocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -37,6 +41,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
@@ -46,7 +51,7 @@ import java.util.concurrent.TimeUnit;
  * array shape with the refusals before it — and the device's place in the {@link DeviceRegistry} once
  * authenticated.
  */
-final class DeviceSession extends ControlHandler {
+final class DeviceSession extends ControlHandler implements DeviceView {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(DeviceSession.class);
 
@@ -67,6 +72,7 @@ final class DeviceSession extends ControlHandler {
     private final TokenVerifier verifier;
     private final Duration authTimeout;
     private final Recorder recorder;
+    private final GatewayObserver observer;
     /** Every token accepted on this tunnel, as sent; one sent again is answered success and changes nothing. */
     private final Set<String> accepted = new HashSet<>();
     private ChannelHandlerContext ctx;
@@ -83,12 +89,17 @@ final class DeviceSession extends ControlHandler {
     private String host;
     /** What this tunnel's tokens grant together; null until the first is accepted. */
     private volatile DeviceToken token;
+    /** Each token accepted, as issued (with its jti), for revocation; replaced whole when one is added. */
+    private volatile List<DeviceToken> grants = List.of();
+    private volatile Instant since;
 
-    DeviceSession(DeviceRegistry registry, TokenVerifier verifier, Duration authTimeout, Recorder recorder) {
+    DeviceSession(DeviceRegistry registry, TokenVerifier verifier, Duration authTimeout, Recorder recorder,
+                  GatewayObserver observer) {
         this.registry = registry;
         this.verifier = verifier;
         this.authTimeout = authTimeout;
         this.recorder = recorder;
+        this.observer = observer;
         this.guards = registry.guards();
         this.memory = guards.newTunnelBudget("tunnel");
         this.streamSources = new SourceLimits(guards.limits().maxStreamsPerSource());
@@ -98,6 +109,7 @@ final class DeviceSession extends ControlHandler {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.tunnel = ctx.pipeline().get(TunnelHandler.class);
+        tunnel.meter(new TunnelMeter(observer));
         String upgradeHost = ctx.channel().attr(UPGRADE_HOST).getAndSet(null);
         this.host = upgradeHost != null ? upgradeHost : "localhost";
         ctx.writeAndFlush(ControlMessages.command(HELLO_ID, "hello", List.of(1), List.of("add_token")));
@@ -105,11 +117,13 @@ final class DeviceSession extends ControlHandler {
         String jwt = ctx.channel().attr(UPGRADE_JWT).getAndSet(null);
         if (fromUpgrade != null) {
             accepted.add(jwt);
-            authorize(fromUpgrade);
+            authorize(fromUpgrade, fromUpgrade);
         } else {
-            authTimer = ctx.executor().schedule(() -> close(WebSocketCloseStatus.POLICY_VIOLATION,
-                    "no valid token within " + authTimeout.toSeconds() + " s (send add_token or an Authorization"
-                            + " header)"), authTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            authTimer = ctx.executor().schedule(() -> {
+                observer.refused(RefusalReason.NO_TOKEN);
+                close(WebSocketCloseStatus.POLICY_VIOLATION, "no valid token within " + authTimeout.toSeconds()
+                        + " s (send add_token or an Authorization header)");
+            }, authTimeout.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -208,6 +222,8 @@ final class DeviceSession extends ControlHandler {
         try {
             verified = verifier.verify(raw);
         } catch (InvalidTokenException e) {
+            observer.authenticationFailed();
+            observer.refused(e.isRevoked() ? RefusalReason.REVOKED_TOKEN : RefusalReason.BAD_TOKEN);
             guards.authFailed(ctx.channel(), e.code());
             // the message is kept: telebit's relay lost it and sent only the code
             ctx.writeAndFlush(ControlMessages.error(id, e.code(), e.getMessage()));
@@ -220,7 +236,7 @@ final class DeviceSession extends ControlHandler {
         }
         accepted.add(raw);
         ctx.writeAndFlush(ControlMessages.ok(id));
-        authorize(token == null ? verified : union(token, verified));
+        authorize(verified, token == null ? verified : union(token, verified));
     }
 
     /** What two tokens of one device grant together; it ends with the first of them to end. */
@@ -234,12 +250,15 @@ final class DeviceSession extends ControlHandler {
         return new DeviceToken(a.deviceId(), ports, domains, end);
     }
 
-    private void authorize(DeviceToken granted) {
+    private void authorize(DeviceToken presented, DeviceToken granted) {
         if (authTimer != null) {
             authTimer.cancel(false);
         }
         boolean first = token == null;
         token = granted;
+        List<DeviceToken> issued = new ArrayList<>(grants);
+        issued.add(presented);
+        grants = List.copyOf(issued);
         if (first) {
             logger.info("device={} connected remote={}", RemoteText.quoted(granted.deviceId()),
                     HostPorts.format(ctx.channel().remoteAddress()));
@@ -251,7 +270,13 @@ final class DeviceSession extends ControlHandler {
         if (first && recorder != null) {
             tunnel.record(recorder, granted.deviceId()); // before registering: no stream goes unrecorded
         }
+        if (first) {
+            since = Instant.now();
+        }
         DeviceRegistry.Registration registration = registry.register(this);
+        if (first) {
+            observer.deviceConnected(this);
+        }
         // The grant goes out once every granted port listens (or failed to), so "granted" means "serving".
         List<Grant.Refusal> refused = new ArrayList<>(registration.refused());
         List<Integer> ports = new ArrayList<>(registration.binds().keySet());
@@ -262,6 +287,7 @@ final class DeviceSession extends ControlHandler {
         registration.binds().forEach((port, bind) -> bind.addListener(f -> ctx.executor().execute(() -> {
             if (!f.isSuccess()) {
                 String message = "cannot listen on public port " + port + ": " + f.cause().getMessage();
+                observer.refused(RefusalReason.PORT_UNAVAILABLE);
                 refused.add(Grant.Refusal.port(port, "E_PORT_UNAVAILABLE", message));
                 ports.remove(port);
             }
@@ -324,6 +350,7 @@ final class DeviceSession extends ControlHandler {
         }
         if (token != null) {
             registry.unregister(this);
+            observer.deviceDisconnected(this);
             logger.info("device={} disconnected remote={}", RemoteText.quoted(token.deviceId()),
                     HostPorts.format(ctx.channel().remoteAddress()));
         }
@@ -340,5 +367,67 @@ final class DeviceSession extends ControlHandler {
 
     Channel channel() {
         return ctx.channel();
+    }
+
+    // ---- DeviceView -----------------------------------------------------------------------------------------
+
+    @Override
+    public String id() {
+        return token.deviceId();
+    }
+
+    @Override
+    public SocketAddress address() {
+        return ctx.channel().remoteAddress();
+    }
+
+    @Override
+    public Instant since() {
+        return since;
+    }
+
+    @Override
+    public SortedSet<Integer> ports() {
+        return token.ports();
+    }
+
+    @Override
+    public List<String> names() {
+        return token.domains();
+    }
+
+    @Override
+    public List<String> tokenIds() {
+        List<String> ids = new ArrayList<>();
+        for (DeviceToken grant : grants) {
+            grant.tokenId().ifPresent(ids::add);
+        }
+        return ids;
+    }
+
+    /** The tokens accepted on this tunnel, each as issued. */
+    List<DeviceToken> grants() {
+        return grants;
+    }
+
+    @Override
+    public TunnelMeter meter() {
+        return tunnel.meter();
+    }
+
+    @Override
+    public Future<List<StreamSnapshot>> streams() {
+        return tunnel.streams();
+    }
+
+    @Override
+    public Future<Void> disconnect(String reason) {
+        return close(WebSocketCloseStatus.POLICY_VIOLATION, reason);
+    }
+
+    @Override
+    public String toString() {
+        DeviceToken t = token;
+        return "device " + (t == null ? "(not authenticated)" : t.deviceId()) + " from " + ctx.channel().remoteAddress();
     }
 }

@@ -39,6 +39,8 @@ public final class GatewayConfig {
      * ClientHello or request head: Netty's own handshake default (WebSocketServerProtocolConfig, ProxyHandler).
      */
     public static final Duration DEFAULT_HANDSHAKE_TIMEOUT = Duration.ofSeconds(10);
+    /** Where {@code --admin} without a value listens: loopback only, next to the device port's 7443. */
+    public static final InetSocketAddress DEFAULT_ADMIN = new InetSocketAddress("127.0.0.1", 7444);
 
     /** How long a stopping process lets open streams finish ({@code --drain-timeout}). */
     public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(10);
@@ -59,6 +61,9 @@ public final class GatewayConfig {
     private final Recorder recorder;
     private final boolean relayGuessableIds;
     private final long relayMaxMessage;
+    private final GatewayObserver observer;
+    private final InetSocketAddress admin;
+    private final SslContext adminTls;
     private final GuardLimits guardLimits;
     private final ClusterMember cluster;
 
@@ -79,6 +84,9 @@ public final class GatewayConfig {
         recorder = b.recorder;
         relayGuessableIds = b.relayGuessableIds;
         relayMaxMessage = b.relayMaxMessage;
+        observer = b.observer;
+        admin = b.admin;
+        adminTls = b.adminTls;
         guardLimits = b.guardLimits;
         cluster = b.cluster;
     }
@@ -181,6 +189,21 @@ public final class GatewayConfig {
         return relayMaxMessage;
     }
 
+    /** Hears devices, streams and refusals, for metrics ({@code --admin}); {@link GatewayObserver#NONE} by default. */
+    public GatewayObserver observer() {
+        return observer;
+    }
+
+    /** Where the admin listener listens ({@code --admin}); null when it is off, the default. */
+    public InetSocketAddress admin() {
+        return admin;
+    }
+
+    /** The admin listener's TLS context; null serves plain HTTP, which only a loopback address may. */
+    public SslContext adminTls() {
+        return adminTls;
+    }
+
     /**
      * Bounds against a hostile internet (protocol-spec/limits.md): per-source connections and streams, the stream
      * idle timeout, memory budgets, the token grace.
@@ -204,7 +227,9 @@ public final class GatewayConfig {
                 + ", httpPort: " + port(httpPort) + ", relayHold: " + Durations.format(relayHold) + ", recorder: "
                 + (recorder == null ? "none" : recorder.directory() + " (" + recorder.format().word() + ')')
                 + ", relayGuessableIds: " + relayGuessableIds + ", relayMaxMessage: " + relayMaxMessage
-                + ", guardLimits: " + guardLimits + ", cluster: " + (cluster == null ? "none" : cluster) + ')';
+                + ", guardLimits: " + guardLimits + ", cluster: " + (cluster == null ? "none" : cluster) + ", admin: "
+                + (admin == null ? "off" : admin.getHostString() + ':' + admin.getPort() + (adminTls == null ? "" : " (TLS)"))
+                + ')';
     }
 
     private static String port(OptionalInt port) {
@@ -230,6 +255,9 @@ public final class GatewayConfig {
         private Recorder recorder;
         private boolean relayGuessableIds;
         private long relayMaxMessage;
+        private GatewayObserver observer = GatewayObserver.NONE;
+        private InetSocketAddress admin;
+        private SslContext adminTls;
         private GuardLimits guardLimits = GuardLimits.DEFAULT;
         private ClusterMember cluster;
 
@@ -253,6 +281,9 @@ public final class GatewayConfig {
             recorder = c.recorder;
             relayGuessableIds = c.relayGuessableIds;
             relayMaxMessage = c.relayMaxMessage;
+            observer = c.observer;
+            admin = c.admin;
+            adminTls = c.adminTls;
             guardLimits = c.guardLimits;
             cluster = c.cluster;
         }
@@ -360,6 +391,21 @@ public final class GatewayConfig {
          * @throws IllegalArgumentException naming the option when a value is out of range or two disagree
          * @throws NullPointerException     when no verifier was given
          */
+        public Builder observer(GatewayObserver observer) {
+            this.observer = requireNonNull(observer, "observer");
+            return this;
+        }
+
+        public Builder admin(InetSocketAddress admin) {
+            this.admin = admin;
+            return this;
+        }
+
+        public Builder adminTls(SslContext adminTls) {
+            this.adminTls = adminTls;
+            return this;
+        }
+
         public GatewayConfig build() {
             requireNonNull(verifier, "verifier");
             checkPort(tlsPort, "--tls-port");
@@ -375,7 +421,18 @@ public final class GatewayConfig {
                 throw new IllegalArgumentException("--ping-timeout (" + Durations.format(pingTimeout)
                         + ") must exceed --ping-interval (" + Durations.format(pingInterval) + ')');
             }
+            if (admin != null && adminTls == null && !isLoopback(admin)) {
+                // admin 2.1: the admin token would cross the network in the clear
+                throw new IllegalArgumentException("--admin " + admin.getHostString() + ':' + admin.getPort()
+                        + " is not a loopback address, so it needs TLS (expected: a loopback address such as "
+                        + DEFAULT_ADMIN.getHostString() + ", or TLS from the gateway's certificate or --admin-cert "
+                        + "and --admin-key)");
+            }
             return new GatewayConfig(this);
+        }
+
+        private static boolean isLoopback(InetSocketAddress address) {
+            return address.getAddress() != null && address.getAddress().isLoopbackAddress();
         }
 
         private static void checkPort(OptionalInt port, String option) {

@@ -24,11 +24,15 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +81,7 @@ public final class GatewayServer implements AutoCloseable {
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
                 .websocketPath("/")
                 .checkStartsWith(true) // "/?access_token=..." is a device too; UpgradeAuthenticator checks the path
+                .dropPongFrames(false) // the keepalive times its pings by their pongs
                 .handshakeTimeoutMillis(config.handshakeTimeout().toMillis())
                 .decoderConfig(WebSocketDecoderConfig.newBuilder()
                         .maxFramePayloadLength(TunnelPipeline.MAX_FRAME_PAYLOAD)
@@ -98,7 +103,8 @@ public final class GatewayServer implements AutoCloseable {
                         p.addLast(new HttpServerCodec(),
                                 new UpgradeDeadline(config.handshakeTimeout(), guards.refusals()), // limits 1.1-1.3
                                 new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier(), rendezvous, guards, config.cluster()),
+                                new UpgradeAuthenticator(config.verifier(), rendezvous, guards, config.observer(),
+                                        config.cluster()),
                                 new WebSocketServerProtocolHandler(ws),
                                 new TunnelInstaller());
                     }
@@ -108,12 +114,12 @@ public final class GatewayServer implements AutoCloseable {
         long routeTimeout = config.handshakeTimeout().toMillis();
         if (config.tlsPort().isPresent()) {
             tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
-                    port -> new SniRouter(registry, port, routeTimeout)),
+                    port -> new SniRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.tlsPort().getAsInt()), "the TLS port (--tls-port)"));
         }
         if (config.httpPort().isPresent()) {
             httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
-                    port -> new HttpHostRouter(registry, port, routeTimeout)),
+                    port -> new HttpHostRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
         }
         if (config.cluster() != null) {
@@ -145,6 +151,42 @@ public final class GatewayServer implements AutoCloseable {
     /** Connected devices. */
     public int deviceCount() {
         return registry.deviceCount();
+    }
+
+    /**
+     * Applies the verifier's revocations to live tunnels: each holding a revoked token is closed with WebSocket status
+     * 1008 and the reason (protocol-spec/admin.md 5.3). Returns how many were closed.
+     */
+    public int closeRevoked() {
+        return registry.closeRevoked(config.verifier().revocations());
+    }
+
+    /** The connected devices, in no order; each read-only but for {@link DeviceView#disconnect}. */
+    public List<DeviceView> devices() {
+        return registry.devices();
+    }
+
+    /** The connected device {@code id}, if it is. */
+    public Optional<DeviceView> device(String id) {
+        return Optional.ofNullable(registry.device(id));
+    }
+
+    /** Whether the device port listens and the gateway is not stopping: ready to take devices. */
+    public boolean isReady() {
+        return listener != null && listener.isActive() && !registry.isClosed();
+    }
+
+    /** Tasks waiting on the gateway's event loops, summed: a loop that falls behind shows here first. */
+    public long pendingTasks() {
+        long pending = 0;
+        for (EventLoopGroup group : new EventLoopGroup[] {boss, workers}) {
+            for (EventExecutor loop : group) {
+                if (loop instanceof SingleThreadEventExecutor) {
+                    pending += ((SingleThreadEventExecutor) loop).pendingTasks();
+                }
+            }
+        }
+        return pending;
     }
 
     /** How often each bound of protocol-spec/limits.md refused or closed something, for a metrics endpoint. */
@@ -288,7 +330,8 @@ public final class GatewayServer implements AutoCloseable {
         public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
             if (evt instanceof WebSocketServerProtocolHandler.HandshakeComplete) {
                 TunnelPipeline.install(ctx.pipeline(), TunnelHandler.gateway(config.limits()),
-                        new DeviceSession(registry, config.verifier(), config.handshakeTimeout(), config.recorder()),
+                        new DeviceSession(registry, config.verifier(), config.handshakeTimeout(), config.recorder(),
+                                config.observer()),
                         config.pingInterval(), config.pingTimeout());
                 DeviceSession session = ctx.pipeline().get(DeviceSession.class);
                 ctx.pipeline().addFirst(new ReadGate(session.memory(), guards.refusals())); // limits 3.1, 3.3

@@ -30,11 +30,13 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     private final DeviceRegistry registry;
     private final int servicePort;
     private final long timeoutMillis;
+    private final GatewayObserver observer;
     private ScheduledFuture<?> timeout;
     /** Where the search for the blank line resumes: bytes before it were searched already. */
     private int searched;
 
-    HttpHostRouter(DeviceRegistry registry, int servicePort, long timeoutMillis) {
+    HttpHostRouter(DeviceRegistry registry, int servicePort, long timeoutMillis, GatewayObserver observer) {
+        this.observer = observer;
         this.registry = registry;
         this.servicePort = servicePort;
         this.timeoutMillis = timeoutMillis;
@@ -86,6 +88,7 @@ final class HttpHostRouter extends ByteToMessageDecoder {
             return;
         }
         if (device == null) {
+            observer.refused(RefusalReason.UNKNOWN_NAME);
             registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "HTTP request from "
                     + ctx.channel().remoteAddress() + ": " + RemoteText.quoted(head.host()));
             respond(ctx, 502, "Bad Gateway", "no device serving this host is connected");
@@ -119,6 +122,9 @@ final class HttpHostRouter extends ByteToMessageDecoder {
     private void respond(ChannelHandlerContext ctx, int status, String reason, String detail) {
         if (!ctx.channel().isActive()) {
             return;
+        }
+        if (status != 502) {
+            observer.refused(RefusalReason.BAD_REQUEST); // 502 was counted as an unknown name
         }
         ctx.channel().config().setAutoRead(false);
         byte[] body = ("mproxy: " + detail + "\n").getBytes(StandardCharsets.UTF_8);

@@ -29,11 +29,13 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
 
     private final DeviceRegistry registry;
     private final int servicePort;
+    private final GatewayObserver observer;
 
-    SniRouter(DeviceRegistry registry, int servicePort, long timeoutMillis) {
+    SniRouter(DeviceRegistry registry, int servicePort, long timeoutMillis, GatewayObserver observer) {
         super(MAX_CLIENT_HELLO, timeoutMillis);
         this.registry = registry;
         this.servicePort = servicePort;
+        this.observer = observer;
     }
 
     @Override
@@ -51,6 +53,7 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
             return;
         }
         if (device == null) {
+            observer.refused(hostname == null ? RefusalReason.NO_SERVER_NAME : RefusalReason.UNKNOWN_NAME);
             registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "TLS connection from "
                     + ctx.channel().remoteAddress() + ": " + (hostname == null
                             ? "no server name (SNI) in its ClientHello" : RemoteText.quoted(hostname)));

@@ -42,13 +42,16 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
     private final TokenVerifier verifier;
     private final Rendezvous rendezvous;
     private final GatewayGuards guards;
+    private final GatewayObserver observer;
     private final ClusterMember cluster;
 
-    UpgradeAuthenticator(TokenVerifier verifier, Rendezvous rendezvous, GatewayGuards guards, ClusterMember cluster) {
+    UpgradeAuthenticator(TokenVerifier verifier, Rendezvous rendezvous, GatewayGuards guards,
+                         GatewayObserver observer, ClusterMember cluster) {
         super(false);
         this.verifier = verifier;
         this.rendezvous = rendezvous;
         this.guards = guards;
+        this.observer = observer;
         this.cluster = cluster;
     }
 
@@ -98,6 +101,8 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
                 verified = verifier.verify(token);
             }
         } catch (InvalidTokenException e) {
+            observer.authenticationFailed();
+            observer.refused(e.isRevoked() ? RefusalReason.REVOKED_TOKEN : RefusalReason.BAD_TOKEN);
             guards.authFailed(ctx.channel(), e.code());
             request.release();
             respond(ctx, HttpResponseStatus.UNAUTHORIZED, e.code(), e.getMessage());

@@ -37,6 +37,7 @@ public final class Recorder implements AutoCloseable {
     private final EventExecutorGroup writers = new DefaultEventExecutorGroup(2,
             new DefaultThreadFactory("mproxy-recorder", true));
     private final AtomicLong streams = new AtomicLong();
+    private final RecordingCounters counters = new RecordingCounters();
 
     private Recorder(Path directory, RecordingFormat format) {
         this.directory = directory;
@@ -63,6 +64,11 @@ public final class Recorder implements AutoCloseable {
         return format;
     }
 
+    /** Bytes recorded and recordings failed, over every tap this recorder handed out. */
+    public RecordingCounters counters() {
+        return counters;
+    }
+
     /** Where stream recordings go; null for a recorder whose files are named by its user. */
     public Path directory() {
         return directory;
@@ -75,7 +81,7 @@ public final class Recorder implements AutoCloseable {
      */
     public RecordingTap tap(Path file, EventExecutor loop, SessionInfo session, long originNanos) {
         return new RecordingTap(file.toString(), loop, writers.next(),
-                () -> format.open(SecureFiles.createPrivateChannel(file), session), originNanos);
+                () -> format.open(SecureFiles.createPrivateChannel(file), session), originNanos, counters);
     }
 
     /**

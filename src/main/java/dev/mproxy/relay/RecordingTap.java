@@ -63,6 +63,7 @@ public final class RecordingTap {
     private final EventExecutor writerThread;
     private final Callable<RecordingWriter> opener;
     private final long originNanos;
+    private final RecordingCounters counters;
     private final AtomicLong backlog = new AtomicLong();
     private final AtomicLong written = new AtomicLong();
     private final AtomicBoolean notifying = new AtomicBoolean();
@@ -82,6 +83,13 @@ public final class RecordingTap {
      */
     RecordingTap(String name, EventExecutor loop, EventExecutor writerThread,
             Callable<RecordingWriter> opener, long originNanos) {
+        this(name, loop, writerThread, opener, originNanos, new RecordingCounters());
+    }
+
+    /** As above, counting what is written and whether it fails in {@code counters}, shared by a recorder's taps. */
+    RecordingTap(String name, EventExecutor loop, EventExecutor writerThread,
+            Callable<RecordingWriter> opener, long originNanos, RecordingCounters counters) {
+        this.counters = counters;
         this.name = name;
         this.loop = loop;
         this.writerThread = writerThread;
@@ -202,6 +210,7 @@ public final class RecordingTap {
             event.release();
             IOException cause = new IOException("its writer thread has stopped", stopped);
             if (failure.compareAndSet(null, cause)) {
+                counters.failed();
                 logger.warn("recording {} failed: {}", name, SecureFiles.reason(cause));
                 onLoop(() -> listener.failed(cause));
             }
@@ -216,6 +225,7 @@ public final class RecordingTap {
                     writer = opener.call();
                 }
                 event.writeTo(writer);
+                counters.recorded(length);
             }
         } catch (IOException e) {
             fail(e);
@@ -244,6 +254,7 @@ public final class RecordingTap {
         if (!failure.compareAndSet(null, cause)) {
             return;
         }
+        counters.failed();
         logger.warn("recording {} failed: {}", name, SecureFiles.reason(cause));
         if (writer != null) {
             try {

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import io.netty.util.internal.ObjectUtil;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -90,6 +91,8 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     /** Records each stream when set; with the device's name for the files. */
     private Recorder recorder;
     private String device;
+    /** Counts streams and bytes; replaced by {@link #meter(TunnelMeter)} before the first stream opens. */
+    private TunnelMeter meter = TunnelMeter.unobserved();
 
     /** The gateway side: streams are opened by {@link #openStream}; a {@code connection} from the peer is refused. */
     public static TunnelHandler gateway(TunnelLimits limits) {
@@ -119,6 +122,33 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     public void record(Recorder recorder, String device) {
         this.recorder = recorder;
         this.device = device;
+    }
+
+    /** Counts this tunnel's streams and bytes in {@code meter} from now on; call on the tunnel's event loop before streams open. */
+    public void meter(TunnelMeter meter) {
+        this.meter = ObjectUtil.checkNotNull(meter, "meter");
+    }
+
+    /** This tunnel's counters. */
+    public TunnelMeter meter() {
+        return meter;
+    }
+
+    /**
+     * The streams with a socket, as they are now, for the admin API; taken on the tunnel's event loop, so callable
+     * from any thread.
+     */
+    public Future<List<StreamSnapshot>> streams() {
+        return ctx.executor().submit(() -> {
+            List<StreamSnapshot> snapshots = new ArrayList<>(streams.size() + forgotten.size());
+            for (TunnelStream stream : streams.values()) {
+                snapshots.add(stream.snapshot());
+            }
+            for (TunnelStream stream : forgotten) {
+                snapshots.add(stream.snapshot());
+            }
+            return snapshots;
+        });
     }
 
     /** Names the device in the access log (one line per stream at its end); call before streams open. */
@@ -165,6 +195,9 @@ public final class TunnelHandler extends ChannelDuplexHandler {
                     : streamCount() >= limits.maxStreams()
                             ? "tunnel carries its maximum of " + limits.maxStreams() + " streams" : null;
             if (refusal != null) {
+                if (streamCount() >= limits.maxStreams()) {
+                    meter.streamLimitReached();
+                }
                 logger.info("refused public connection {}: {}", request, refusal);
                 ReferenceCountUtil.release(firstBytes);
                 endpoint.close();
@@ -254,6 +287,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
             return;
         }
         if (streamCount() >= limits.maxStreams()) {
+            meter.streamLimitReached();
             sendError(request, StreamErrors.TOO_MANY_STREAMS,
                     "device carries its maximum of " + limits.maxStreams() + " streams");
             return;
@@ -444,8 +478,9 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     }
 
     private TunnelStream add(StreamRequest request) {
-        TunnelStream stream = new TunnelStream(request, this, limits);
+        TunnelStream stream = new TunnelStream(request, this, limits, meter);
         streams.put(request.client(), stream);
+        meter.streamOpened(stream.kind);
         recentlyClosed.remove(request.client());
         return stream;
     }
@@ -453,6 +488,7 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     /** Takes the stream out of the table; its stragglers from the peer are dropped quietly from now on. */
     void remove(TunnelStream stream) {
         if (stream.removed()) {
+            meter.streamClosed(stream.kind);
             streams.remove(stream.id(), stream);
             forgotten.remove(stream);
             recentlyClosed.add(stream.id());

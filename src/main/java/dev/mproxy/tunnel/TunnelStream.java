@@ -7,6 +7,7 @@ import dev.mproxy.relay.RelayEnd;
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.EventExecutor;
+import java.time.Instant;
 import java.util.ArrayDeque;
 
 /**
@@ -65,8 +66,12 @@ final class TunnelStream implements RelayEnd {
     }
 
     final StreamRequest request;
+    final StreamKind kind;
     private final TunnelHandler tunnel;
     private final TunnelLimits limits;
+    private final TunnelMeter meter;
+    /** When the stream was opened, for the admin API. */
+    private final long openedMillis = System.currentTimeMillis();
     private Lifecycle lifecycle = Lifecycle.WAITING;
     private Inbound inbound = Inbound.OPEN;
     private Outbound outbound = Outbound.OPEN;
@@ -81,13 +86,25 @@ final class TunnelStream implements RelayEnd {
     private long received;
     /** Bytes received since we sent {@code pause}; past the hard cap the peer ignored it (streams 4.2). */
     private long receivedWhilePaused;
+    /** Bytes sent to the peer. */
+    private long sent;
+    /** When the peer's {@code pause} came ({@link System#nanoTime()}), while it holds. */
+    private long pausedByPeerSince;
     /** Data reached the relay in the tunnel's current read burst: it hears when the burst is over. */
     private boolean flushAtBurstEnd;
 
-    TunnelStream(StreamRequest request, TunnelHandler tunnel, TunnelLimits limits) {
+    TunnelStream(StreamRequest request, TunnelHandler tunnel, TunnelLimits limits, TunnelMeter meter) {
         this.request = request;
+        this.kind = StreamKind.ofService(request.service());
         this.tunnel = tunnel;
         this.limits = limits;
+        this.meter = meter;
+    }
+
+    /** This stream as it is now; on the tunnel's event loop. */
+    StreamSnapshot snapshot() {
+        return new StreamSnapshot(request, kind, Instant.ofEpochMilli(openedMillis), sent, received,
+                outbound == Outbound.PAUSED, inbound == Inbound.PAUSED);
     }
 
     StreamAddress id() {
@@ -136,6 +153,7 @@ final class TunnelStream implements RelayEnd {
             return false;
         }
         lifecycle = Lifecycle.CLOSED;
+        endPausedByPeer();
         return true;
     }
 
@@ -187,6 +205,7 @@ final class TunnelStream implements RelayEnd {
             throw new StreamException(StreamErrors.PROTOCOL, "data after end");
         }
         received += length;
+        meter.receivedFromPeer(kind, length);
         if (inbound == Inbound.PAUSED) {
             receivedWhilePaused += length;
             if (receivedWhilePaused > limits.pauseIgnoredLimit()) {
@@ -243,6 +262,12 @@ final class TunnelStream implements RelayEnd {
         if (outbound == Outbound.ENDED || outbound == Outbound.FORGOTTEN) {
             return;
         }
+        if (paused && outbound != Outbound.PAUSED) {
+            pausedByPeerSince = System.nanoTime();
+            meter.paused(true);
+        } else if (!paused) {
+            endPausedByPeer();
+        }
         outbound = paused ? Outbound.PAUSED : Outbound.OPEN;
         writabilityChanged();
     }
@@ -282,7 +307,18 @@ final class TunnelStream implements RelayEnd {
             ReferenceCountUtil.release(message);
             throw illegal("data to send", outbound, "OPEN or PAUSED");
         }
-        tunnel.write(data((ByteBuf) message));
+        ByteBuf body = (ByteBuf) message;
+        int length = body.readableBytes();
+        sent += length;
+        meter.sentToPeer(kind, length);
+        tunnel.write(data(body));
+    }
+
+    /** The peer's hold on our sending ended (its {@code resume}, or the stream's end): how long it lasted counts. */
+    private void endPausedByPeer() {
+        if (outbound == Outbound.PAUSED) {
+            meter.pausedFor(System.nanoTime() - pausedByPeerSince);
+        }
     }
 
     @Override
@@ -324,6 +360,7 @@ final class TunnelStream implements RelayEnd {
         if (inbound == Inbound.OPEN) {
             inbound = Inbound.PAUSED;
             receivedWhilePaused = 0;
+            meter.paused(false);
             tunnel.writeAndFlush(MproxyMessage.pause(id(), request.servicePort(), request.name(), received));
         }
     }

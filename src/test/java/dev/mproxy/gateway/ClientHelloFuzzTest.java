@@ -53,7 +53,7 @@ class ClientHelloFuzzTest {
         TrackingAllocator alloc = new TrackingAllocator();
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
-        channel.pipeline().addLast(new SniRouter(NO_DEVICES, 443, 10_000));
+        channel.pipeline().addLast(new SniRouter(NO_DEVICES, 443, 10_000, GatewayObserver.NONE));
         int from = 0;
         String error = null;
         for (int i = 0; i <= cuts.length && channel.isActive() && error == null; i++) {

@@ -89,7 +89,7 @@ class HttpHeadFuzzTest {
         TrackingAllocator alloc = new TrackingAllocator();
         EmbeddedChannel channel = new EmbeddedChannel();
         channel.config().setAllocator(alloc);
-        channel.pipeline().addLast(new HttpHostRouter(NO_DEVICES, 80, 10_000));
+        channel.pipeline().addLast(new HttpHostRouter(NO_DEVICES, 80, 10_000, GatewayObserver.NONE));
         int from = 0;
         for (int i = 0; i <= cuts.length && channel.isActive(); i++) {
             int to = i < cuts.length ? cuts[i] : request.length;

@@ -16,6 +16,7 @@ import dev.mproxy.connector.LocalService;
 import dev.mproxy.connector.Mappings;
 import dev.mproxy.connector.ProxyProtocol;
 import dev.mproxy.testing.TestSecrets;
+import dev.mproxy.testing.TestTrust;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.SelfSignedCertificateGenerator;
 import dev.mproxy.tls.TlsContexts;
@@ -49,7 +50,6 @@ import javax.net.ssl.SNIHostName;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -181,7 +181,7 @@ class SharedPortsEndToEndTest {
                         + gateway.httpAddress().getPort() + "|GET / HTTP/1.1", v1.get(20, TimeUnit.SECONDS));
             }
 
-            try (SSLSocket client = (SSLSocket) clientTrusting(deviceCertificate).getSocketFactory().createSocket(
+            try (SSLSocket client = (SSLSocket) TestTrust.clientTrusting(deviceCertificate).getSocketFactory().createSocket(
                     InetAddress.getLoopbackAddress(), gateway.tlsAddress().getPort())) {
                 client.setSoTimeout(20_000);
                 SSLParameters parameters = client.getSSLParameters();
@@ -287,17 +287,6 @@ class SharedPortsEndToEndTest {
         kmf.init(keys, new char[0]);
         SSLContext context = SSLContext.getInstance("TLS");
         context.init(kmf.getKeyManagers(), null, null);
-        return context;
-    }
-
-    private static SSLContext clientTrusting(GatewayCertificate certificate) throws Exception {
-        KeyStore trusted = KeyStore.getInstance("PKCS12");
-        trusted.load(null, null);
-        trusted.setCertificateEntry("device", certificate.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trusted);
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, tmf.getTrustManagers(), null);
         return context;
     }
 

@@ -29,7 +29,7 @@ import java.util.stream.Stream;
  * had here (no node, npm or Chromium, or npm cannot install) skips the calling test with the reason; .ci/run
  * installs all three.
  */
-final class MeshCentralInterop {
+public final class MeshCentralInterop {
 
     /** The scripts and the lock file, in the repository. */
     static final Path SCRIPTS = Path.of("src/test/interop/meshcentral");
@@ -50,7 +50,7 @@ final class MeshCentralInterop {
      * Installs the packages of the lock file once per cache directory (kept while the lock file is the same), or
      * skips the test saying why it cannot.
      */
-    static synchronized void install() throws IOException, InterruptedException {
+    public static synchronized void install() throws IOException, InterruptedException {
         if (nodeModules == null && unavailable == null) {
             unavailable = tryInstall();
         }
@@ -114,7 +114,7 @@ final class MeshCentralInterop {
      * Runs one of the scripts with Node, the installed packages on its path, and returns the one line of JSON it
      * prints; a script that fails or times out fails the test with what it wrote to stderr.
      */
-    static JsonNode script(String name, Map<String, String> env, List<String> args, long timeoutSeconds)
+    public static JsonNode script(String name, Map<String, String> env, List<String> args, long timeoutSeconds)
             throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("node", SCRIPTS.resolve(name).toAbsolutePath().toString()));
         command.addAll(args);

@@ -165,7 +165,8 @@ class TunnelStreamTest {
     void transitionOnlyOurOwnCodeCanAskForIsLoudWhenItComesAtTheWrongTime() {
         // streams §3: a second end to send, or data after it, is a bug, not something to send
         TunnelHandler handler = tunnel.pipeline().get(TunnelHandler.class);
-        TunnelStream stream = new TunnelStream(new StreamRequest(CLIENT, "tcp", "4000", ""), handler, LIMITS);
+        TunnelStream stream = new TunnelStream(new StreamRequest(CLIENT, "tcp", "4000", ""), handler, LIMITS,
+                TunnelMeter.unobserved());
         stream.shutdownOutput();
         assertEquals(List.of("END"), sent());
 
