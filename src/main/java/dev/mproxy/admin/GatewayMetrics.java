@@ -4,6 +4,7 @@ import dev.mproxy.gateway.DeviceView;
 import dev.mproxy.gateway.GatewayObserver;
 import dev.mproxy.gateway.GatewayServer;
 import dev.mproxy.gateway.RefusalReason;
+import dev.mproxy.guard.Refusal;
 import dev.mproxy.relay.RecordingCounters;
 import dev.mproxy.rendezvous.RendezvousMetrics;
 import dev.mproxy.tunnel.StreamKind;
@@ -26,6 +27,7 @@ import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.ToLongFunction;
@@ -115,6 +117,16 @@ public final class GatewayMetrics implements GatewayObserver {
                             cb.call(bytes[kind.ordinal()][0], TO_DEVICE, kind.label());
                             cb.call(bytes[kind.ordinal()][1], FROM_DEVICE, kind.label());
                         }
+                    }
+                }).register(registry);
+        CounterWithCallback.builder().name("mproxy_limit_refusals_total")
+                .help("What the gateway's bounds against a hostile internet refused or closed, by reason "
+                        + "(protocol-spec/limits.md): per-source caps, deadlines, idle streams, memory budgets, ...")
+                .labelNames("reason").callback(cb -> {
+                    GatewayServer served = gateway;
+                    for (Refusal reason : Refusal.values()) { // every reason shows, at 0 until it happens
+                        cb.call(served == null ? 0 : served.refusals().count(reason),
+                                reason.name().toLowerCase(Locale.ROOT));
                     }
                 }).register(registry);
         CounterWithCallback.builder().name("mproxy_device_bytes_total")

@@ -165,6 +165,8 @@ class AdminServerTest {
         assertEquals(300_000, value(metrics, "mproxy_bytes_total{direction=\"from_device\",kind=\"tcp\"}"));
         assertEquals(300_000, value(metrics, "mproxy_device_bytes_total{device=\"pi\",direction=\"to_device\"}"));
         assertEquals(0, value(metrics, "mproxy_refusals_total{reason=\"bad_token\"}"));
+        assertEquals(0, value(metrics, "mproxy_limit_refusals_total{reason=\"bad_token\"}"));
+        assertEquals(0, value(metrics, "mproxy_limit_refusals_total{reason=\"too_many_connections\"}"));
         assertFalse(metrics.contains("127.0.0.1"), "no label holds a client address:\n" + metrics);
 
         // a bad token at the upgrade is an authentication failure and a refusal
@@ -175,6 +177,7 @@ class AdminServerTest {
         metrics = metrics();
         assertEquals(1, value(metrics, "mproxy_auth_failures_total"));
         assertEquals(1, value(metrics, "mproxy_refusals_total{reason=\"bad_token\"}"));
+        assertEquals(1, value(metrics, "mproxy_limit_refusals_total{reason=\"bad_token\"}")); // limits 4.2
     }
 
     // admin 3.2: a public client that stops reading makes the gateway pause the device's stream
