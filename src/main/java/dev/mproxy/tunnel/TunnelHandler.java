@@ -31,6 +31,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
+import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -369,6 +370,13 @@ public final class TunnelHandler extends ChannelDuplexHandler {
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (cause instanceof ClosedChannelException) {
+            // Netty fails every write after our WebSocket close went out while it waits for the peer's: the
+            // tunnel is closing already, and a line per stream write (74 for 200 open streams) says nothing
+            logger.debug("tunnel {} is closing; a write was dropped", ctx.channel());
+            ctx.close();
             return;
         }
         if (cause instanceof MproxyProtocolException || cause instanceof CorruptedWebSocketFrameException
