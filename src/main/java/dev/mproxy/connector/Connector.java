@@ -7,6 +7,7 @@ import dev.mproxy.config.Durations;
 import dev.mproxy.config.GatewayUris;
 import dev.mproxy.guard.RemoteText;
 import dev.mproxy.tls.TlsFailures;
+import dev.mproxy.transport.Drain;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.tunnel.Grant;
@@ -71,9 +72,6 @@ import java.util.function.Consumer;
 public final class Connector implements AutoCloseable {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(Connector.class);
-
-    /** How often a draining connector counts its open streams. */
-    private static final long DRAIN_POLL_MILLIS = 100;
 
     /** Why a connection closed, when something said so before it did: the reconnect logs it. */
     private static final AttributeKey<String> WHY_CLOSED = AttributeKey.valueOf(Connector.class, "whyClosed");
@@ -249,16 +247,7 @@ public final class Connector implements AutoCloseable {
         int open = openStreams();
         logger.info("device={} stopping: new streams are refused; {} open streams get up to {} to finish", device,
                 open, Durations.format(timeout));
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (open > 0 && System.nanoTime() < deadline && !forced.getAsBoolean()) {
-            try {
-                Thread.sleep(DRAIN_POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            open = openStreams();
-        }
+        open = Drain.await(open, this::openStreams, timeout, forced);
         if (open == 0) {
             logger.info("device={} stopping: every stream finished", device);
         } else {

@@ -8,6 +8,7 @@ import dev.mproxy.guard.UpgradeDeadline;
 import dev.mproxy.relay.Recorder;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.tls.TlsFailures;
+import dev.mproxy.transport.Drain;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
@@ -47,9 +48,6 @@ import java.util.function.BooleanSupplier;
 public final class GatewayServer implements AutoCloseable {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(GatewayServer.class);
-
-    /** How often a draining gateway counts its open streams. */
-    private static final long DRAIN_POLL_MILLIS = 100;
 
     /** The request head of an upgrade is small; anything larger is not a device. */
     private static final int MAX_UPGRADE_REQUEST = 16 * 1024;
@@ -219,16 +217,7 @@ public final class GatewayServer implements AutoCloseable {
         int open = openStreams();
         logger.info("stopping: accepting no devices or public connections; {} open streams and relay pairs get "
                 + "up to {} to finish", open, Durations.format(timeout));
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (open > 0 && System.nanoTime() < deadline && !forced.getAsBoolean()) {
-            try {
-                Thread.sleep(DRAIN_POLL_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-            open = openStreams();
-        }
+        open = Drain.await(open, this::openStreams, timeout, forced);
         if (open == 0) {
             logger.info("stopping: every stream finished");
         } else {

@@ -19,6 +19,7 @@ import dev.mproxy.connector.Connector;
 import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
+import dev.mproxy.testing.EchoService;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.testing.TestTrust;
@@ -29,7 +30,6 @@ import dev.mproxy.tunnel.Grant;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -82,7 +82,7 @@ class AdminServerTest {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final ExecutorService threads = Executors.newCachedThreadPool();
-    private ServerSocket echo;
+    private EchoService echo;
     private GatewayServer gateway;
     private AdminServer admin;
     private AdminToken adminToken;
@@ -90,27 +90,14 @@ class AdminServerTest {
 
     @BeforeEach
     void start() throws Exception {
-        echo = new ServerSocket(0, 64, InetAddress.getLoopbackAddress());
-        threads.submit(() -> {
-            while (!echo.isClosed()) {
-                Socket s = echo.accept();
-                threads.submit(() -> {
-                    try (s) {
-                        s.getInputStream().transferTo(s.getOutputStream());
-                        s.shutdownOutput();
-                    }
-                    return null;
-                });
-            }
-            return null;
-        });
+        echo = new EchoService();
         startGateway();
         devicePort = Loopback.freePort();
         BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         String token = signer.sign(new DeviceToken("pi", List.of(devicePort), List.of("pi.example.com"), null));
         Connector connector = new Connector(ConnectorConfig.newBuilder()
                 .gateway(URI.create("ws://127.0.0.1:" + gateway.deviceAddress().getPort() + "/")).token(token)
-                .tcp(Map.of(devicePort, new InetSocketAddress("127.0.0.1", echo.getLocalPort())))
+                .tcp(Map.of(devicePort, echo.address()))
                 .maxBackoff(Duration.ofSeconds(1)).build(), grants::add).start();
         closeables.add(connector);
         assertEquals(List.of(devicePort), List.copyOf(grants.poll(20, TimeUnit.SECONDS).ports()));

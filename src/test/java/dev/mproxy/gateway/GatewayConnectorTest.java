@@ -14,6 +14,7 @@ import dev.mproxy.connector.ConnectorConfig;
 import dev.mproxy.connector.LocalService;
 import dev.mproxy.connector.Mappings;
 import dev.mproxy.connector.ProxyProtocol;
+import dev.mproxy.testing.EchoService;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.TestSecrets;
 import dev.mproxy.tls.GatewayCertificate;
@@ -438,37 +439,6 @@ class GatewayConnectorTest {
     }
 
     /** A blocking echo server that half-closes back after its input ends. */
-    private static final class EchoService implements AutoCloseable {
-        private final ServerSocket server = new ServerSocket(0, 256, InetAddress.getLoopbackAddress());
-        private final ExecutorService threads = Executors.newCachedThreadPool();
-
-        EchoService() throws IOException {
-            threads.submit(() -> {
-                while (!server.isClosed()) {
-                    Socket s = server.accept();
-                    threads.submit(() -> {
-                        try (s) {
-                            s.getInputStream().transferTo(s.getOutputStream());
-                            s.shutdownOutput();
-                        }
-                        return null;
-                    });
-                }
-                return null;
-            });
-        }
-
-        InetSocketAddress address() {
-            return new InetSocketAddress("127.0.0.1", server.getLocalPort());
-        }
-
-        @Override
-        public void close() throws IOException {
-            server.close();
-            threads.shutdownNow();
-        }
-    }
-
     static {
         ControlMessages.ok(1).release(); // JSON support is loaded before the first test's timer starts
     }
