@@ -230,6 +230,7 @@ public final class RedisCluster implements ClusterMember {
     }
 
     /** Why cross-node routing is off now (cluster 4.6), or null while Redis answers. */
+    @Override
     public String unavailable() {
         return unavailable;
     }

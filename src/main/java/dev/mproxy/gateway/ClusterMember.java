@@ -48,6 +48,12 @@ public interface ClusterMember {
     void carryNamed(Channel connection, String service, int servicePort, String name, ByteBuf firstBytes);
 
     /**
+     * Why no connection goes to another node now (cluster 4.6: the cluster's state is unavailable), for the
+     * refusal of one that no device of this node serves; null while the local view is current.
+     */
+    String unavailable();
+
+    /**
      * A WebSocket upgrade at {@link #NODE_TUNNEL_PATH} (cluster 4.2): when its cluster secret is right, adds the
      * handlers that make it a node tunnel at the end of {@code pipeline} and returns true (the caller passes the
      * request on); else answers it, releases it and returns false.
