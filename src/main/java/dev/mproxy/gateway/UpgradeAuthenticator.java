@@ -8,6 +8,7 @@ import dev.mproxy.guard.UpgradeDeadline;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.rendezvous.RendezvousRequest;
 import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
@@ -15,6 +16,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -201,6 +203,9 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
             }
         }
         Channel channel = ctx.channel();
+        if (pipeline.get(TunnelPipeline.TLS) != null) {
+            pipeline.addFirst(new PastTls(bytes));
+        }
         cluster.carryRelay(channel, node, bytes).addListener(carried -> {
             if (!carried.isSuccess()) {
                 byte[] body = ControlMessages.toJson(Map.of("code", "E_RELAY_NODE_UNREACHABLE", "message",
@@ -213,6 +218,30 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
                 channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
             }
         });
+    }
+
+    /**
+     * Takes a carried rendezvous peer's request past the device port's TLS (cluster 8.3): the tunnel hands a
+     * stream's first bytes to the connection's pipeline from its head, as bytes read before, where TLS would take
+     * these, already decrypted, for records.
+     */
+    private static final class PastTls extends ChannelInboundHandlerAdapter {
+        private final ByteBuf request;
+
+        PastTls(ByteBuf request) {
+            this.request = request;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg != request) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            ChannelHandlerContext tls = ctx.pipeline().context(TunnelPipeline.TLS);
+            ctx.pipeline().remove(this);
+            tls.fireChannelRead(msg);
+        }
     }
 
     /**

@@ -18,6 +18,9 @@ import dev.mproxy.connector.Mappings;
 import dev.mproxy.connector.ProxyProtocol;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
+import dev.mproxy.tls.ClientTls;
+import dev.mproxy.tls.GatewayCertificate;
+import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.rendezvous.WsPeer;
 import dev.mproxy.testing.CuttableLink;
@@ -37,6 +40,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.time.Clock;
@@ -61,6 +66,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two gateways in one cluster on a real redis-server, each with its own public address on loopback (127.0.0.1
@@ -331,6 +337,42 @@ class ClusterTest {
         assertEquals("still paired", local.next().text());
     }
 
+    @Test
+    void nodesWithSelfSignedCertificatesReachEachOtherOverWssTrustingTheClusterCa(@TempDir Path tmp) throws Exception {
+        GatewayCertificate first = GatewayCertificate.loadOrCreate(tmp.resolve("one"), List.of("localhost"));
+        GatewayCertificate second = GatewayCertificate.loadOrCreate(tmp.resolve("two"), List.of("localhost"));
+        // --cluster-ca: the nodes' own certificates, one PEM file
+        Path both = Files.writeString(tmp.resolve("nodes.pem"),
+                Files.readString(tmp.resolve("one").resolve(GatewayCertificate.CERTIFICATE_FILE))
+                        + Files.readString(tmp.resolve("two").resolve(GatewayCertificate.CERTIFICATE_FILE)));
+        ClientTls nodes = TlsContexts.clientWithCa(both);
+        Node one = node("one", NODE_1, redis.uri(), first, nodes);
+        Node two = node("two", NODE_2, redis.uri(), second, nodes);
+        Node stranger = node("three", "127.0.0.3", redis.uri(), null, null); // the JDK's CAs only (4.8)
+        int port = Loopback.freePort();
+        connect(one, nodes, "pi", List.of(port), List.of(),
+                Mappings.builder().tcp(port, new LocalService(echo.address(), ProxyProtocol.NONE)));
+        awaitServed(two, port); // cluster 4.8: over wss, the holder's certificate trusted by --cluster-ca
+        await("node three listens on the port").atMost(Duration.ofSeconds(10))
+                .until(() -> stranger.member().remotePorts().contains(port));
+        assertNotServed(stranger.publicHost(), port); // it cannot trust node one: nothing half-served (3.3)
+
+        // a rendezvous peer carried to a node whose device port speaks TLS (cluster 8.3)
+        WsPeer waiting = WsPeer.open(peers, URI.create("wss://localhost:" + one.gateway().deviceAddress().getPort()
+                + "/relay?id=" + RELAY_ID), nodes, relayToken("alice"));
+        try (RedisClient client = RedisClient.create(redis.uri().toString());
+             StatefulRedisConnection<String, String> state = client.connect()) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> "one".equals(state.sync().get("mproxy:relay:" + RELAY_ID)));
+        }
+        WsPeer joining = WsPeer.open(peers, URI.create("wss://localhost:" + two.gateway().deviceAddress().getPort()
+                + "/relay?id=" + RELAY_ID), nodes, null);
+        waiting.expectGreeting();
+        joining.expectGreeting();
+        waiting.sendText("over two TLS hops");
+        assertEquals("over two TLS hops", joining.next().text());
+    }
+
     private static URI relayUri(Node node, String id) {
         return URI.create("ws://127.0.0.1:" + node.gateway().deviceAddress().getPort() + "/relay?id=" + id);
     }
@@ -364,11 +406,19 @@ class ClusterTest {
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private Node node(String id, String publicHost, URI redisUri) throws Exception {
+        return node(id, publicHost, redisUri, null, null);
+    }
+
+    /** A node whose device port speaks TLS with {@code certificate} when it is set, trusting {@code nodes}. */
+    private Node node(String id, String publicHost, URI redisUri, GatewayCertificate certificate, ClientTls nodes)
+            throws Exception {
         int devicePort = Loopback.freePort(); // advertised before it is bound
-        RedisCluster member = new RedisCluster(new ClusterConfig(redisUri, null, id,
-                URI.create("ws://127.0.0.1:" + devicePort), clusterSecret));
+        URI advertise = URI.create((certificate == null ? "ws://127.0.0.1:" : "wss://localhost:") + devicePort);
+        RedisCluster member = new RedisCluster(new ClusterConfig(redisUri, null, id, advertise, clusterSecret, nodes,
+                false));
         GatewayServer gateway = new GatewayServer(GatewayConfig.newBuilder()
-                .listen(new InetSocketAddress("127.0.0.1", devicePort)).tls(null)
+                .listen(new InetSocketAddress("127.0.0.1", devicePort))
+                .tls(certificate == null ? null : TlsContexts.server(certificate))
                 .verifier(new TokenVerifier(secret, Clock.systemUTC())).publicBindHost(publicHost)
                 .tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0)).cluster(member).build()).start();
         closeables.add(gateway);
@@ -388,10 +438,17 @@ class ClusterTest {
 
     private BlockingQueue<Grant> connect(Node node, String device, List<Integer> ports, List<String> domains,
                                          Mappings.Builder mappings) throws Exception {
+        return connect(node, null, device, ports, domains, mappings);
+    }
+
+    /** A device on {@code node}, over wss trusting {@code tls} when it is set. */
+    private BlockingQueue<Grant> connect(Node node, ClientTls tls, String device, List<Integer> ports,
+                                         List<String> domains, Mappings.Builder mappings) throws Exception {
         String token = signer.sign(new DeviceToken(device, ports, domains, null));
         BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         Connector connector = new Connector(ConnectorConfig.newBuilder()
-                .gateway(URI.create("ws://127.0.0.1:" + node.gateway().deviceAddress().getPort() + "/"))
+                .gateway(URI.create((tls == null ? "ws://127.0.0.1:" : "wss://localhost:")
+                        + node.gateway().deviceAddress().getPort() + "/")).tls(tls)
                 .token(token).mappings(mappings.build()).maxBackoff(Duration.ofSeconds(1)).build(),
                 grants::add).start();
         closeables.add(connector);
