@@ -52,6 +52,17 @@ public final class RedisCluster implements ClusterMember {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(RedisCluster.class);
 
+    /** Lettuce's switch for io_uring, read once when its classes load. */
+    private static final String LETTUCE_IO_URING = "io.lettuce.core.iouring";
+
+    static {
+        // Lettuce prefers epoll anyway, and where io_uring is available too it says so at WARN on every connection
+        // ("Both epoll and io_uring ... epoll has been prioritized"): a line operators would take for a fault
+        if (System.getProperty(LETTUCE_IO_URING) == null) {
+            System.setProperty(LETTUCE_IO_URING, "false");
+        }
+    }
+
     static final String PREFIX = "mproxy:";
     static final String NODES = PREFIX + "nodes";
     static final String EVENTS = PREFIX + "events";
