@@ -24,9 +24,9 @@ final class ClusterOptions {
 
     @Option(names = "--cluster", paramLabel = "URL",
             description = "Join the cluster whose state is in this Redis or Valkey (redis://HOST:PORT, rediss:// "
-                    + "for TLS): public TCP ports, names on the shared TLS and HTTP ports and the rendezvous relay are served from "
-                    + "every node (protocol-spec/cluster.md). "
-                    + "Default: a single gateway that needs nothing external.")
+                    + "for TLS): public TCP ports, names on the shared TLS and HTTP ports and the rendezvous relay "
+                    + "are served from every node (protocol-spec/cluster.md). Default: a single gateway that needs "
+                    + "nothing external.")
     URI redis;
 
     @Option(names = "--cluster-password-file", paramLabel = "FILE",

@@ -145,7 +145,8 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
             respond(ctx, HttpResponseStatus.valueOf(e.status()), e.code(), e.getMessage());
             return;
         }
-        if (cluster != null && !rendezvous.holds(relay.id()) && !request.headers().contains(ClusterMember.RELAY_VIA_HEADER)) {
+        if (cluster != null && !rendezvous.holds(relay.id())
+                && !request.headers().contains(ClusterMember.RELAY_VIA_HEADER)) {
             // cluster 8.2: its peer may wait at another node; reads stay off until that is known
             ctx.channel().config().setAutoRead(false);
             cluster.relayNode(relay.id(), relay.authenticated(), ctx.executor()).addListener((Future<String> node) -> {

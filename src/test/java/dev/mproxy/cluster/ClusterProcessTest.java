@@ -29,6 +29,7 @@ import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
 import java.net.SocketTimeoutException;
@@ -208,7 +209,7 @@ class ClusterProcessTest {
      * has ended (1.5, 1.7): at most lease + heartbeat after the kill (6).
      */
     private void killNodeOne(BlockingQueue<Grant> grants) throws Exception {
-        try (Socket through = new Socket(InetAddress.getByName(publicHost(3)), tcpPort)) {
+        try (Socket through = connect(Kind.TCP, 3, tcpPort)) {
             through.setSoTimeout(10_000);
             through.getOutputStream().write(42);
             assertEquals(42, through.getInputStream().read()); // in flight: node three → node one → the device
@@ -343,11 +344,11 @@ class ClusterProcessTest {
     }
 
     private Socket open(Kind kind, int node) throws Exception {
-        InetAddress host = InetAddress.getByName(publicHost(node));
         if (kind != Kind.TLS) {
-            return new Socket(host, kind == Kind.TCP ? tcpPort : httpPort);
+            return connect(kind, node, kind == Kind.TCP ? tcpPort : httpPort);
         }
-        SSLSocket tls = (SSLSocket) clientTls.getSocketFactory().createSocket(host, tlsPort);
+        SSLSocket tls = (SSLSocket) clientTls.getSocketFactory().createSocket(connect(kind, node, tlsPort),
+                publicHost(node), tlsPort, true);
         SSLParameters parameters = tls.getSSLParameters();
         parameters.setServerNames(List.of(new SNIHostName(TLS_NAME)));
         parameters.setProtocols(new String[] {"TLSv1.3"});
@@ -357,9 +358,22 @@ class ClusterProcessTest {
         return tls;
     }
 
+    /**
+     * A client socket to {@code port} at {@code node}, from a loopback address of its own for each node and kind.
+     * The device's tunnel names its streams by the client's address and port (m-proxy-v1, cluster 4.3), and the
+     * kernel gives one source port to connections to different destinations: from one address, two clients at
+     * two nodes, or at two ports of one node, could present the same name, and the second be refused.
+     */
+    private static Socket connect(Kind kind, int node, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.bind(new InetSocketAddress(InetAddress.getByName("127.0.1." + (node * 3 + kind.ordinal())), 0));
+        socket.connect(new InetSocketAddress(InetAddress.getByName(publicHost(node)), port), 10_000);
+        return socket;
+    }
+
     /** Refused, or closed without a byte: nothing is half-served (cluster 3.3). */
     private static void assertNotServed(int node, int port) throws Exception {
-        try (Socket client = new Socket(InetAddress.getByName(publicHost(node)), port)) {
+        try (Socket client = connect(Kind.TCP, node, port)) {
             client.setSoTimeout(10_000);
             client.getOutputStream().write(new byte[] {1});
             assertEquals(-1, client.getInputStream().read());
@@ -377,7 +391,7 @@ class ClusterProcessTest {
     }
 
     private String httpExchange(int node, String host) throws IOException {
-        try (Socket client = new Socket(InetAddress.getByName(publicHost(node)), httpPort)) {
+        try (Socket client = connect(Kind.HTTP, node, httpPort)) {
             client.setSoTimeout(10_000);
             client.getOutputStream().write(("GET / HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));

@@ -330,6 +330,8 @@ class ClusterTest {
         // a peer with a token is served at its own node, as by a single gateway, and pairs there (8.5)
         String other = "ZZZZyyyyXXXXwwww-_02";
         WsPeer local = WsPeer.open(peers, relayUri(two, other), null, relayToken("bob"));
+        // its WebSocket is up at the client a moment before the relay has it waiting
+        await().atMost(Duration.ofSeconds(10)).until(() -> two.gateway().rendezvous().holds(other));
         WsPeer joining = WsPeer.open(peers, relayUri(two, other), null, null);
         local.expectGreeting();
         joining.expectGreeting();
