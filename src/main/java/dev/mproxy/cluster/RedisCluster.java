@@ -37,10 +37,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A gateway's membership of a cluster on Redis (protocol-spec/cluster.md): its heartbeat keeps its leases
@@ -109,6 +111,8 @@ public final class RedisCluster implements ClusterMember {
             + "if cur and cur ~= ARGV[1] then return cur end\n"
             + "if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end\n"
             + "return ''\n";
+    /** How long leaving may wait for Lettuce's connections and event loops to stop. */
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
     /** The service of a node tunnel's stream that carries a rendezvous peer (cluster 8.3). */
     static final String RELAY_SERVICE = "relay";
 
@@ -464,8 +468,23 @@ public final class RedisCluster implements ClusterMember {
         if (endpoint != null) {
             endpoint.close();
         }
-        client.shutdown();
-        resources.shutdown();
+        // the connections first, which stops their reconnecting; then the loops, waited for, so that a reconnect
+        // under way when Redis is away ends on a live loop, which releases what its channel holds
+        if (events != null) {
+            events.closeAsync();
+        }
+        if (connection != null) {
+            connection.closeAsync();
+        }
+        client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
+        try {
+            resources.shutdown(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(SHUTDOWN_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            logger.debug("Lettuce's event loops did not stop within {} ms", SHUTDOWN_TIMEOUT.toMillis(), e);
+        }
     }
 
     static String nodeKey(String node) {
