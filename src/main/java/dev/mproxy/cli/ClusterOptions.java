@@ -2,6 +2,9 @@ package dev.mproxy.cli;
 
 import dev.mproxy.cluster.ClusterConfig;
 import dev.mproxy.cluster.RedisCluster;
+import dev.mproxy.tls.ClientTls;
+import dev.mproxy.tls.TlsContexts;
+import dev.mproxy.tls.TlsFileException;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,8 +24,9 @@ final class ClusterOptions {
 
     @Option(names = "--cluster", paramLabel = "URL",
             description = "Join the cluster whose state is in this Redis or Valkey (redis://HOST:PORT, rediss:// "
-                    + "for TLS). Experimental: public TCP ports are served from every node; names are not yet. "
-                    + "Default: a single gateway that needs nothing external.")
+                    + "for TLS): public TCP ports, names on the shared TLS and HTTP ports and the rendezvous relay "
+                    + "are served from every node (protocol-spec/cluster.md). Default: a single gateway that needs "
+                    + "nothing external.")
     URI redis;
 
     @Option(names = "--cluster-password-file", paramLabel = "FILE",
@@ -44,12 +48,25 @@ final class ClusterOptions {
                     + ClusterConfig.MIN_SECRET_LENGTH + " printable characters. Required with --cluster.")
     Path secretFile;
 
+    @Option(names = "--cluster-ca", paramLabel = "PEM",
+            description = "Trust these certificates (PEM, one or more) for the other nodes' wss:// URLs instead of the "
+                    + "JDK's CAs: a private CA, or the nodes' own self-signed certificates (the name in --advertise "
+                    + "must be in each). Default: the JDK's CAs.")
+    Path caFile;
+
+    @Option(names = "--cluster-cleartext",
+            description = "Allow a ws:// --advertise URL that is not loopback. Node tunnels, every stream they carry "
+                    + "and the cluster secret they present then cross the network unencrypted: only on a network "
+                    + "you trust. Without it such a URL is refused.")
+    boolean cleartext;
+
     /** The cluster member these options describe, not yet started; null without {@code --cluster}. */
     RedisCluster open(InetSocketAddress listen, boolean tls, List<String> hostnames) {
         if (redis == null) {
-            if (passwordFile != null || nodeId != null || advertise != null || secretFile != null) {
-                throw CommandException.badInput("--cluster-password-file, --node-id, --advertise and "
-                        + "--cluster-secret-file need --cluster");
+            if (passwordFile != null || nodeId != null || advertise != null || secretFile != null || caFile != null
+                    || cleartext) {
+                throw CommandException.badInput("--cluster-password-file, --node-id, --advertise, "
+                        + "--cluster-secret-file, --cluster-ca and --cluster-cleartext need --cluster");
             }
             return null;
         }
@@ -62,9 +79,23 @@ final class ClusterOptions {
         String id = nodeId != null ? nodeId : host + ':' + listen.getPort();
         try {
             String password = passwordFile != null ? read(passwordFile) : System.getenv(PASSWORD_ENV);
-            return new RedisCluster(new ClusterConfig(redis, password, id, url, read(secretFile)));
+            return new RedisCluster(new ClusterConfig(redis, password, id, url, read(secretFile), nodeTrust(),
+                    cleartext));
         } catch (IllegalArgumentException e) {
             throw CommandException.badInput(e.getMessage());
+        }
+    }
+
+    private ClientTls nodeTrust() {
+        if (caFile == null) {
+            return null;
+        }
+        try {
+            return TlsContexts.clientWithCa(caFile);
+        } catch (TlsFileException e) {
+            throw CommandException.badInput("--cluster-ca " + caFile + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw CommandException.badInput("cannot read --cluster-ca " + caFile + ": " + e.getMessage());
         }
     }
 

@@ -2,6 +2,8 @@ package dev.mproxy.cluster;
 
 import dev.mproxy.gateway.ClusterMember;
 import dev.mproxy.gateway.LocalNode;
+import dev.mproxy.tls.ClientTls;
+import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.StreamErrors;
 import dev.mproxy.tunnel.StreamException;
@@ -35,7 +37,9 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import javax.net.ssl.SSLException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Map;
@@ -54,6 +58,8 @@ final class NodeTunnelEndpoint implements StreamOpener {
     private final ClusterConfig config;
     private final LocalNode local;
     private final Channel bridge;
+    /** How carried rendezvous peers reach this node's own device port (cluster 8.3); null when it is plain. */
+    private final ClientTls ownTls;
     /**
      * Each loopback connection's two ends meet here, keyed by the dialing end's local port: the first to arrive
      * leaves its half (the request, or the accepted channel), the second takes it and hands the stream over.
@@ -63,6 +69,11 @@ final class NodeTunnelEndpoint implements StreamOpener {
     NodeTunnelEndpoint(ClusterConfig config, LocalNode local) throws InterruptedException {
         this.config = config;
         this.local = local;
+        try {
+            this.ownTls = local.deviceTls() ? TlsContexts.clientInsecure() : null;
+        } catch (SSLException e) {
+            throw new IllegalStateException("cannot make a TLS client for this node's own device port", e);
+        }
         this.bridge = new ServerBootstrap().group(local.workers()).channel(Transport.serverChannel())
                 .childOption(ChannelOption.AUTO_READ, false) // read once the device's stream is open
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
@@ -113,6 +124,9 @@ final class NodeTunnelEndpoint implements StreamOpener {
     /** A stream of a node tunnel: dial the bridge; its accepted end goes to a device here (cluster 4.3). */
     @Override
     public ChannelFuture open(StreamRequest request, EventLoop loop) {
+        if (RedisCluster.RELAY_SERVICE.equals(request.service())) {
+            return openRelay(loop);
+        }
         int port = parsePort(request.servicePort());
         if (port < 0 || !local.serves(port, request.name())) {
             String message = "no device at node " + config.nodeId() + " serves " + (request.name().isEmpty()
@@ -132,6 +146,29 @@ final class NodeTunnelEndpoint implements StreamOpener {
             }
         });
         return dialed;
+    }
+
+    /**
+     * A rendezvous peer carried here (cluster 8.3): its stream goes to this node's own device port on loopback,
+     * whose rendezvous serves it as any peer that connects there. Over TLS when the device port speaks it: the
+     * node's own listener, so no certificate is checked.
+     */
+    private ChannelFuture openRelay(EventLoop loop) {
+        InetSocketAddress device = local.deviceAddress();
+        InetSocketAddress to = device.getAddress().isAnyLocalAddress()
+                ? new InetSocketAddress(InetAddress.getLoopbackAddress(), device.getPort()) : device;
+        return new Bootstrap().group(loop).channel(Transport.socketChannel())
+                .option(ChannelOption.AUTO_READ, false)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (ownTls != null) {
+                            ch.pipeline().addLast(ownTls.newHandler(ch.alloc(), to.getHostString(), to.getPort()));
+                        }
+                    }
+                })
+                .connect(to);
     }
 
     private void meet(int port, Object half) {

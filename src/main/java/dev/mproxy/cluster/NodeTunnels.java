@@ -79,7 +79,8 @@ final class NodeTunnels {
         }
         ClientTls tls;
         try {
-            tls = "wss".equals(url.getScheme()) ? TlsContexts.clientDefault() : null;
+            tls = !"wss".equals(url.getScheme()) ? null
+                    : config.nodeTrust() != null ? config.nodeTrust() : TlsContexts.clientDefault();
         } catch (SSLException e) {
             return tunnel.setFailure(e);
         }

@@ -22,6 +22,9 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.Promise;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.URI;
@@ -34,10 +37,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * A gateway's membership of a cluster on Redis (protocol-spec/cluster.md): its heartbeat keeps its leases
@@ -48,6 +53,17 @@ import java.util.concurrent.TimeUnit;
 public final class RedisCluster implements ClusterMember {
 
     private static final InternalLogger logger = InternalLoggerFactory.getInstance(RedisCluster.class);
+
+    /** Lettuce's switch for io_uring, read once when its classes load. */
+    private static final String LETTUCE_IO_URING = "io.lettuce.core.iouring";
+
+    static {
+        // Lettuce prefers epoll anyway, and where io_uring is available too it says so at WARN on every connection
+        // ("Both epoll and io_uring ... epoll has been prioritized"): a line operators would take for a fault
+        if (System.getProperty(LETTUCE_IO_URING) == null) {
+            System.setProperty(LETTUCE_IO_URING, "false");
+        }
+    }
 
     static final String PREFIX = "mproxy:";
     static final String NODES = PREFIX + "nodes";
@@ -85,6 +101,21 @@ public final class RedisCluster implements ClusterMember {
             + "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end\n"
             + "return 0\n";
 
+    /**
+     * Where a rendezvous peer with no peer at its own node is served (cluster 8.2): KEYS relay; ARGV node id,
+     * lease, "1" when the peer may wait. Returns the node that holds the id, or "" for this one (claimed when the
+     * peer may wait).
+     */
+    private static final String RELAY = ""
+            + "local cur = redis.call('GET', KEYS[1])\n"
+            + "if cur and cur ~= ARGV[1] then return cur end\n"
+            + "if ARGV[3] == '1' then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end\n"
+            + "return ''\n";
+    /** How long leaving may wait for Lettuce's connections and event loops to stop. */
+    private static final Duration SHUTDOWN_TIMEOUT = Duration.ofSeconds(2);
+    /** The service of a node tunnel's stream that carries a rendezvous peer (cluster 8.3). */
+    static final String RELAY_SERVICE = "relay";
+
     private final ClusterConfig config;
     private final ClientResources resources;
     private final RedisClient client;
@@ -100,6 +131,7 @@ public final class RedisCluster implements ClusterMember {
     // the heartbeat thread's own state
     private Map<String, Long> claimed = new HashMap<>();
     private Set<String> published = Set.of();
+    private Set<String> relays = Set.of();
     private Instant failingSince;
     private volatile boolean closed;
     /** Set once this node's keys are its own: only then does leaving delete them. */
@@ -229,7 +261,55 @@ public final class RedisCluster implements ClusterMember {
         return endpoint.accept(pipeline, request);
     }
 
+    @Override
+    public Future<String> relayNode(String id, boolean mayWait, EventExecutor executor) {
+        Promise<String> node = executor.newPromise();
+        String why = unavailable;
+        if (why != null) {
+            return node.setFailure(new IllegalStateException(why));
+        }
+        try {
+            connection.async().eval(RELAY, ScriptOutputType.VALUE, new String[] {relayKey(id)}, config.nodeId(),
+                    Long.toString(ClusterConfig.LEASE.toMillis()), mayWait ? "1" : "0")
+                    .whenComplete((holder, failed) -> {
+                        if (failed != null) {
+                            node.tryFailure(new IllegalStateException("cluster state unavailable: Redis at "
+                                    + redisAddress() + ": " + failed.getMessage() + " (cluster 4.6)", failed));
+                        } else {
+                            String held = (String) holder;
+                            node.trySuccess(held == null || held.isEmpty() ? null : held);
+                        }
+                    });
+        } catch (RedisException e) {
+            node.tryFailure(e);
+        }
+        return node;
+    }
+
+    @Override
+    public Future<Void> carryRelay(Channel connection, String node, ByteBuf request) {
+        Promise<Void> carried = connection.eventLoop().newPromise();
+        URI url = unavailable == null ? view.url(node) : null;
+        if (url == null) {
+            request.release();
+            return carried.setFailure(new IllegalStateException("node " + node + " is not live in this node's view"));
+        }
+        tunnels.to(node, url).addListener(f -> {
+            if (!f.isSuccess()) {
+                logger.info("rendezvous peer {}: node {} at {} cannot be reached: {}", connection.remoteAddress(),
+                        node, url, f.cause().toString());
+                request.release();
+                carried.tryFailure(f.cause());
+                return;
+            }
+            ((TunnelHandler) f.getNow()).openStream(connection, RELAY_SERVICE, "0", "", request);
+            carried.trySuccess(null);
+        });
+        return carried;
+    }
+
     /** Why cross-node routing is off now (cluster 4.6), or null while Redis answers. */
+    @Override
     public String unavailable() {
         return unavailable;
     }
@@ -263,6 +343,17 @@ public final class RedisCluster implements ClusterMember {
                 }
             }
             claimed = new HashMap<>(devices);
+            Set<String> waiting = local.waitingRelays(); // cluster 8.1: a waiting peer's id keeps its lease
+            for (String id : waiting) {
+                redis.eval(OWN, ScriptOutputType.VALUE, new String[] {relayKey(id)}, config.nodeId(),
+                        Long.toString(ClusterConfig.LEASE.toMillis()), "0");
+            }
+            for (String id : relays) {
+                if (!waiting.contains(id)) {
+                    redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {relayKey(id)}, config.nodeId());
+                }
+            }
+            relays = waiting;
             Set<String> state = new HashSet<>(devices.keySet());
             local.ports().forEach(p -> state.add("port " + p));
             if (!state.equals(published)) {
@@ -335,8 +426,7 @@ public final class RedisCluster implements ClusterMember {
         }
         long age = System.nanoTime() - view.readAtNanos();
         if (age > ClusterConfig.LEASE.toNanos() && unavailable == null) {
-            unavailable = "cluster state unavailable: Redis at " + config.redis().getHost() + ':'
-                    + ClusterConfig.portOf(config.redis(), 6379, 6379) + " unreachable since " + failingSince
+            unavailable = "cluster state unavailable: Redis at " + redisAddress() + " unreachable since " + failingSince
                     + " (cluster 4.6)";
             logger.warn("{}; serving this node's own devices only", unavailable);
             view = ClusterView.EMPTY;
@@ -360,6 +450,9 @@ public final class RedisCluster implements ClusterMember {
                 for (String device : claimed.keySet()) {
                     redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {deviceKey(device)}, id);
                 }
+                for (String relay : relays) {
+                    redis.eval(RELEASE, ScriptOutputType.INTEGER, new String[] {relayKey(relay)}, id);
+                }
                 redis.del(nodeKey(id), nodeKey(id) + ":ports", nodeKey(id) + ":names");
                 redis.publish(EVENTS, id);
             }
@@ -375,12 +468,35 @@ public final class RedisCluster implements ClusterMember {
         if (endpoint != null) {
             endpoint.close();
         }
-        client.shutdown();
-        resources.shutdown();
+        // the connections first, which stops their reconnecting; then the loops, waited for, so that a reconnect
+        // under way when Redis is away ends on a live loop, which releases what its channel holds
+        if (events != null) {
+            events.closeAsync();
+        }
+        if (connection != null) {
+            connection.closeAsync();
+        }
+        client.shutdown(Duration.ZERO, SHUTDOWN_TIMEOUT);
+        try {
+            resources.shutdown(0, SHUTDOWN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(SHUTDOWN_TIMEOUT.toMillis() * 2, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            logger.debug("Lettuce's event loops did not stop within {} ms", SHUTDOWN_TIMEOUT.toMillis(), e);
+        }
     }
 
     static String nodeKey(String node) {
         return PREFIX + "node:" + node;
+    }
+
+    private String redisAddress() {
+        return config.redis().getHost() + ':' + ClusterConfig.portOf(config.redis(), 6379, 6379);
+    }
+
+    static String relayKey(String id) {
+        return PREFIX + "relay:" + id;
     }
 
     static String deviceKey(String device) {

@@ -303,6 +303,16 @@ public final class GatewayServer implements AutoCloseable {
         }
 
         @Override
+        public boolean deviceTls() {
+            return config.tls() != null;
+        }
+
+        @Override
+        public java.util.Set<String> waitingRelays() {
+            return rendezvous.waitingIds();
+        }
+
+        @Override
         public void remotePortsChanged() {
             registry.syncRemotePorts();
         }

@@ -88,10 +88,14 @@ final class HttpHostRouter extends ByteToMessageDecoder {
             return;
         }
         if (device == null) {
+            String cut = cluster == null ? null : cluster.unavailable(); // another node's device may serve it (4.6)
             observer.refused(RefusalReason.UNKNOWN_NAME);
             registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "HTTP request from "
-                    + ctx.channel().remoteAddress() + ": " + RemoteText.quoted(head.host()));
-            respond(ctx, 502, "Bad Gateway", "no device serving this host is connected");
+                    + ctx.channel().remoteAddress() + ": " + RemoteText.quoted(head.host())
+                    + (cut == null ? "" : "; " + cut));
+            respond(ctx, 502, "Bad Gateway", cut == null ? "no device serving this host is connected"
+                    : "no device serving this host is connected to this node, and the cluster's state is "
+                            + "unavailable (cluster 4.6)");
             return;
         }
         StreamHandoff.toDevice(ctx, in, device, "http", servicePort, head.host());

@@ -40,6 +40,12 @@ public interface LocalNode {
      */
     boolean openLocal(Channel connection, StreamAddress client, String service, int servicePort, String name);
 
+    /** Whether the device port speaks TLS: a rendezvous peer carried here is handed to it so (cluster 8.3). */
+    boolean deviceTls();
+
+    /** The rendezvous relay ids whose first peer waits here for its second (cluster 8.1). */
+    Set<String> waitingRelays();
+
     /** The local view's ports changed: listen on every port a device of the cluster holds (cluster 3.1). */
     void remotePortsChanged();
 

@@ -54,9 +54,11 @@ final class SniRouter extends AbstractSniHandler<DeviceSession> {
         }
         if (device == null) {
             observer.refused(hostname == null ? RefusalReason.NO_SERVER_NAME : RefusalReason.UNKNOWN_NAME);
+            String cut = cluster == null || hostname == null ? null : cluster.unavailable(); // cluster 4.6
             registry.guards().refusals().refuse(Refusal.UNKNOWN_NAME, "TLS connection from "
                     + ctx.channel().remoteAddress() + ": " + (hostname == null
-                            ? "no server name (SNI) in its ClientHello" : RemoteText.quoted(hostname)));
+                            ? "no server name (SNI) in its ClientHello" : RemoteText.quoted(hostname))
+                    + (cut == null ? "" : "; " + cut));
             ctx.writeAndFlush(UNRECOGNIZED_NAME.duplicate()).addListener(ChannelFutureListener.CLOSE);
             return;
         }

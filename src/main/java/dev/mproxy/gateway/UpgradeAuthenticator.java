@@ -4,12 +4,19 @@ import dev.mproxy.auth.DeviceToken;
 import dev.mproxy.auth.InvalidTokenException;
 import dev.mproxy.auth.TokenExtractor;
 import dev.mproxy.auth.TokenVerifier;
+import dev.mproxy.guard.UpgradeDeadline;
 import dev.mproxy.rendezvous.Rendezvous;
 import dev.mproxy.rendezvous.RendezvousRequest;
 import dev.mproxy.tunnel.ControlMessages;
+import dev.mproxy.tunnel.TunnelPipeline;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -18,10 +25,14 @@ import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.Future;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -134,6 +145,30 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
             respond(ctx, HttpResponseStatus.valueOf(e.status()), e.code(), e.getMessage());
             return;
         }
+        if (cluster != null && !rendezvous.holds(relay.id())
+                && !request.headers().contains(ClusterMember.RELAY_VIA_HEADER)) {
+            // cluster 8.2: its peer may wait at another node; reads stay off until that is known
+            ctx.channel().config().setAutoRead(false);
+            cluster.relayNode(relay.id(), relay.authenticated(), ctx.executor()).addListener((Future<String> node) -> {
+                if (!ctx.channel().isActive()) {
+                    request.release();
+                } else if (node.isSuccess() && node.getNow() != null) {
+                    carryRelayPeer(ctx, request, node.getNow());
+                } else if (!node.isSuccess() && !relay.authenticated()) {
+                    // cluster 8.5: it could only join, and where its peer waits cannot be known now
+                    request.release();
+                    respond(ctx, HttpResponseStatus.SERVICE_UNAVAILABLE, "E_CLUSTER_UNAVAILABLE", "no peer waits "
+                            + "for this relay id at this node, and the cluster's state is unavailable (cluster 8.5)");
+                } else {
+                    acceptRelayPeerHere(ctx, request, relay); // here; without Redis, as a single gateway (8.5)
+                }
+            });
+            return;
+        }
+        acceptRelayPeerHere(ctx, request, relay);
+    }
+
+    private void acceptRelayPeerHere(ChannelHandlerContext ctx, FullHttpRequest request, RendezvousRequest relay) {
         ChannelPipeline pipeline = ctx.pipeline();
         while (pipeline.last() != this) {
             pipeline.removeLast(); // the device endpoint's WebSocket and tunnel handlers
@@ -141,6 +176,73 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
         rendezvous.accept(pipeline, relay);
         pipeline.remove(this);
         ctx.fireChannelRead(request);
+    }
+
+    /**
+     * Carries a rendezvous peer to {@code node}, where its peer waits (cluster 8.3): its upgrade request, as it
+     * came plus {@link ClusterMember#RELAY_VIA_HEADER}, opens a stream of the node tunnel, and from then on its
+     * bytes pass unread. Only TLS stays in the pipeline.
+     */
+    private void carryRelayPeer(ChannelHandlerContext ctx, FullHttpRequest request, String node) {
+        request.headers().remove(ClusterMember.RELAY_VIA_HEADER);
+        StringBuilder head = new StringBuilder(256).append(request.method()).append(' ').append(request.uri())
+                .append(" HTTP/1.1\r\n");
+        request.headers().forEach(h -> head.append(h.getKey()).append(": ").append(h.getValue()).append("\r\n"));
+        head.append(ClusterMember.RELAY_VIA_HEADER).append(": ").append(node).append("\r\n\r\n");
+        ByteBuf bytes = ctx.alloc().buffer(head.length());
+        ByteBufUtil.writeAscii(bytes, head); // header values are Latin-1 as the decoder read them: the same bytes
+        request.release();
+        ChannelPipeline pipeline = ctx.pipeline();
+        while (pipeline.last() != this) {
+            pipeline.removeLast();
+        }
+        pipeline.remove(this);
+        for (Class<? extends ChannelHandler> http : List.of(HttpObjectAggregator.class, UpgradeDeadline.class,
+                HttpServerCodec.class)) {
+            if (pipeline.get(http) != null) {
+                pipeline.remove(http);
+            }
+        }
+        Channel channel = ctx.channel();
+        if (pipeline.get(TunnelPipeline.TLS) != null) {
+            pipeline.addFirst(new PastTls(bytes));
+        }
+        cluster.carryRelay(channel, node, bytes).addListener(carried -> {
+            if (!carried.isSuccess()) {
+                byte[] body = ControlMessages.toJson(Map.of("code", "E_RELAY_NODE_UNREACHABLE", "message",
+                        "the peer waiting for this relay id is at node " + node + ", which cannot be reached "
+                                + "(cluster 8.4)"));
+                ByteBuf response = channel.alloc().buffer();
+                ByteBufUtil.writeAscii(response, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
+                        + "application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n");
+                response.writeBytes(body);
+                channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+            }
+        });
+    }
+
+    /**
+     * Takes a carried rendezvous peer's request past the device port's TLS (cluster 8.3): the tunnel hands a
+     * stream's first bytes to the connection's pipeline from its head, as bytes read before, where TLS would take
+     * these, already decrypted, for records.
+     */
+    private static final class PastTls extends ChannelInboundHandlerAdapter {
+        private final ByteBuf request;
+
+        PastTls(ByteBuf request) {
+            this.request = request;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (msg != request) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            ChannelHandlerContext tls = ctx.pipeline().context(TunnelPipeline.TLS);
+            ctx.pipeline().remove(this);
+            tls.fireChannelRead(msg);
+        }
     }
 
     /**

@@ -126,6 +126,22 @@ public final class Rendezvous {
         return RendezvousRequest.parse(uri, token, guessableIds);
     }
 
+    /** Whether a peer of {@code id} is here, waiting or paired: a peer that joins it is served here (cluster 8.2). */
+    public boolean holds(String id) {
+        return pairs.containsKey(id);
+    }
+
+    /** The ids whose first peer waits here for its second: published to the cluster (cluster 8.1). */
+    public Set<String> waitingIds() {
+        Set<String> waiting = new java.util.HashSet<>();
+        pairs.forEach((id, pair) -> {
+            if (pair.joiner == null) {
+                waiting.add(id);
+            }
+        });
+        return waiting;
+    }
+
     /** The counters a metrics endpoint reads (rendezvous 4.5). */
     public RendezvousMetrics metrics() {
         return metrics;

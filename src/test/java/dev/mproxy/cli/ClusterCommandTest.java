@@ -152,6 +152,25 @@ class ClusterCommandTest {
         assertTrue(run.err().contains("--cluster-secret-file"), run.err());
     }
 
+    @Test
+    void aPlainWsAdvertisedUrlBeyondLoopbackIsAUsageErrorWithoutClusterCleartext() { // cluster 4.8
+        Cli.Run run = Cli.run("gateway", "--no-tls", "--cluster", redis.uri().toString(),
+                "--cluster-secret-file", clusterSecretFile.toString(), "--advertise", "ws://10.0.0.7:7443",
+                "--data-dir", tmp.resolve("d").toString());
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.err().contains("--cluster-cleartext on a network you trust"), run.err());
+    }
+
+    @Test
+    void aClusterCaFileWithoutACertificateIsAUsageError() throws Exception { // cluster 4.8
+        Path empty = Files.writeString(tmp.resolve("empty.pem"), "not a certificate\n");
+        Cli.Run run = Cli.run("gateway", "--no-tls", "--cluster", redis.uri().toString(),
+                "--cluster-secret-file", clusterSecretFile.toString(), "--cluster-ca", empty.toString(),
+                "--data-dir", tmp.resolve("d").toString());
+        assertNotEquals(0, run.exitCode());
+        assertTrue(run.err().contains("--cluster-ca " + empty), run.err());
+    }
+
     private RunningCommand start(String... args) throws Exception {
         RunningCommand command = new RunningCommand(args);
         running.add(command);

@@ -2,8 +2,10 @@ package dev.mproxy.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** What {@code --cluster} and its options accept (protocol-spec/cluster.md 1.1, 1.2, 4.2). */
@@ -40,6 +42,24 @@ class ClusterConfigTest {
     void refusesAnAdvertisedUrlThatIsNotAWebSocket() {
         assertThrows(IllegalArgumentException.class,
                 () -> new ClusterConfig(REDIS, null, "a", URI.create("https://gw1:7443"), SECRET));
+    }
+
+    @Test
+    void refusesAPlainWsUrlBeyondLoopbackUnlessCleartextIsAllowed() { // cluster 4.8: the secret would cross in clear
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new ClusterConfig(REDIS, null, "a", URI.create("ws://gw1.internal:7443"), SECRET));
+        assertEquals("advertised URL ws://gw1.internal:7443 is plain ws:// to an address that is not loopback: node "
+                + "tunnels, and the cluster secret they present, would cross the network unencrypted (expected: "
+                + "wss://HOST:PORT, or --cluster-cleartext on a network you trust)", e.getMessage());
+        assertThrows(IllegalArgumentException.class,
+                () -> new ClusterConfig(REDIS, null, "a", URI.create("ws://10.0.0.7:7443"), SECRET));
+        assertTrue(new ClusterConfig(REDIS, null, "a", URI.create("ws://10.0.0.7:7443"), SECRET, null, true)
+                .cleartext());
+        for (String loopback : List.of("ws://127.0.0.1:7443", "ws://127.0.0.3:7443", "ws://localhost:7443",
+                "ws://[::1]:7443")) {
+            assertEquals(URI.create(loopback), new ClusterConfig(REDIS, null, "a", URI.create(loopback), SECRET)
+                    .advertise());
+        }
     }
 
     @Test

@@ -18,12 +18,19 @@ import dev.mproxy.connector.Mappings;
 import dev.mproxy.connector.ProxyProtocol;
 import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayServer;
+import dev.mproxy.tls.ClientTls;
+import dev.mproxy.tls.GatewayCertificate;
+import dev.mproxy.tls.TlsContexts;
+import dev.mproxy.rendezvous.Rendezvous;
+import dev.mproxy.rendezvous.WsPeer;
 import dev.mproxy.testing.CuttableLink;
 import dev.mproxy.testing.EchoService;
 import dev.mproxy.testing.Loopback;
 import dev.mproxy.testing.RedisServer;
 import dev.mproxy.testing.TestSecrets;
+import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.Grant;
+import io.netty.channel.EventLoopGroup;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.io.IOException;
@@ -33,6 +40,8 @@ import java.net.Socket;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.Arrays;
 import java.time.Clock;
@@ -43,6 +52,7 @@ import java.util.List;
 import java.util.OptionalInt;
 import java.util.Random;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -56,22 +66,27 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Two gateways in one cluster on a real redis-server, each with its own public address on loopback (127.0.0.1
- * and 127.0.0.2), a real device connector on the first and TCP clients at the second (protocol-spec/cluster.md).
+ * and 127.0.0.2), a real device connector on the first and TCP clients at the second, and rendezvous peers at
+ * both (protocol-spec/cluster.md).
  */
 @Timeout(120)
 class ClusterTest {
 
     private static final String NODE_1 = "127.0.0.1";
     private static final String NODE_2 = "127.0.0.2";
+    /** A rendezvous relay id no one guesses (rendezvous 1.2). */
+    private static final String RELAY_ID = "AAAAbbbbCCCCdddd-_01";
 
     private final GatewaySecret secret = TestSecrets.random();
     private final TokenSigner signer = new TokenSigner(secret, Clock.systemUTC());
     private final String clusterSecret = HexFormat.of().formatHex(TestSecrets.randomKey());
     private final List<AutoCloseable> closeables = new ArrayList<>();
     private final ExecutorService clients = Executors.newCachedThreadPool();
+    private final EventLoopGroup peers = Transport.newGroup(1);
     private RedisServer redis;
     private EchoService echo;
 
@@ -99,6 +114,7 @@ class ClusterTest {
         }
         echo.close();
         redis.close();
+        peers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     @Test
@@ -221,18 +237,157 @@ class ClusterTest {
     void aNodeTunnelWithoutTheClusterSecretIsRefusedWithTheReason() throws Exception {
         Node one = node("one", NODE_1, redis.uri());
         InetSocketAddress devices = one.gateway().deviceAddress();
-        String wrong = upgrade(devices, "Authorization: Bearer " + "x".repeat(64));
+        String wrong = upgrade(devices, "/cluster", "Authorization: Bearer " + "x".repeat(64));
         assertTrue(wrong.startsWith("HTTP/1.1 401"), wrong); // cluster 4.2
         assertTrue(wrong.contains("E_CLUSTER_SECRET"), wrong);
-        assertTrue(upgrade(devices, "").startsWith("HTTP/1.1 401"));
-        assertTrue(upgrade(devices, "Authorization: Bearer " + clusterSecret).startsWith("HTTP/1.1 101"));
+        assertTrue(upgrade(devices, "/cluster", "").startsWith("HTTP/1.1 401"));
+        assertTrue(upgrade(devices, "/cluster", "Authorization: Bearer " + clusterSecret).startsWith("HTTP/1.1 101"));
     }
 
-    /** A WebSocket upgrade to {@code /cluster} sent by hand: the response head (and body, when refused). */
-    private static String upgrade(InetSocketAddress to, String header) throws IOException {
+    @Test
+    void rendezvousPeersArrivingAtTwoNodesArePairedAndTheirBytesCrossIntactBothWays() throws Exception {
+        Node one = node("one", NODE_1, redis.uri());
+        Node two = node("two", NODE_2, redis.uri());
+        WsPeer waiting = WsPeer.open(peers, relayUri(one, RELAY_ID), null, relayToken("alice"));
+        try (RedisClient client = RedisClient.create(redis.uri().toString());
+             StatefulRedisConnection<String, String> state = client.connect()) {
+            await("the waiting peer published").atMost(Duration.ofSeconds(10))
+                    .until(() -> "one".equals(state.sync().get("mproxy:relay:" + RELAY_ID))); // cluster 8.1
+        }
+        // no token: it can only join (rendezvous 2.1), and its peer waits at node one (cluster 8.2, 8.3)
+        WsPeer joining = WsPeer.open(peers, relayUri(two, RELAY_ID), null, null);
+        waiting.expectGreeting(); // rendezvous 2.6, from node one, through the node tunnel to the peer at node two
+        joining.expectGreeting();
+        joining.sendText("hello from node two");
+        WsPeer.Frame text = waiting.next();
+        assertEquals(WsPeer.TEXT, text.kind());
+        assertEquals("hello from node two", text.text());
+
+        long total = 8L * 1024 * 1024; // byte-exact both ways at once, in frames up to the relay's largest
+        CompletableFuture<byte[]> atJoining = joining.digestBinary(total);
+        CompletableFuture<byte[]> atWaiting = waiting.digestBinary(total);
+        WsPeer.Pump fromWaiting = waiting.pump(total, Rendezvous.MAX_FRAME_PAYLOAD, new Random(81));
+        WsPeer.Pump fromJoining = joining.pump(total, 64 * 1024, new Random(82));
+        assertArrayEquals(fromWaiting.done.get(60, TimeUnit.SECONDS), atJoining.get(60, TimeUnit.SECONDS));
+        assertArrayEquals(fromJoining.done.get(60, TimeUnit.SECONDS), atWaiting.get(60, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aPeerWhoseWaitingPeerIsOnADeadNodeIsRefusedWithTheReasonAndServedHereOnceTheLeaseEnds() throws Exception {
+        try (CuttableLink link = new CuttableLink(new InetSocketAddress("127.0.0.1", redis.port()))) {
+            Node one = node("one", NODE_1, URI.create("redis://127.0.0.1:" + link.port()));
+            Node two = node("two", NODE_2, redis.uri());
+            WsPeer waiting = WsPeer.open(peers, relayUri(one, RELAY_ID), null, relayToken("alice"));
+            try (RedisClient client = RedisClient.create(redis.uri().toString());
+                 StatefulRedisConnection<String, String> state = client.connect()) {
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> "one".equals(state.sync().get("mproxy:relay:" + RELAY_ID)));
+                link.cut(); // node one can tell Redis nothing more: its keys stay until their lease ends (1.5)
+                closeables.remove(one.gateway());
+                one.gateway().close(); // and it is gone
+                waiting.expectGone();
+                long asked = System.nanoTime();
+                String refused = upgrade(two.gateway().deviceAddress(), "/relay?id=" + RELAY_ID, "");
+                assertTrue(refused.startsWith("HTTP/1.1 503"), refused); // cluster 8.4
+                assertTrue(refused.contains("E_RELAY_NODE_UNREACHABLE"), refused);
+                assertTrue(refused.contains("the peer waiting for this relay id is at node one, which cannot be "
+                        + "reached (cluster 8.4)"), refused);
+                assertTrue(System.nanoTime() - asked < TimeUnit.SECONDS.toNanos(5), "refused only after "
+                        + (System.nanoTime() - asked) / 1_000_000 + " ms");
+
+                await("the dead node's relay lease ended").atMost(Duration.ofSeconds(10))
+                        .until(() -> state.sync().get("mproxy:relay:" + RELAY_ID) == null);
+            }
+            // the id is no node's now: served at node two as on one gateway, where nobody waits (rendezvous 2.1)
+            WsPeer late = WsPeer.open(peers, relayUri(two, RELAY_ID), null, null);
+            late.expectClose(1008, "no authenticated peer is waiting for this relay id");
+        }
+    }
+
+    @Test
+    void withRedisStoppedAPeerThatCouldOnlyJoinIsRefusedAndOneWithATokenIsServedAtItsNode() throws Exception {
+        Node one = node("one", NODE_1, redis.uri());
+        Node two = node("two", NODE_2, redis.uri());
+        WsPeer waiting = WsPeer.open(peers, relayUri(one, RELAY_ID), null, relayToken("alice"));
+        closeables.add(waiting::closeAbruptly);
+        try (RedisClient client = RedisClient.create(redis.uri().toString());
+             StatefulRedisConnection<String, String> state = client.connect()) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> "one".equals(state.sync().get("mproxy:relay:" + RELAY_ID)));
+        }
+        redis.stop();
+        long asked = System.nanoTime();
+        String refused = upgrade(two.gateway().deviceAddress(), "/relay?id=" + RELAY_ID, "");
+        long took = System.nanoTime() - asked;
+        assertTrue(refused.startsWith("HTTP/1.1 503"), refused); // cluster 8.5
+        assertTrue(refused.contains("E_CLUSTER_UNAVAILABLE"), refused);
+        assertTrue(refused.contains("no peer waits for this relay id at this node, and the cluster's state is "
+                + "unavailable (cluster 8.5)"), refused);
+        // nothing waits on Redis longer than its command timeout (1.2)
+        assertTrue(took < ClusterConfig.COMMAND_TIMEOUT.plusSeconds(2).toNanos(), "refused after " + took / 1_000_000
+                + " ms");
+
+        // a peer with a token is served at its own node, as by a single gateway, and pairs there (8.5)
+        String other = "ZZZZyyyyXXXXwwww-_02";
+        WsPeer local = WsPeer.open(peers, relayUri(two, other), null, relayToken("bob"));
+        // its WebSocket is up at the client a moment before the relay has it waiting
+        await().atMost(Duration.ofSeconds(10)).until(() -> two.gateway().rendezvous().holds(other));
+        WsPeer joining = WsPeer.open(peers, relayUri(two, other), null, null);
+        local.expectGreeting();
+        joining.expectGreeting();
+        joining.sendText("still paired");
+        assertEquals("still paired", local.next().text());
+    }
+
+    @Test
+    void nodesWithSelfSignedCertificatesReachEachOtherOverWssTrustingTheClusterCa(@TempDir Path tmp) throws Exception {
+        GatewayCertificate first = GatewayCertificate.loadOrCreate(tmp.resolve("one"), List.of("localhost"));
+        GatewayCertificate second = GatewayCertificate.loadOrCreate(tmp.resolve("two"), List.of("localhost"));
+        // --cluster-ca: the nodes' own certificates, one PEM file
+        Path both = Files.writeString(tmp.resolve("nodes.pem"),
+                Files.readString(tmp.resolve("one").resolve(GatewayCertificate.CERTIFICATE_FILE))
+                        + Files.readString(tmp.resolve("two").resolve(GatewayCertificate.CERTIFICATE_FILE)));
+        ClientTls nodes = TlsContexts.clientWithCa(both);
+        Node one = node("one", NODE_1, redis.uri(), first, nodes);
+        Node two = node("two", NODE_2, redis.uri(), second, nodes);
+        Node stranger = node("three", "127.0.0.3", redis.uri(), null, null); // the JDK's CAs only (4.8)
+        int port = Loopback.freePort();
+        connect(one, nodes, "pi", List.of(port), List.of(),
+                Mappings.builder().tcp(port, new LocalService(echo.address(), ProxyProtocol.NONE)));
+        awaitServed(two, port); // cluster 4.8: over wss, the holder's certificate trusted by --cluster-ca
+        await("node three listens on the port").atMost(Duration.ofSeconds(10))
+                .until(() -> stranger.member().remotePorts().contains(port));
+        assertNotServed(stranger.publicHost(), port); // it cannot trust node one: nothing half-served (3.3)
+
+        // a rendezvous peer carried to a node whose device port speaks TLS (cluster 8.3)
+        WsPeer waiting = WsPeer.open(peers, URI.create("wss://localhost:" + one.gateway().deviceAddress().getPort()
+                + "/relay?id=" + RELAY_ID), nodes, relayToken("alice"));
+        try (RedisClient client = RedisClient.create(redis.uri().toString());
+             StatefulRedisConnection<String, String> state = client.connect()) {
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> "one".equals(state.sync().get("mproxy:relay:" + RELAY_ID)));
+        }
+        WsPeer joining = WsPeer.open(peers, URI.create("wss://localhost:" + two.gateway().deviceAddress().getPort()
+                + "/relay?id=" + RELAY_ID), nodes, null);
+        waiting.expectGreeting();
+        joining.expectGreeting();
+        waiting.sendText("over two TLS hops");
+        assertEquals("over two TLS hops", joining.next().text());
+    }
+
+    private static URI relayUri(Node node, String id) {
+        return URI.create("ws://127.0.0.1:" + node.gateway().deviceAddress().getPort() + "/relay?id=" + id);
+    }
+
+    private String relayToken(String user) {
+        return signer.sign(new DeviceToken(user, List.of(), List.of(), null));
+    }
+
+    /** A WebSocket upgrade to {@code path} sent by hand: the response head (and body, when refused). */
+    private static String upgrade(InetSocketAddress to, String path, String header) throws IOException {
         try (Socket s = new Socket(to.getAddress(), to.getPort())) {
             s.setSoTimeout(10_000);
-            String request = "GET /cluster HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
+            String request = "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\n"
                     + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
                     + "Sec-WebSocket-Version: 13\r\nX-Mproxy-Node: test\r\n"
                     + (header.isEmpty() ? "" : header + "\r\n") + "\r\n";
@@ -253,11 +408,19 @@ class ClusterTest {
     // ---- helpers -------------------------------------------------------------------------------------------
 
     private Node node(String id, String publicHost, URI redisUri) throws Exception {
+        return node(id, publicHost, redisUri, null, null);
+    }
+
+    /** A node whose device port speaks TLS with {@code certificate} when it is set, trusting {@code nodes}. */
+    private Node node(String id, String publicHost, URI redisUri, GatewayCertificate certificate, ClientTls nodes)
+            throws Exception {
         int devicePort = Loopback.freePort(); // advertised before it is bound
-        RedisCluster member = new RedisCluster(new ClusterConfig(redisUri, null, id,
-                URI.create("ws://127.0.0.1:" + devicePort), clusterSecret));
+        URI advertise = URI.create((certificate == null ? "ws://127.0.0.1:" : "wss://localhost:") + devicePort);
+        RedisCluster member = new RedisCluster(new ClusterConfig(redisUri, null, id, advertise, clusterSecret, nodes,
+                false));
         GatewayServer gateway = new GatewayServer(GatewayConfig.newBuilder()
-                .listen(new InetSocketAddress("127.0.0.1", devicePort)).tls(null)
+                .listen(new InetSocketAddress("127.0.0.1", devicePort))
+                .tls(certificate == null ? null : TlsContexts.server(certificate))
                 .verifier(new TokenVerifier(secret, Clock.systemUTC())).publicBindHost(publicHost)
                 .tlsPort(OptionalInt.of(0)).httpPort(OptionalInt.of(0)).cluster(member).build()).start();
         closeables.add(gateway);
@@ -277,10 +440,17 @@ class ClusterTest {
 
     private BlockingQueue<Grant> connect(Node node, String device, List<Integer> ports, List<String> domains,
                                          Mappings.Builder mappings) throws Exception {
+        return connect(node, null, device, ports, domains, mappings);
+    }
+
+    /** A device on {@code node}, over wss trusting {@code tls} when it is set. */
+    private BlockingQueue<Grant> connect(Node node, ClientTls tls, String device, List<Integer> ports,
+                                         List<String> domains, Mappings.Builder mappings) throws Exception {
         String token = signer.sign(new DeviceToken(device, ports, domains, null));
         BlockingQueue<Grant> grants = new LinkedBlockingQueue<>();
         Connector connector = new Connector(ConnectorConfig.newBuilder()
-                .gateway(URI.create("ws://127.0.0.1:" + node.gateway().deviceAddress().getPort() + "/"))
+                .gateway(URI.create((tls == null ? "ws://127.0.0.1:" : "wss://localhost:")
+                        + node.gateway().deviceAddress().getPort() + "/")).tls(tls)
                 .token(token).mappings(mappings.build()).maxBackoff(Duration.ofSeconds(1)).build(),
                 grants::add).start();
         closeables.add(connector);

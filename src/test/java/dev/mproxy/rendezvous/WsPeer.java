@@ -46,24 +46,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * frames, sends exactly the frames a test gives it (no close frame of its own when closed), and records
  * every frame it receives, or only digests the binary ones when told to.
  */
-final class WsPeer {
+public final class WsPeer {
 
-    static final long TIMEOUT_SECONDS = 20;
+    public static final long TIMEOUT_SECONDS = 20;
 
     /** One frame as received: copied and released at once. */
-    record Frame(String kind, boolean fin, byte[] payload, int status, String reason) {
-        String text() {
+    public record Frame(String kind, boolean fin, byte[] payload, int status, String reason) {
+        public String text() {
             return new String(payload, StandardCharsets.UTF_8);
         }
     }
 
-    static final String TEXT = "text";
-    static final String BINARY = "binary";
+    public static final String TEXT = "text";
+    public static final String BINARY = "binary";
     static final String CONTINUATION = "continuation";
-    static final String CLOSE = "close";
+    public static final String CLOSE = "close";
     static final String PONG = "pong";
     /** The connection ended. */
-    static final String GONE = "gone";
+    public static final String GONE = "gone";
 
     private final BlockingQueue<Frame> received = new LinkedBlockingQueue<>();
     private final AtomicLong digested = new AtomicLong();
@@ -83,7 +83,7 @@ final class WsPeer {
     }
 
     /** Opens a WebSocket to {@code uri} and returns once the handshake is done; TLS when {@code tls} is set. */
-    static WsPeer open(EventLoopGroup group, URI uri, ClientTls tls, String token) throws Exception {
+    public static WsPeer open(EventLoopGroup group, URI uri, ClientTls tls, String token) throws Exception {
         WsPeer peer = new WsPeer();
         CompletableFuture<Void> upgraded = new CompletableFuture<>();
         DefaultHttpHeaders headers = new DefaultHttpHeaders();
@@ -117,7 +117,7 @@ final class WsPeer {
         return channel.writeAndFlush(frame);
     }
 
-    ChannelFuture sendText(String text) {
+    public ChannelFuture sendText(String text) {
         return send(new TextWebSocketFrame(text));
     }
 
@@ -126,21 +126,21 @@ final class WsPeer {
     }
 
     /** The next frame received, within the timeout. */
-    Frame next() throws InterruptedException {
+    public Frame next() throws InterruptedException {
         Frame frame = received.poll(TIMEOUT_SECONDS, TimeUnit.SECONDS);
         assertNotNull(frame, "no frame within " + TIMEOUT_SECONDS + " s on " + channel);
         return frame;
     }
 
     /** Asserts the next frame is the greeting {@code c} (rendezvous 2.6). */
-    void expectGreeting() throws InterruptedException {
+    public void expectGreeting() throws InterruptedException {
         Frame greeting = next();
         assertEquals(TEXT, greeting.kind(), greeting.toString());
         assertEquals("c", greeting.text());
     }
 
     /** Asserts the next frame is a close frame with {@code status} and {@code reason}. */
-    void expectClose(int status, String reason) throws InterruptedException {
+    public void expectClose(int status, String reason) throws InterruptedException {
         Frame close = next();
         assertEquals(CLOSE, close.kind(), close.toString());
         assertEquals(status, close.status(), close.toString());
@@ -148,7 +148,7 @@ final class WsPeer {
     }
 
     /** Asserts the connection ends (after whatever was already received was taken). */
-    void expectGone() throws InterruptedException {
+    public void expectGone() throws InterruptedException {
         assertEquals(GONE, next().kind());
     }
 
@@ -158,7 +158,7 @@ final class WsPeer {
     }
 
     /** From now on binary and continuation payloads only go into a SHA-256, completed at {@code bytes}. */
-    CompletableFuture<byte[]> digestBinary(long bytes) {
+    public CompletableFuture<byte[]> digestBinary(long bytes) {
         expected = bytes;
         digesting = true;
         return allDigested;
@@ -168,12 +168,12 @@ final class WsPeer {
         return digested.get();
     }
 
-    void closeAbruptly() {
+    public void closeAbruptly() {
         channel.close().syncUninterruptibly();
     }
 
     /** Sends {@code total} bytes of {@code random} in binary frames of {@code frameSize}, as fast as writable. */
-    Pump pump(long total, int frameSize, Random random) {
+    public Pump pump(long total, int frameSize, Random random) {
         return pump(total, frameSize, random, false);
     }
 
@@ -190,14 +190,14 @@ final class WsPeer {
     }
 
     /** Writes while the channel is writable; counts the bytes the socket took. */
-    final class Pump {
+    public final class Pump {
         final long total;
         final int frameSize;
         final Random random;
         final boolean pings;
         final MessageDigest sent;
         final AtomicLong flushed = new AtomicLong();
-        final CompletableFuture<byte[]> done = new CompletableFuture<>();
+        public final CompletableFuture<byte[]> done = new CompletableFuture<>();
         private long queued;
 
         Pump(long total, int frameSize, Random random, boolean pings) {
