@@ -87,7 +87,7 @@ public final class IdleCost {
     private static final int IN_FLIGHT = 64;
     /** File descriptors each process keeps for itself beyond one per connection (jars, epoll, listeners). */
     private static final int FD_RESERVE = 300;
-    private static final int TOP_CLASSES = 12;
+    private static final int TOP_CLASSES = 20;
     private static final Duration SETTLE = Duration.ofSeconds(2);
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(5);
 
