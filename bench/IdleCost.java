@@ -16,6 +16,11 @@
  * WebSocket client answers the gateway's pings (control 1.4). Every device's token grants the same public port,
  * which the gateway deals out to them in turn (control 2.7), so the streams spread evenly over the devices.
  *
+ * With --connector the devices are one real connector (the launcher's `connect`, its own process) with one tunnel,
+ * which maps the public port to a local TCP server in this process that accepts and holds each connection: the
+ * streams phase then measures the connector too (its local socket, relay and stream state per idle stream), and
+ * the gateway's --max-streams and the connector's are raised to fit every stream on the one tunnel (streams 4.4).
+ *
  * The gateway's per-source bounds (limits 2.1, 2.2) are kept: devices and public clients bind to many loopback
  * addresses (127.1.x.y for devices, 127.2.x.y for public clients, at most SOURCE_SHARE connections each). One
  * bound is raised, by option: --stream-idle-timeout (limits 2.3, 10 min) to 1 h, so a slow run does not measure
@@ -33,6 +38,7 @@ import dev.mproxy.transport.Transport;
 import dev.mproxy.tunnel.ControlMessages;
 import dev.mproxy.websocket.WebSocketFrameCodec;
 import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
@@ -90,6 +96,8 @@ public final class IdleCost {
     private static final int TOP_CLASSES = 20;
     private static final Duration SETTLE = Duration.ofSeconds(2);
     private static final Duration STEP_TIMEOUT = Duration.ofMinutes(5);
+    /** --max-streams of the gateway and the connector with --connector: every stream on its one tunnel. */
+    private static final int CONNECTOR_MAX_STREAMS = 20_000;
 
     private final List<Integer> deviceSteps;
     private final List<Integer> streamSteps;
@@ -97,6 +105,7 @@ public final class IdleCost {
     private final Path work;
     private final boolean tls;
     private final List<String> gatewayOptions;
+    private final boolean realConnector;
 
     private final AtomicInteger granted = new AtomicInteger();
     private final AtomicInteger streamsOpened = new AtomicInteger();
@@ -108,6 +117,9 @@ public final class IdleCost {
     private final List<Channel> clients = new ArrayList<>();
 
     private Process gateway;
+    private Process connector;
+    private final AtomicInteger localAccepted = new AtomicInteger();
+    private final List<Channel> localServer = new ArrayList<>();
     private long pid;
     private int devicePort;
     private int publicPort;
@@ -116,7 +128,8 @@ public final class IdleCost {
     private EventLoopGroup group;
 
     private IdleCost(List<Integer> deviceSteps, List<Integer> streamSteps, Path launcher, Path work, boolean tls,
-            List<String> gatewayOptions) {
+            List<String> gatewayOptions, boolean realConnector) {
+        this.realConnector = realConnector;
         this.deviceSteps = deviceSteps;
         this.streamSteps = streamSteps;
         this.launcher = launcher;
@@ -132,6 +145,7 @@ public final class IdleCost {
         Path work = null;
         boolean tls = true;
         List<String> gatewayOptions = new ArrayList<>();
+        boolean realConnector = false;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--devices" -> deviceSteps = steps(args[++i]);
@@ -143,6 +157,11 @@ public final class IdleCost {
                 case "--launcher" -> launcher = Path.of(args[++i]);
                 case "--work" -> work = Path.of(args[++i]);
                 case "--no-tls" -> tls = false;
+                case "--connector" -> {
+                    realConnector = true;
+                    deviceSteps = List.of(0);
+                    streamSteps = List.of(0, 1000, 4000, 9000);
+                }
                 case "--gateway-option" -> gatewayOptions.add(args[++i]);
                 case "--help", "-h" -> {
                     usage();
@@ -154,7 +173,10 @@ public final class IdleCost {
         if (work == null) {
             work = Files.createTempDirectory("mproxy-idle");
         }
-        IdleCost bench = new IdleCost(deviceSteps, streamSteps, launcher, work, tls, gatewayOptions);
+        if (realConnector) {
+            gatewayOptions.add("--max-streams=" + CONNECTOR_MAX_STREAMS);
+        }
+        IdleCost bench = new IdleCost(deviceSteps, streamSteps, launcher, work, tls, gatewayOptions, realConnector);
         int status;
         try {
             status = bench.run();
@@ -172,6 +194,9 @@ public final class IdleCost {
                                        devices (default 0,10000,50000,100000)
                   --quick              --devices 0,100,500 --streams 0,1000,5000
                   --no-tls             gateway --no-tls, devices on ws:// (default: TLS, as the gateway runs by default)
+                  --connector          one real connector instead of simulated devices, its streams to a local server
+                                       here; measures the connector too (streams 0,1000,4000,9000 unless --streams
+                                       follows; two descriptors per stream here, one in the connector)
                   --launcher PATH      the gateway's launcher (default target/mproxy; MPROXY_JAVA_OPTS replaces its
                                        JVM options)
                   --gateway-option O   one more gateway option (repeatable), e.g. --gateway-option=--max-streams=4096
@@ -205,14 +230,20 @@ public final class IdleCost {
 
         List<Sample> devicePhase = new ArrayList<>();
         List<Sample> streamPhase = new ArrayList<>();
+        List<Sample> connectorPhase = new ArrayList<>();
         String limitedBy = null;
+        if (realConnector) {
+            room = room / 2; // a public client and its local connection per stream, both here
+            startConnector();
+            System.out.printf("# connector pid %d: %s%n", connector.pid(), commandLine(connector.pid()));
+        }
         for (int target : deviceSteps) {
             if (target > room) {
                 limitedBy = "devices " + target + " > " + room + " (the open file limit)";
                 break;
             }
             String failure = connectDevices(target, signer, ssl);
-            Sample sample = measure("devices", devices.size(), 0);
+            Sample sample = measure("devices", pid, devices.size(), 0);
             devicePhase.add(sample);
             if (failure != null) {
                 limitedBy = failure;
@@ -221,12 +252,12 @@ public final class IdleCost {
         }
         if (limitedBy == null) {
             for (int target : streamSteps) {
-                if (devices.isEmpty()) {
+                if (devices.isEmpty() && !realConnector) {
                     limitedBy = "no devices to carry streams";
                     break;
                 }
                 if (devices.size() + target > room) {
-                    int fits = (int) (room - devices.size());
+                    int fits = (int) (room - devices.size() - 1);
                     limitedBy = "streams " + target + " + devices " + devices.size() + " > " + room
                             + " (the open file limit: one descriptor per device and per stream in each process)";
                     if (fits > clients.size() && (streamPhase.isEmpty()
@@ -237,7 +268,10 @@ public final class IdleCost {
                     }
                 }
                 String failure = openStreams(target);
-                streamPhase.add(measure("streams", devices.size(), streamsOpened.get() - streamsEnded.get()));
+                streamPhase.add(measure("streams", pid, devices.size(), streamsOpen()));
+                if (realConnector) {
+                    connectorPhase.add(measure("conn.", connector.pid(), devices.size(), streamsOpen()));
+                }
                 if (failure != null || limitedBy != null) {
                     limitedBy = limitedBy != null ? limitedBy : failure;
                     break;
@@ -248,6 +282,9 @@ public final class IdleCost {
         System.out.println();
         perUnit("device", devicePhase, Sample::devices);
         perUnit("stream", streamPhase, Sample::streams);
+        if (realConnector) {
+            perUnit("stream on the connector", connectorPhase, Sample::streams);
+        }
         System.out.printf("# failed devices %d, failed streams %d%s%n", failedDevices.get(), failedStreams.get(),
                 firstFailure.get() == null ? "" : "; first failure: " + firstFailure.get());
         System.out.println(limitedBy == null ? "# every step done"
@@ -290,12 +327,72 @@ public final class IdleCost {
         adminToken = Files.readString(work.resolve("data").resolve("admin.token")).strip();
     }
 
+    /**
+     * A real connector with one tunnel, its token granting the public port, mapped to a server here that accepts and
+     * holds every connection; returns once its tunnel is granted.
+     */
+    private void startConnector() throws Exception {
+        ServerBootstrap local = new ServerBootstrap().group(group).channel(Transport.serverChannel())
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        localAccepted.incrementAndGet();
+                        synchronized (localServer) {
+                            localServer.add(ch);
+                        }
+                    }
+                });
+        Channel listening = local.bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+        localServer.add(listening);
+        int localPort = ((InetSocketAddress) listening.localAddress()).getPort();
+        String fingerprint = Files.readAllLines(work.resolve("gateway.log")).stream()
+                .filter(l -> l.startsWith("certificate SHA-256 fingerprint: "))
+                .map(l -> l.substring("certificate SHA-256 fingerprint: ".length()).split(" ")[0])
+                .findFirst().orElseThrow(() -> new IllegalStateException("no fingerprint in the gateway's log"));
+        String token = new TokenSigner(GatewaySecret.load(work.resolve("data").resolve(GatewaySecret.FILE_NAME)),
+                Clock.systemUTC()).sign(new DeviceToken("idle-connector", List.of(publicPort), List.of(), null));
+        Path tokenFile = work.resolve("connector.token"); // not on the command line, which the output shows
+        Files.writeString(tokenFile, token);
+        List<String> command = new ArrayList<>(List.of(launcher.toString(), "connect",
+                "--gateway=" + (tls ? "wss" : "ws") + "://localhost:" + devicePort, "--token-file=" + tokenFile,
+                "--tcp=" + publicPort + "=127.0.0.1:" + localPort, "--max-streams=" + CONNECTOR_MAX_STREAMS,
+                "--log-level=warn"));
+        if (tls) {
+            command.add("--fingerprint=" + fingerprint);
+        }
+        Path log = work.resolve("connector.log");
+        connector = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!accepts(publicPort)) { // the port listens once the connector's tunnel is granted it (control 2.7)
+            if (!connector.isAlive() || System.nanoTime() > deadline) {
+                tail(log, 30).forEach(System.out::println);
+                throw new IllegalStateException("the connector's public port " + publicPort + " did not open");
+            }
+            Thread.sleep(100);
+        }
+        // that probe was a stream too: wait for its local connection, and count from there
+        awaitCount(localAccepted::get, 1);
+        Thread.sleep(500);
+        localAccepted.set(0);
+    }
+
     private void stop() {
         for (Channel c : clients) {
             c.close();
         }
         for (Channel c : devices) {
             c.close();
+        }
+        for (Channel c : localServer) {
+            c.close();
+        }
+        if (connector != null && connector.isAlive()) {
+            connector.destroy();
+            try {
+                connector.waitFor(15, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                connector.destroyForcibly();
+            }
         }
         if (group != null) {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
@@ -422,7 +519,7 @@ public final class IdleCost {
     /** Opens public connections until {@code target} streams are open; null when they are, else why not. */
     private String openStreams(int target) throws Exception {
         Semaphore inFlight = new Semaphore(IN_FLIGHT * 4);
-        int opened = streamsOpened.get() - streamsEnded.get();
+        int opened = streamsOpen();
         int base = clients.size();
         for (int k = base; k < base + (target - opened) && gateway.isAlive(); k++) {
             inFlight.acquire();
@@ -445,11 +542,16 @@ public final class IdleCost {
             });
             clients.add(connect.channel());
         }
-        if (!awaitCount(() -> streamsOpened.get() - streamsEnded.get() + failedStreams.get(), target)) {
-            return "streams: " + (streamsOpened.get() - streamsEnded.get()) + " of " + target + " open within "
+        if (!awaitCount(() -> streamsOpen() + failedStreams.get(), target)) {
+            return "streams: " + streamsOpen() + " of " + target + " open within "
                     + STEP_TIMEOUT;
         }
         return failedStreams.get() > 0 ? failedStreams.get() + " public connections failed" : null;
+    }
+
+    /** Streams open now: held by the simulated devices, or accepted by the local server behind the connector. */
+    private int streamsOpen() {
+        return realConnector ? localAccepted.get() : streamsOpened.get() - streamsEnded.get();
     }
 
     /** Loopback source address {@code 127.NET.x.y} for connection {@code index}, SOURCE_SHARE per address. */
@@ -481,18 +583,20 @@ public final class IdleCost {
             int threads, int fds, Map<String, Long> classes) {
     }
 
-    private Sample measure(String phase, int devices, int streams) throws Exception {
+    /** Process {@code of}'s memory now: the gateway's (with Netty's direct memory), or the connector's. */
+    private Sample measure(String phase, long of, int devices, int streams) throws Exception {
         Thread.sleep(SETTLE.toMillis());
-        if (!gateway.isAlive()) {
+        if (!ProcessHandle.of(of).map(ProcessHandle::isAlive).orElse(false)) {
             Sample s = new Sample(phase, devices, streams, -1, -1, -1, -1, -1, Map.of());
-            System.out.printf("  %-8s %8d %9d  (the gateway has exited)%n", phase, devices, streams);
+            System.out.printf("  %-8s %8d %9d  (process %d has exited)%n", phase, devices, streams, of);
             return s;
         }
         Map<String, Long> classes = new HashMap<>();
-        long heap = histogram(classes);
-        Map<String, Long> status = procStatus(pid);
-        Sample s = new Sample(phase, devices, streams, status.getOrDefault("VmRSS", -1L), heap, directMemory(),
-                status.getOrDefault("Threads", -1L).intValue(), fds(pid), classes);
+        long heap = histogram(of, classes);
+        Map<String, Long> status = procStatus(of);
+        Sample s = new Sample(phase, devices, streams, status.getOrDefault("VmRSS", -1L), heap,
+                of == pid ? directMemory() : -1,
+                status.getOrDefault("Threads", -1L).intValue(), fds(of), classes);
         System.out.printf("  %-8s %8d %9d %10d %10d %10d %7d %7d%n", phase, devices, streams, s.rssKib(),
                 heap / 1024, s.directBytes() / 1024, s.threads(), s.fds());
         return s;
@@ -524,9 +628,9 @@ public final class IdleCost {
     private static final Pattern HISTOGRAM_TOTAL = Pattern.compile("^Total\\s+(\\d+)\\s+(\\d+)");
 
     /** Live heap bytes after the full GC that jcmd's class histogram starts with; fills bytes per class. */
-    private long histogram(Map<String, Long> classes) throws Exception {
+    private static long histogram(long of, Map<String, Long> classes) throws Exception {
         long total = -1;
-        for (String line : jcmd("GC.class_histogram")) {
+        for (String line : jcmd(of, "GC.class_histogram")) {
             Matcher row = HISTOGRAM_ROW.matcher(line);
             if (row.find()) {
                 classes.merge(row.group(3), Long.parseLong(row.group(2)), Long::sum);
@@ -540,8 +644,8 @@ public final class IdleCost {
         return total;
     }
 
-    private List<String> jcmd(String command) throws Exception {
-        Process p = new ProcessBuilder("jcmd", Long.toString(pid), command).redirectErrorStream(true).start();
+    private static List<String> jcmd(long of, String command) throws Exception {
+        Process p = new ProcessBuilder("jcmd", Long.toString(of), command).redirectErrorStream(true).start();
         List<String> lines;
         try (InputStream in = p.getInputStream()) {
             lines = new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
