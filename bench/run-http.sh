@@ -30,9 +30,9 @@
 # for the rest; nginx runs one worker for the same reason. 16 requests in flight keep every hop of the proxied
 # paths busy; more only adds queueing latency, fewer leaves hops idle while others work.
 #
-#   bench/run-http.sh             full run: 5 s warm-up per mode and configuration, then 10 s per test; ~3.5 min
-#   bench/run-http.sh --quick     smoke run: 3 s per test, same 5 s warm-up (less leaves the JVMs half-compiled:
-#                                 2 s gave mproxy 0.55x its warmed-up rate); about 1.5 minutes
+#   bench/run-http.sh             full run: 15 s warm-up per mode and configuration, then 10 s per test; ~5 min
+#   bench/run-http.sh --quick     smoke run: 3 s per test, same 15 s warm-up (less leaves the JVMs half-compiled:
+#                                 2 s gave mproxy 0.55x its warmed-up rate); about 3 minutes
 #   bench/run-http.sh --help      all options
 #
 # Output also goes to bench/results/http-<date>.txt (-quick / -custom for other runs; never overwritten, -2, -3,
@@ -47,7 +47,8 @@ source bench/lib.sh
 PATH=$PATH:/usr/sbin:/sbin   # nginx and haproxy live in /usr/sbin, which a user's PATH may lack
 
 DURATION=10     # measured seconds per wrk test
-WARMUP=5        # untimed seconds of each mode before a configuration's tests
+WARMUP=15       # untimed seconds of each mode before a configuration's tests: C2 compiles for ~30 s of close mode
+                # on a busy 2-core machine, and a compiler thread took more CPU than the event loops (profile-http.sh)
 THREADS=1
 CONNECTIONS=16
 SIZES=1k,64k
@@ -66,7 +67,7 @@ usage: bench/run-http.sh [options]
   --sizes LIST       file sizes, comma-separated, k = 1024 bytes (default $SIZES)
   --with-no-tls      also measure the tunnel without TLS (gateway --no-tls, connect ws://)
   --haproxy-mode M   tcp (default) or http (routes by Host, parses every request)
-  --quick            smoke run: --duration 3 (the warm-up stays 5 s: the JIT needs it)
+  --quick            smoke run: --duration 3 (the warm-up stays 15 s: the JIT needs it)
 Environment: MPROXY_JAR (jar to measure, no build), MPROXY_JAVA_OPTS (gateway/connector JVM flags).
 Results: bench/results/http-<date>[-quick|-custom][-N].txt
 EOF

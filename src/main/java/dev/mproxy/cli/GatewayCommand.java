@@ -14,6 +14,7 @@ import dev.mproxy.gateway.GatewayConfig;
 import dev.mproxy.gateway.GatewayObserver;
 import dev.mproxy.gateway.GatewayServer;
 import dev.mproxy.gateway.PortRange;
+import dev.mproxy.logging.Logging;
 import dev.mproxy.tls.GatewayCertificate;
 import dev.mproxy.tls.TlsContexts;
 import dev.mproxy.tls.TlsFileException;
@@ -221,6 +222,7 @@ final class GatewayCommand implements Callable<Integer> {
             } catch (BindException | IllegalStateException e) { // IllegalStateException: cannot join the cluster
                 throw CommandException.failure(e.getMessage());
             }
+            Logging.flush(); // the start-up lines before the banner, as they happened
             banner(server, secret, certificate);
             if (adminServer != null) {
                 PrintWriter out = spec.commandLine().getOut();

@@ -5,6 +5,7 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -12,13 +13,17 @@ import java.util.concurrent.TimeUnit;
 /**
  * Closes a public connection after {@code timeout} without a byte either way (limits 2.3). The connection may move
  * to another event loop (a stream joins its tunnel's); the check is scheduled on whichever loop is the channel's
- * at the time, and reads only its own volatile clock, so it survives the move.
+ * at the time, and reads only its own volatile clock, so it survives the move. The check is cancelled when the
+ * connection closes: left pending, it held every closed connection's channel for the whole timeout (in close mode,
+ * 2,000 connections a second kept 1.2 million channels, several GiB, reachable: issue 16).
  */
 public final class IdleClose extends ChannelDuplexHandler {
 
     private final long timeoutNanos;
     private final Refusals refusals;
     private volatile long lastActivity = System.nanoTime();
+    /** The pending check; replaced by each check that finds the connection active. */
+    private volatile Future<?> pending;
 
     public IdleClose(Duration timeout, Refusals refusals) {
         this.timeoutNanos = timeout.toNanos();
@@ -27,7 +32,9 @@ public final class IdleClose extends ChannelDuplexHandler {
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
-        schedule(ctx.channel(), timeoutNanos);
+        Channel channel = ctx.channel();
+        schedule(channel, timeoutNanos);
+        channel.closeFuture().addListener(closed -> pending.cancel(false));
     }
 
     @Override
@@ -49,7 +56,7 @@ public final class IdleClose extends ChannelDuplexHandler {
         } catch (IllegalStateException movingRightNow) {
             loop = GlobalEventExecutor.INSTANCE; // it only reads a clock and may close the channel: any thread will do
         }
-        loop.schedule(() -> check(channel), delayNanos, TimeUnit.NANOSECONDS);
+        pending = loop.schedule(() -> check(channel), delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private void check(Channel channel) {

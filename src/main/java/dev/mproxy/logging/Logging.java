@@ -9,6 +9,7 @@ import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -20,6 +21,7 @@ public final class Logging {
 
     /** Netty's own loggers say a lot at DEBUG (platform probing, allocator sizes): they follow only at TRACE. */
     private static final String NETTY = "io.netty";
+    private static final AtomicBoolean FLUSH_AT_EXIT = new AtomicBoolean();
 
     private Logging() {
     }
@@ -35,18 +37,41 @@ public final class Logging {
         return level;
     }
 
-    /** Log lines of {@code level} and above, in {@code format}, to the process's stderr. */
+    /**
+     * Log lines of {@code level} and above, in {@code format}, to the process's stderr, in batches
+     * ({@link BatchingAppender}: WARN and above at once, the rest within 100 ms, all of it at exit).
+     */
     public static void configure(Level level, LogFormat format) {
-        configure(level, format, System.err);
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        configure(context, level, format, System.err);
     }
 
-    /** Log lines of {@code level} and above, in {@code format}, to {@code out} (tests read it). */
+    /** Log lines of {@code level} and above, in {@code format}, to {@code out}, each line at once (tests read it). */
     public static void configure(Level level, LogFormat format, OutputStream out) {
         LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
-        configure(context, level, format, out);
+        configure(context, level, format, out, new OutputStreamAppender<>());
     }
 
-    static void configure(LoggerContext context, Level level, LogFormat format, OutputStream out) {
+    /** The process's stderr, batched; what {@link DefaultConfigurator} sets at JVM start. */
+    static void configure(LoggerContext context, Level level, LogFormat format, OutputStream stderr) {
+        configure(context, level, format, stderr, new BatchingAppender());
+        if (FLUSH_AT_EXIT.compareAndSet(false, true)) { // what the log holds back is written before the JVM exits
+            Runtime.getRuntime().addShutdownHook(new Thread(Logging::flush, "log-flush-at-exit"));
+        }
+    }
+
+    /** Writes every line logged so far, wherever the log goes. */
+    public static void flush() {
+        LoggerContext context = (LoggerContext) LoggerFactory.getILoggerFactory();
+        context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME).iteratorForAppenders().forEachRemaining(appender -> {
+            if (appender instanceof BatchingAppender) {
+                ((BatchingAppender) appender).flush();
+            }
+        });
+    }
+
+    private static void configure(LoggerContext context, Level level, LogFormat format, OutputStream out,
+                                  OutputStreamAppender<ILoggingEvent> appender) {
         context.reset();
         LineLayout layout = new LineLayout(format, !level.isGreaterOrEqual(Level.INFO));
         layout.setContext(context);
@@ -55,11 +80,9 @@ public final class Logging {
         encoder.setContext(context);
         encoder.setLayout(layout);
         encoder.start();
-        OutputStreamAppender<ILoggingEvent> appender = new OutputStreamAppender<>();
         appender.setContext(context);
         appender.setName(format.toString());
         appender.setEncoder(encoder);
-        appender.setImmediateFlush(true);
         appender.setOutputStream(out instanceof PrintStream ? new NonClosing(out) : out);
         appender.start();
         Logger root = context.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);

@@ -4,6 +4,7 @@ import dev.mproxy.protocol.MproxyMessageDecoder;
 import dev.mproxy.protocol.MproxyMessageEncoder;
 import dev.mproxy.websocket.WebSocketFrameCodec;
 import io.netty.channel.ChannelPipeline;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import java.time.Duration;
 
 /**
@@ -17,6 +18,9 @@ public final class TunnelPipeline {
 
     /** WebSocket frames carry M-PROXY messages of at most 1 MiB of body plus a 257-byte head (rule 2.6). */
     public static final int MAX_FRAME_PAYLOAD = 1024 * 1024 + 512;
+
+    /** Flushes deferred to the end of an event-loop turn, at most: a turn with more flushes than this flushes. */
+    private static final int FLUSH_AFTER_WRITES = 256;
 
     private TunnelPipeline() {
     }
@@ -35,7 +39,10 @@ public final class TunnelPipeline {
      */
     public static void install(ChannelPipeline pipeline, WebSocketFrameCodec frames, TunnelHandler tunnel,
                                ControlHandler control, Duration pingInterval, Duration pingTimeout) {
-        pipeline.addLast(frames, new MproxyMessageDecoder(), MproxyMessageEncoder.INSTANCE, tunnel, control);
+        // Every stream's read burst flushes the tunnel; one flush per event-loop turn instead makes one TLS record
+        // and one write(2) of what many streams sent meanwhile (bench/README.md, "Where the time goes").
+        pipeline.addLast(new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true), frames, new MproxyMessageDecoder(),
+                MproxyMessageEncoder.INSTANCE, tunnel, control);
         Keepalive.install(pipeline, pingInterval, pingTimeout);
     }
 }

@@ -1,20 +1,32 @@
 package dev.mproxy.guard;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.mproxy.transport.Transport;
+import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.EventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
+import java.lang.ref.WeakReference;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -185,6 +197,38 @@ class GuardsTest {
         assertEquals(0, refusals.count(Refusal.NOT_TLS));
         assertEquals(1, lines.size());
         assertEquals(Refusal.values().length, refusals.snapshot().size());
+    }
+
+    @Test
+    void idleCloseLetsGoOfAClosedConnection() throws Exception {
+        // limits 2.3: the pending check held each closed connection's channel for the whole timeout (issue 16)
+        EventLoopGroup group = Transport.newGroup(1);
+        try {
+            AtomicReference<WeakReference<Channel>> accepted = new AtomicReference<>();
+            CountDownLatch closed = new CountDownLatch(1);
+            Channel server = new ServerBootstrap().group(group).channel(Transport.serverChannel())
+                    .childHandler(new ChannelInitializer<>() {
+                        @Override
+                        protected void initChannel(Channel ch) {
+                            ch.pipeline().addLast(new IdleClose(Duration.ofMinutes(10), Refusals.loggingTo(logger())));
+                            ch.closeFuture().addListener(f -> closed.countDown());
+                            accepted.set(new WeakReference<>(ch));
+                        }
+                    })
+                    .bind(InetAddress.getLoopbackAddress(), 0).sync().channel();
+            try (Socket client = new Socket(InetAddress.getLoopbackAddress(),
+                    ((InetSocketAddress) server.localAddress()).getPort())) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> accepted.get() != null);
+            }
+            assertTrue(closed.await(10, TimeUnit.SECONDS), "the server saw the client close");
+            await().atMost(Duration.ofSeconds(10)).until(() -> {
+                System.gc();
+                return accepted.get().get() == null;
+            });
+            server.close().sync();
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+        }
     }
 
     private static InternalLogger logger() {

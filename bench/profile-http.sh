@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Where the time of an HTTP request through mproxy goes: the set-up of run-http.sh (wrk -> gateway HTTP port =(wss
+# tunnel)=> connector -> nginx, 1 KiB file, Host-routed), one mode at a time, and for each forwarder:
+#
+#   CPU by thread    user and system ticks of every JVM thread over the measured run (event loops, JIT compiler
+#                    threads, GC), per request: says whether the time is ours, the kernel's or the JVM's
+#   system calls     strace -c -f over a few seconds, divided by the connections accepted (gateway) or made
+#                    (connector) in that time; strace slows the run, but the calls per connection stay the same
+#   JFR              a recording of each JVM over the measured run (bench/profile.jfc: Java samples every 1 ms,
+#                    native every 2 ms, allocation samples), with its top frames printed; open the files in JMC
+#
+#   bench/profile-http.sh close          new connection per request (wrk -H 'Connection: close')
+#   bench/profile-http.sh keepalive      reused connections
+#   options: --seconds S (measured, default 15)  --warmup S (default 20: the JIT must be done, see bench/README.md)
+#
+# Files (the JFR recordings, strace and per-thread tables) stay in bench/results/profile-<date>-<mode>[-N]/.
+# Needs wrk, nginx, strace, python3 and a JDK 17 (jcmd, jfr); the missing ones are installed when running as root.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+PATH=$PATH:/usr/sbin:/sbin
+
+MODE_HTTP=${1:-}
+[[ $MODE_HTTP == close || $MODE_HTTP == keepalive ]] || { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+shift
+SECONDS_MEASURED=15
+WARMUP=20
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --seconds) SECONDS_MEASURED=$2; shift 2 ;;
+        --warmup) WARMUP=$2; shift 2 ;;
+        *) echo "unknown option: $1" >&2; exit 2 ;;
+    esac
+done
+MODE=full
+install_missing wrk nginx strace python3 java:openjdk-17-jdk-headless
+use_jar
+start_work profile
+OUTDIR=$(unique_results_file "bench/results/profile-$(date +%Y-%m-%d)-$MODE_HTTP")
+OUTDIR=${OUTDIR%.txt}
+mkdir -p "$OUTDIR"
+exec > >(tee "$OUTDIR/summary.txt") 2>&1
+echo "# bench/profile-http.sh $MODE_HTTP --seconds $SECONDS_MEASURED --warmup $WARMUP; $(date -u +%FT%TZ);" \
+     "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1); JVM flags: ${MPROXY_JAVA_OPTS:-(none)}"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (profiles of a busy machine show the other load's effects)"
+
+# ---- nginx with one worker, no access log (as run-http.sh)
+read -r NGINX_PORT GW HTTP <<<"$(free_ports 3)"
+mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp" "$WORK/nginx/logs"
+head -c 1024 /dev/urandom >"$WORK/nginx/www/1k"
+user=""
+[[ $(id -u) -eq 0 ]] && user="user $(id -un) $(id -gn);"
+cat >"$WORK/nginx/nginx.conf" <<CONF
+$user
+worker_processes 1; daemon off; pid $WORK/nginx/nginx.pid; error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http { access_log off; default_type application/octet-stream; sendfile on; keepalive_requests 1000000;
+  client_body_temp_path $WORK/nginx/tmp/b; proxy_temp_path $WORK/nginx/tmp/p; fastcgi_temp_path $WORK/nginx/tmp/f;
+  uwsgi_temp_path $WORK/nginx/tmp/u; scgi_temp_path $WORK/nginx/tmp/s;
+  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/nginx/www; } }
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" &
+PIDS+=($!)
+wait_port "$NGINX_PORT" || die "nginx did not start"
+
+# ---- gateway and connector, as run-http.sh starts them
+mkdir -m 700 "$WORK/data"
+java "${MPROXY_JVM[@]}" -jar "$JAR" gateway --listen "127.0.0.1:$GW" --data-dir "$WORK/data" --bind 127.0.0.1 \
+    --hostname localhost --http-port "$HTTP" --tls-port 0 >"$WORK/gateway.log" 2>&1 &
+GWPID=$!
+PIDS+=("$GWPID")
+wait_for "$WORK/gateway.log" "devices connect to" "$GWPID"
+fp=$(sed -n 's/^certificate SHA-256 fingerprint: \([0-9A-Fa-f:]*\).*/\1/p' "$WORK/gateway.log")
+token=$(java -jar "$JAR" token --data-dir "$WORK/data" --device bench --domain bench.localhost --ttl 1h)
+java "${MPROXY_JVM[@]}" -jar "$JAR" connect --gateway "wss://localhost:$GW" --fingerprint "$fp" --token "$token" \
+    --http "bench.localhost=127.0.0.1:$NGINX_PORT" >"$WORK/connect.log" 2>&1 &
+CONPID=$!
+PIDS+=("$CONPID")
+wait_for "$WORK/connect.log" "serving as device" "$CONPID"
+wait_port "$HTTP" || die "the gateway's HTTP port $HTTP is not listening"
+
+WRK=(wrk -t1 -c16 -H "Host: bench.localhost")
+[[ $MODE_HTTP == close ]] && WRK+=(-H 'Connection: close')
+URL=http://127.0.0.1:$HTTP/1k
+log "warm-up ${WARMUP}s"
+"${WRK[@]}" -d "${WARMUP}s" "$URL" >/dev/null
+
+# thread_ticks PID: "tid user system name" for every thread of PID.
+thread_ticks() {
+    local t s
+    for t in /proc/"$1"/task/*; do
+        s=$(cat "$t/stat" 2>/dev/null) || continue
+        python3 -c 'import sys; l=sys.argv[1]; r=l[l.rindex(")")+2:].split(); print(l.split()[0], r[11], r[12], l[l.index("(")+1:l.rindex(")")])' "$s"
+    done
+}
+# thread_table BEFORE AFTER REQUESTS: CPU per thread group (digits folded), in ticks and in CPU-us per request.
+thread_table() {
+    python3 - "$1" "$2" "$3" "$(getconf CLK_TCK)" <<'PY'
+import collections, re, sys
+def read(path):
+    rows = {}
+    for line in open(path):
+        tid, user, system, name = line.rstrip("\n").split(" ", 3)
+        rows[tid] = (int(user), int(system), name)
+    return rows
+before, after, requests, hz = read(sys.argv[1]), read(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+user, system = collections.Counter(), collections.Counter()
+for tid, (u, s, name) in after.items():
+    u0, s0, _ = before.get(tid, (0, 0, name))
+    group = re.sub(r"\d+", "#", name)
+    user[group] += u - u0
+    system[group] += s - s0
+us = lambda ticks: ticks / hz * 1e6 / max(requests, 1)
+print(f"  {'thread':<22} {'user':>7} {'system':>7}   CPU-us/request (user + system)")
+for group in sorted(user, key=lambda g: -(user[g] + system[g]))[:8]:
+    if user[group] + system[group]:
+        print(f"  {group:<22} {user[group]:7d} {system[group]:7d}   {us(user[group]):7.1f} + {us(system[group]):6.1f}")
+print(f"  {'all':<22} {sum(user.values()):7d} {sum(system.values()):7d}   "
+      f"{us(sum(user.values())):7.1f} + {us(sum(system.values())):6.1f}")
+PY
+}
+
+# ---- measured run: per-thread CPU and JFR
+for pid in "$GWPID" "$CONPID"; do
+    jcmd "$pid" JFR.start name=profile settings="$PWD/bench/profile.jfc" >/dev/null
+done
+thread_ticks "$GWPID" >"$WORK/gw.0"
+thread_ticks "$CONPID" >"$WORK/con.0"
+log "measuring ${SECONDS_MEASURED}s"
+"${WRK[@]}" -d "${SECONDS_MEASURED}s" --latency "$URL" >"$OUTDIR/wrk.txt"
+thread_ticks "$GWPID" >"$WORK/gw.1"
+thread_ticks "$CONPID" >"$WORK/con.1"
+jcmd "$GWPID" JFR.dump name=profile filename="$PWD/$OUTDIR/gateway.jfr" >/dev/null
+jcmd "$CONPID" JFR.dump name=profile filename="$PWD/$OUTDIR/connector.jfr" >/dev/null
+requests=$(awk '/requests in/ {print $1}' "$OUTDIR/wrk.txt")
+grep -E "Requests/sec|Latency|50%|99%|errors" "$OUTDIR/wrk.txt" | sed 's/^/  /'
+echo "gateway CPU by thread over $requests requests:"
+thread_table "$WORK/gw.0" "$WORK/gw.1" "$requests"
+echo "connector CPU by thread:"
+thread_table "$WORK/con.0" "$WORK/con.1" "$requests"
+
+# ---- system calls per connection (a separate, shorter run under strace)
+log "system calls (strace -c -f, 5 s)"
+"${WRK[@]}" -d 8s "$URL" >/dev/null &
+load=$!
+sleep 1
+timeout -s INT 5 strace -c -f -p "$GWPID" -o "$OUTDIR/gateway-syscalls.txt" 2>/dev/null &
+s1=$!
+timeout -s INT 5 strace -c -f -p "$CONPID" -o "$OUTDIR/connector-syscalls.txt" 2>/dev/null &
+s2=$!
+wait "$s1" "$s2" "$load" || true
+for side in gateway connector; do
+    python3 - "$OUTDIR/$side-syscalls.txt" "$side" "$MODE_HTTP" <<'PY'
+import sys
+path, side, mode = sys.argv[1:]
+calls = {}
+for line in open(path).read().splitlines()[2:]:
+    f = line.split()
+    if len(f) >= 5 and f[-1] not in ("total",) and f[3].isdigit():
+        calls[f[-1]] = int(f[3])
+unit = calls.get("accept" if side == "gateway" else "connect", 0) if mode == "close" else 0
+per = f"per {'accepted' if side == 'gateway' else 'made'} connection ({unit})" if unit else "in 5 s"
+# gettid is the JIT compiler's (os::current_thread_id), not the forwarding path's: left out
+top = sorted(((n, c) for n, c in calls.items() if n != "gettid"), key=lambda x: -x[1])[:14]
+print(f"{side} system calls {per}: " + " ".join(f"{n}={c / unit:.1f}" if unit else f"{n}={c}" for n, c in top))
+PY
+done
+
+# ---- top frames of the recordings
+for side in gateway connector; do
+    echo "$side: top Java frames (JFR execution samples, self time; native and idle time is not sampled)"
+    jfr print --events jdk.ExecutionSample --stack-depth 1 "$OUTDIR/$side.jfr" \
+        | sed -n 's/^ *\([a-zA-Z_$].*([^)]*)\).*line:.*/\1/p' | sort | uniq -c | sort -rn | head -12 | sed 's/^/  /'
+done
+echo "files: $OUTDIR"
