@@ -3,7 +3,11 @@ package dev.mproxy.gateway;
 import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
@@ -28,16 +32,46 @@ final class PortListener {
         this.guards = guards;
         this.cluster = cluster;
         bound = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
+                .handler(new OntoDeviceLoop())
                 .childOption(ChannelOption.AUTO_READ, false) // read only once the stream is open
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        accept(ch);
+                        accept(ch, sessions.pick());
                     }
                 })
                 .bind(bindHost, port);
+    }
+
+    /**
+     * Registers each accepted connection on the event loop of the device that takes it, where its stream and relay
+     * run, instead of on any worker: a connection then crosses no thread between its accept and its first byte
+     * (on a worker, the stream's open and the move to the tunnel's loop took four hand-overs, issue 16). A port no
+     * device of this node holds leaves the connection to the bootstrap's own acceptor (a worker, then the cluster).
+     */
+    private final class OntoDeviceLoop extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            Channel child = (Channel) msg;
+            DeviceSession session = sessions.pick();
+            if (session == null) {
+                ctx.fireChannelRead(msg);
+                return;
+            }
+            ChannelConfig config = child.config();
+            config.setAutoRead(false); // read only once the stream is open
+            config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+            config.setOption(ChannelOption.TCP_NODELAY, true);
+            session.channel().eventLoop().register(child).addListener((ChannelFutureListener) registered -> {
+                if (registered.isSuccess()) {
+                    accept(child, session);
+                } else {
+                    child.unsafe().closeForcibly(); // the device's loop is stopping
+                }
+            });
+        }
     }
 
     /** Completes when the port listens, or fails with why it cannot. */
@@ -45,11 +79,10 @@ final class PortListener {
         return bound;
     }
 
-    private void accept(Channel ch) {
+    private void accept(Channel ch, DeviceSession session) {
         if (!guards.admitPublic(ch)) {
             return;
         }
-        DeviceSession session = sessions.pick();
         if (session == null) {
             if (cluster != null) {
                 cluster.carry(ch, port); // a device of another node holds it (cluster 3.2)
