@@ -191,8 +191,15 @@ cleanup_work() {
     rm -rf "$WORK"
 }
 
+# launcher_java_opts: the JVM options the launcher (src/main/launcher/mproxy.sh) runs mproxy with when
+# MPROXY_JAVA_OPTS is unset, read from the launcher itself so the benchmarks measure what users run.
+launcher_java_opts() {
+    sed -n 's/^: "${MPROXY_JAVA_OPTS=\(.*\)}"$/\1/p' src/main/launcher/mproxy.sh
+}
+
 # use_jar: sets JAR to $MPROXY_JAR, or to target/mproxy.jar built when missing or stale (installing maven to build
-# it when needed), and MPROXY_JVM to the words of $MPROXY_JAVA_OPTS.
+# it when needed), and MPROXY_JVM to the words of $MPROXY_JAVA_OPTS: the launcher's defaults when it is unset (as
+# the launcher does), none (the JVM's own defaults) when it is set but empty.
 use_jar() {
     if [[ -n "${MPROXY_JAR:-}" ]]; then
         JAR=$MPROXY_JAR
@@ -205,7 +212,25 @@ use_jar() {
         build_jar_if_stale
     fi
     # shellcheck disable=SC2034  # read by the scripts that source this file
-    read -r -a MPROXY_JVM <<<"${MPROXY_JAVA_OPTS:-}"
+    read -r -a MPROXY_JVM <<<"${MPROXY_JAVA_OPTS-$(launcher_java_opts)}"
+    # and glibc's arenas as the launcher sets them, unless set here
+    MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX-$(sed -n 's/^: "${MALLOC_ARENA_MAX=\(.*\)}"$/\1/p' src/main/launcher/mproxy.sh)}
+    export MALLOC_ARENA_MAX
+}
+
+# report_memory CONFIG GATEWAY_PID CONNECTOR_PID: one line with both processes' resident set now and at its peak
+# (VmRSS, VmHWM), before they are stopped: the gateway's and the connector's memory after the run (issue 16).
+report_memory() {
+    local config=$1 gw=$2 con=$3
+    python3 - "$config" "$gw" "$con" <<'PY'
+import sys
+def kib(pid, key):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith(key + ":"))
+config, gw, con = sys.argv[1:]
+print(f"  {config} memory: gateway RSS {kib(gw, 'VmRSS') / 1024:.0f} MiB (peak {kib(gw, 'VmHWM') / 1024:.0f}), "
+      f"connector RSS {kib(con, 'VmRSS') / 1024:.0f} MiB (peak {kib(con, 'VmHWM') / 1024:.0f})")
+PY
 }
 
 # results_to NAME: from here on, output goes to the terminal and to out=bench/results/NAME-<date>[-$MODE].txt

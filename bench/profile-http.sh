@@ -41,7 +41,7 @@ OUTDIR=${OUTDIR%.txt}
 mkdir -p "$OUTDIR"
 exec > >(tee "$OUTDIR/summary.txt") 2>&1
 echo "# bench/profile-http.sh $MODE_HTTP --seconds $SECONDS_MEASURED --warmup $WARMUP; $(date -u +%FT%TZ);" \
-     "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1); JVM flags: ${MPROXY_JAVA_OPTS:-(none)}"
+     "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1); JVM flags: ${MPROXY_JVM[*]:-(none: the JVM defaults)}, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-(glibc default)}"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (profiles of a busy machine show the other load's effects)"
 
 # ---- nginx with one worker, no access log (as run-http.sh)

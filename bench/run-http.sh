@@ -38,8 +38,8 @@
 # Output also goes to bench/results/http-<date>.txt (-quick / -custom for other runs; never overwritten, -2, -3,
 # ... appended). Needs wrk, nginx, haproxy, python3 and a JDK 17; the missing ones are installed with apt-get
 # when running as root. Builds target/mproxy.jar when missing or older than the sources (MPROXY_JAR=path measures
-# another jar; nothing is built then). MPROXY_JAVA_OPTS is passed to the gateway and connector JVMs (default:
-# none). A jar without the Host-routed port (gateway --http-port, connect --http) gives "n/a" mproxy rows; the
+# another jar; nothing is built then). MPROXY_JAVA_OPTS is passed to the gateway and connector JVMs (default: the
+# launcher's, what users run). A jar without the Host-routed port (gateway --http-port, connect --http) gives "n/a" mproxy rows; the
 # baselines are still measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -250,7 +250,7 @@ EOF
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo '?')
 echo "# command: bench/run-http.sh ${args[*]}"
 echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src/main 2>/dev/null || echo ' (src/main modified)')"
-echo "# jar: $JAR$([[ -n "${MPROXY_JAR:-}" ]] && echo " (MPROXY_JAR: the commit above is this checkout's, not necessarily the jar's)")  gateway/connector JVM flags: ${MPROXY_JAVA_OPTS:-(none)}"
+echo "# jar: $JAR$([[ -n "${MPROXY_JAR:-}" ]] && echo " (MPROXY_JAR: the commit above is this checkout's, not necessarily the jar's)")  gateway/connector JVM flags: ${MPROXY_JVM[*]:-(none: the JVM defaults)}, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-(glibc default)}"
 echo "# $(java -version 2>&1 | head -1); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-3); $(nginx -v 2>&1 | head -1); $(haproxy -v | head -1 | cut -d' ' -f1-3)"
 echo "# cpu: $(nproc) x $cpu_model; kernel $(uname -r)"
 echo "# wrk: $THREADS thread(s), $CONNECTIONS connections, ${DURATION} s per test after ${WARMUP} s of warm-up per mode;" \
@@ -423,6 +423,7 @@ run_mproxy() {
             | grep -cE "$pattern") lines; first 3):"
         grep -hE "$pattern" "$WORK/gateway-$config.log" "$WORK/connect-$config.log" | head -3 | sed 's/^/    /'
     fi
+    report_memory "$config" "$gwpid" "$conpid"
     stop "$conpid" "$gwpid"
 }
 run_mproxy mproxy-tls tls

@@ -22,7 +22,7 @@
 # -2, -3, ... appended). Needs iperf3, haproxy, python3 and a JDK 17; iperf3 and haproxy are installed with
 # apt-get when missing and running as root. Builds target/mproxy.jar when missing or older than the sources
 # (set MPROXY_JAR=path to measure another jar; nothing is built then). MPROXY_JAVA_OPTS is passed to the
-# gateway and connector JVMs (default: none, i.e. what users run).
+# gateway and connector JVMs (default: the launcher's, what users run).
 #
 # All processes share the machine's cores (2 on the reference machine): iperf3 client and server, and the two
 # forwarders. The absolute numbers depend on that; compare the ratios.
@@ -175,7 +175,7 @@ clear_recordings() {
 cpu_model=$(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo '?')
 echo "# command: bench/run-tunnel.sh ${args[*]}"
 echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)  commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src/main 2>/dev/null || echo ' (src/main modified)')"
-echo "# jar: $JAR$([[ -n "${MPROXY_JAR:-}" ]] && echo " (MPROXY_JAR: the commit above is this checkout's, not necessarily the jar's)")  gateway/connector JVM flags: ${MPROXY_JAVA_OPTS:-(none)}"
+echo "# jar: $JAR$([[ -n "${MPROXY_JAR:-}" ]] && echo " (MPROXY_JAR: the commit above is this checkout's, not necessarily the jar's)")  gateway/connector JVM flags: ${MPROXY_JVM[*]:-(none: the JVM defaults)}, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-(glibc default)}"
 echo "# $(java -version 2>&1 | head -1); $(iperf3 --version | head -1); $(haproxy -v | head -1 | cut -d' ' -f1-3)"
 echo "# cpu: $(nproc) x $cpu_model; kernel $(uname -r)"
 echo "# iperf3: -t $TIME -O $OMIT (receiver's figure, omitted seconds excluded), $STREAMS streams for the aggregate;" \
@@ -298,6 +298,7 @@ run_mproxy() {
         grep -hE 'E_[A-Z_]+|Exception|SEVERE|WARNING' "$WORK/gateway-$config.log" "$WORK/connect-$config.log" \
             | head -3 | sed 's/^/    /'
     fi
+    report_memory "$config" "$gwpid" "$conpid"
     stop "$conpid" "$gwpid"
     if [[ -n $format ]]; then
         clear_recordings

@@ -41,6 +41,9 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
         CORRUPT
     }
 
+    /** Room for a header of a stream from an IPv4 client with a short name, the common case. */
+    private static final int INITIAL_HEADER_CAPACITY = 64;
+
     private final int maxBodyLength;
 
     private State state = State.VERSION;
@@ -50,12 +53,16 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
     private long messageOffset;
     private int headerLength;
 
-    /** The current header, copied once so that scanning and comparing work on an array. */
-    private final byte[] header = new byte[MAX_HEADER_LENGTH];
+    /**
+     * The current header, copied once so that scanning and comparing work on an array. It and {@link #previous}
+     * start at {@link #INITIAL_HEADER_CAPACITY} and grow to {@code MAX_HEADER_LENGTH} at the first longer header:
+     * every tunnel has a decoder, and most never see a header that long (bench/run-idle.sh: 384 B per tunnel).
+     */
+    private byte[] header = new byte[INITIAL_HEADER_CAPACITY];
     /** Positions of the first commas of the current header. */
     private final int[] commas = new int[MAX_FIELDS - 1];
     /** The previous header without its datalen digits: {@code previousPrefixLength} bytes, then the rest. */
-    private final byte[] previous = new byte[MAX_HEADER_LENGTH];
+    private byte[] previous = new byte[INITIAL_HEADER_CAPACITY];
     private int previousPrefixLength = -1;
     private int previousSuffixLength = -1;
 
@@ -139,6 +146,9 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
     }
 
     private void parseHeader(ByteBuf in) {
+        if (headerLength > header.length) {
+            header = new byte[MAX_HEADER_LENGTH];
+        }
         final byte[] h = header;
         final long headerOffset = offset;
         in.getBytes(in.readerIndex(), h, 0, headerLength);
@@ -200,6 +210,9 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
                 && Arrays.equals(header, dataLengthEnd, end, previous, dataLengthStart,
                         dataLengthStart + suffixLength);
         if (!same) {
+            if (dataLengthStart + suffixLength > previous.length) {
+                previous = new byte[MAX_HEADER_LENGTH];
+            }
             System.arraycopy(header, 0, previous, 0, dataLengthStart);
             System.arraycopy(header, dataLengthEnd, previous, dataLengthStart, suffixLength);
             previousPrefixLength = dataLengthStart;

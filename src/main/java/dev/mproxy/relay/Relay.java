@@ -48,8 +48,8 @@ public final class Relay {
     private final RecordingTap tap;
     private final Listener listener;
     private final long startNanos = System.nanoTime();
-    /** Actions waiting for their event to be recorded, oldest first; empty without a tap. */
-    private final ArrayDeque<Action> unrecorded = new ArrayDeque<>();
+    /** Actions waiting for their event to be recorded, oldest first; empty without a tap (so sized to grow). */
+    private final ArrayDeque<Action> unrecorded = new ArrayDeque<>(0);
     private boolean recordingBehind;
     /** The recording got its last event: both ends, or a failure. */
     private boolean recordingClosed;

@@ -79,8 +79,11 @@ final class TunnelStream implements RelayEnd {
     private Relay.Side side;
     /** The relay joining this stream to its socket; null until joined. */
     private Relay relay;
-    /** Data from the peer that arrived before the relay was joined (the device was still connecting). */
-    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>();
+    /**
+     * Data from the peer that arrived before the relay was joined (the device was still connecting). Sized to
+     * grow from nothing: most streams never hold any, and an idle stream should cost little (bench/run-idle.sh).
+     */
+    private final ArrayDeque<ByteBuf> pending = new ArrayDeque<>(0);
     private long pendingBytes;
     /** Bytes received from the peer for this stream; the body of our {@code pause} and {@code resume}. */
     private long received;

@@ -113,6 +113,23 @@ class MproxyMessageDecoderTest {
     }
 
     @Test
+    void headersLongerThanTheFirstStillDecodeAndRepeat() { // the header arrays grow past their initial 64 bytes
+        String name = "a-name-long-enough-to-take-this-header-past-sixty-four-bytes.example.com";
+        byte[] stream = concat(frame("IPv4,1.2.3.4,5,1,http,80,a", "x"),
+                frame("IPv6,2001:db8::1,65535,3,https,443," + name, "abc"),
+                frame("IPv6,2001:db8::1,65535,2,https,443," + name, "de"),
+                frame("IPv4,1.2.3.4,5,1,http,80,a", "y"));
+        Result r = decode(stream);
+        assertNull(r.error());
+        assertEquals(4, r.messages().size());
+        assertEquals(name, r.messages().get(1).name());
+        assertEquals(name, r.messages().get(2).name());
+        assertEquals("de", r.messages().get(2).bodyText());
+        assertEquals("a", r.messages().get(3).name());
+        assertEquals("y", r.messages().get(3).bodyText());
+    }
+
+    @Test
     void emptyBodyMessageEndingTheInputIsDeliveredAtOnce() {
         // proxy-packer 1.x delivered it only when the next chunk came (protocol-spec §5, rule 2.8)
         EmbeddedChannel ch = new EmbeddedChannel(new MproxyMessageDecoder());
