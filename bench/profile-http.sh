@@ -6,8 +6,8 @@
 #                    threads, GC), per request: says whether the time is ours, the kernel's or the JVM's
 #   system calls     strace -c -f over a few seconds, divided by the connections accepted (gateway) or made
 #                    (connector) in that time; strace slows the run, but the calls per connection stay the same
-#   JFR              a recording of each JVM over the measured run (bench/profile.jfc: Java samples every 1 ms,
-#                    native every 2 ms, allocation samples), with its top frames printed; open the files in JMC
+#   JFR              a recording of each JVM over the warm-up and the measured run (bench/profile.jfc: Java
+#                    samples every 1 ms, native every 2 ms, allocation samples), with its top frames printed
 #
 #   bench/profile-http.sh close          new connection per request (wrk -H 'Connection: close')
 #   bench/profile-http.sh keepalive      reused connections
@@ -36,12 +36,16 @@ MODE=full
 install_missing wrk nginx strace python3 java:openjdk-17-jdk-headless
 use_jar
 start_work profile
-OUTDIR=$(unique_results_file "bench/results/profile-$(date +%Y-%m-%d)-$MODE_HTTP")
-OUTDIR=${OUTDIR%.txt}
+OUTDIR=bench/results/profile-$(date +%Y-%m-%d)-$MODE_HTTP
+n=2
+while [[ -e $OUTDIR ]]; do # never overwritten: -2, -3, ... appended
+    OUTDIR=bench/results/profile-$(date +%Y-%m-%d)-$MODE_HTTP-$n
+    n=$((n + 1))
+done
 mkdir -p "$OUTDIR"
 exec > >(tee "$OUTDIR/summary.txt") 2>&1
 echo "# bench/profile-http.sh $MODE_HTTP --seconds $SECONDS_MEASURED --warmup $WARMUP; $(date -u +%FT%TZ);" \
-     "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $(java -version 2>&1 | head -1); JVM flags: ${MPROXY_JVM[*]:-(none: the JVM defaults)}, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-(glibc default)}"
+     "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); jar $JAR$([[ -n ${MPROXY_JAR:-} ]] && echo " (MPROXY_JAR, not necessarily built from that commit)"); $(java -version 2>&1 | head -1); JVM flags: ${MPROXY_JVM[*]:-(none: the JVM defaults)}, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-(glibc default)}"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (profiles of a busy machine show the other load's effects)"
 
 # ---- nginx with one worker, no access log (as run-http.sh)
@@ -82,6 +86,11 @@ wait_port "$HTTP" || die "the gateway's HTTP port $HTTP is not listening"
 WRK=(wrk -t1 -c16 -H "Host: bench.localhost")
 [[ $MODE_HTTP == close ]] && WRK+=(-H 'Connection: close')
 URL=http://127.0.0.1:$HTTP/1k
+# JFR starts with the warm-up: a recording's first seconds load and compile JFR's own code, which measured as more
+# JIT work than the forwarding itself when the recording began with the measured run. Its file holds both.
+for pid in "$GWPID" "$CONPID"; do
+    jcmd "$pid" JFR.start name=profile settings="$PWD/bench/profile.jfc" >/dev/null
+done
 log "warm-up ${WARMUP}s"
 "${WRK[@]}" -d "${WARMUP}s" "$URL" >/dev/null
 
@@ -120,10 +129,7 @@ print(f"  {'all':<22} {sum(user.values()):7d} {sum(system.values()):7d}   "
 PY
 }
 
-# ---- measured run: per-thread CPU and JFR
-for pid in "$GWPID" "$CONPID"; do
-    jcmd "$pid" JFR.start name=profile settings="$PWD/bench/profile.jfc" >/dev/null
-done
+# ---- measured run: per-thread CPU (JFR has been recording since the warm-up)
 thread_ticks "$GWPID" >"$WORK/gw.0"
 thread_ticks "$CONPID" >"$WORK/con.0"
 log "measuring ${SECONDS_MEASURED}s"
