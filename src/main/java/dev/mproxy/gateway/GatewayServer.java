@@ -34,6 +34,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -308,7 +309,7 @@ public final class GatewayServer implements AutoCloseable {
         }
 
         @Override
-        public java.util.Set<String> waitingRelays() {
+        public Set<String> waitingRelays() {
             return rendezvous.waitingIds();
         }
 

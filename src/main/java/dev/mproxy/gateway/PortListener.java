@@ -33,12 +33,10 @@ final class PortListener {
         this.cluster = cluster;
         bound = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
                 .handler(new OntoDeviceLoop())
-                .childOption(ChannelOption.AUTO_READ, false) // read only once the stream is open
-                .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
-                .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        configure(ch.config());
                         accept(ch, sessions.pick());
                     }
                 })
@@ -60,10 +58,7 @@ final class PortListener {
                 ctx.fireChannelRead(msg);
                 return;
             }
-            ChannelConfig config = child.config();
-            config.setAutoRead(false); // read only once the stream is open
-            config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
-            config.setOption(ChannelOption.TCP_NODELAY, true);
+            configure(child.config());
             session.channel().eventLoop().register(child).addListener((ChannelFutureListener) registered -> {
                 if (registered.isSuccess()) {
                     accept(child, session);
@@ -77,6 +72,13 @@ final class PortListener {
     /** Completes when the port listens, or fails with why it cannot. */
     ChannelFuture bound() {
         return bound;
+    }
+
+    /** A public connection's options, on either way in. */
+    private static void configure(ChannelConfig config) {
+        config.setAutoRead(false); // read only once the stream is open
+        config.setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+        config.setOption(ChannelOption.TCP_NODELAY, true);
     }
 
     private void accept(Channel ch, DeviceSession session) {

@@ -3,15 +3,11 @@ package dev.mproxy.gateway;
 import dev.mproxy.config.HostPorts;
 import dev.mproxy.guard.Refusal;
 import dev.mproxy.guard.Refusals;
-import dev.mproxy.tunnel.ControlMessages;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import java.nio.charset.StandardCharsets;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.List;
-import java.util.Map;
 
 /**
  * In front of the device port's TLS: a client that speaks plain HTTP there (a {@code ws://} URL, {@code curl
@@ -45,11 +41,7 @@ final class TlsRequired extends ByteToMessageDecoder {
         in.skipBytes(in.readableBytes());
         refusals.refuse(Refusal.NOT_TLS, HostPorts.format(ctx.channel().remoteAddress()) + ": plain HTTP on the TLS "
                 + "device port, answered 400 " + CODE);
-        byte[] body = ControlMessages.toJson(Map.of("code", CODE, "message",
-                "this port speaks TLS: use wss:// (or https://) instead of ws:// (or http://)"));
-        String head = "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " + body.length
-                + "\r\nConnection: close\r\n\r\n";
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body))
-                .addListener(ChannelFutureListener.CLOSE);
+        RawRefusal.send(ctx, HttpResponseStatus.BAD_REQUEST, CODE,
+                "this port speaks TLS: use wss:// (or https://) instead of ws:// (or http://)");
     }
 }

@@ -209,14 +209,9 @@ final class UpgradeAuthenticator extends SimpleChannelInboundHandler<FullHttpReq
         }
         cluster.carryRelay(channel, node, bytes).addListener(carried -> {
             if (!carried.isSuccess()) {
-                byte[] body = ControlMessages.toJson(Map.of("code", "E_RELAY_NODE_UNREACHABLE", "message",
+                RawRefusal.send(channel, HttpResponseStatus.SERVICE_UNAVAILABLE, "E_RELAY_NODE_UNREACHABLE",
                         "the peer waiting for this relay id is at node " + node + ", which cannot be reached "
-                                + "(cluster 8.4)"));
-                ByteBuf response = channel.alloc().buffer();
-                ByteBufUtil.writeAscii(response, "HTTP/1.1 503 Service Unavailable\r\nContent-Type: "
-                        + "application/json\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n");
-                response.writeBytes(body);
-                channel.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+                                + "(cluster 8.4)");
             }
         });
     }

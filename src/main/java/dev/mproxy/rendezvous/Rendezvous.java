@@ -24,6 +24,7 @@ import io.netty.util.internal.logging.InternalLoggerFactory;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.HashSet;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -133,7 +134,7 @@ public final class Rendezvous {
 
     /** The ids whose first peer waits here for its second: published to the cluster (cluster 8.1). */
     public Set<String> waitingIds() {
-        Set<String> waiting = new java.util.HashSet<>();
+        Set<String> waiting = new HashSet<>();
         pairs.forEach((id, pair) -> {
             if (pair.joiner == null) {
                 waiting.add(id);
