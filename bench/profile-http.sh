@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Where the time of an HTTP request through mproxy goes: the set-up of run-http.sh (wrk -> gateway HTTP port =(wss
-# tunnel)=> connector -> nginx, 1 KiB file, Host-routed), one mode at a time, and for each forwarder:
+# tunnel)=> connector -> nginx, a 1 KiB or 64 KiB file, Host-routed), one mode at a time, and for each forwarder:
 #
 #   CPU by thread    user and system ticks of every JVM thread over the measured run (event loops, JIT compiler
 #                    threads, GC), per request: says whether the time is ours, the kernel's or the JVM's
@@ -12,6 +12,7 @@
 #   bench/profile-http.sh close          new connection per request (wrk -H 'Connection: close')
 #   bench/profile-http.sh keepalive      reused connections
 #   options: --seconds S (measured, default 15)  --warmup S (default 20: the JIT must be done, see bench/README.md)
+#            --size 1k|64k (the file requested, default 1k)
 #
 # Files (the JFR recordings, strace and per-thread tables) stay in bench/results/profile-<date>-<mode>[-N]/.
 # Needs wrk, nginx, strace, python3 and a JDK 17 (jcmd, jfr); the missing ones are installed when running as root.
@@ -21,37 +22,40 @@ source bench/lib.sh
 PATH=$PATH:/usr/sbin:/sbin
 
 MODE_HTTP=${1:-}
-[[ $MODE_HTTP == close || $MODE_HTTP == keepalive ]] || { sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+[[ $MODE_HTTP == close || $MODE_HTTP == keepalive ]] || { sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 shift
 SECONDS_MEASURED=15
 WARMUP=20
+SIZE=1k
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --seconds) SECONDS_MEASURED=$2; shift 2 ;;
         --warmup) WARMUP=$2; shift 2 ;;
+        --size) SIZE=$2; shift 2 ;;
         *) echo "unknown option: $1" >&2; exit 2 ;;
     esac
 done
+[[ $SIZE == 1k || $SIZE == 64k ]] || { echo "--size: expected 1k or 64k, got $SIZE" >&2; exit 2; }
 MODE=full
 install_missing wrk nginx strace python3 java:openjdk-17-jdk-headless
 use_jar
 start_work profile
-OUTDIR=bench/results/profile-$(date +%Y-%m-%d)-$MODE_HTTP
+OUTDIR=bench/results/profile-$(date +%Y-%m-%d)-$MODE_HTTP$([[ $SIZE == 1k ]] || echo "-$SIZE")
 n=2
 while [[ -e $OUTDIR ]]; do # never overwritten: -2, -3, ... appended
-    OUTDIR=bench/results/profile-$(date +%Y-%m-%d)-$MODE_HTTP-$n
+    OUTDIR=bench/results/profile-$(date +%Y-%m-%d)-$MODE_HTTP$([[ $SIZE == 1k ]] || echo "-$SIZE")-$n
     n=$((n + 1))
 done
 mkdir -p "$OUTDIR"
 exec > >(tee "$OUTDIR/summary.txt") 2>&1
-echo "# bench/profile-http.sh $MODE_HTTP --seconds $SECONDS_MEASURED --warmup $WARMUP; $(date -u +%FT%TZ);" \
+echo "# bench/profile-http.sh $MODE_HTTP --size $SIZE --seconds $SECONDS_MEASURED --warmup $WARMUP; $(date -u +%FT%TZ);" \
      "commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); jar $JAR$([[ -n ${MPROXY_JAR:-} ]] && echo " (MPROXY_JAR, not necessarily built from that commit)"); $(java -version 2>&1 | head -1); JVM flags: ${MPROXY_JVM[*]:-(none: the JVM defaults)}, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-(glibc default)}"
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg) (profiles of a busy machine show the other load's effects)"
 
 # ---- nginx with one worker, no access log (as run-http.sh)
 read -r NGINX_PORT GW HTTP <<<"$(free_ports 3)"
 mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp" "$WORK/nginx/logs"
-head -c 1024 /dev/urandom >"$WORK/nginx/www/1k"
+head -c $((${SIZE%k} * 1024)) /dev/urandom >"$WORK/nginx/www/$SIZE"
 user=""
 [[ $(id -u) -eq 0 ]] && user="user $(id -un) $(id -gn);"
 cat >"$WORK/nginx/nginx.conf" <<CONF
@@ -85,7 +89,7 @@ wait_port "$HTTP" || die "the gateway's HTTP port $HTTP is not listening"
 
 WRK=(wrk -t1 -c16 -H "Host: bench.localhost")
 [[ $MODE_HTTP == close ]] && WRK+=(-H 'Connection: close')
-URL=http://127.0.0.1:$HTTP/1k
+URL=http://127.0.0.1:$HTTP/$SIZE
 # JFR starts with the warm-up: a recording's first seconds load and compile JFR's own code, which measured as more
 # JIT work than the forwarding itself when the recording began with the measured run. Its file holds both.
 for pid in "$GWPID" "$CONPID"; do

@@ -1,5 +1,7 @@
 package dev.mproxy.cli;
 
+import dev.mproxy.transport.NettyDefaults;
+
 /** Entry point of {@code target/mproxy.jar}. */
 public final class Main {
 
@@ -7,6 +9,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        NettyDefaults.apply();
         System.exit(MproxyCommand.commandLine().execute(args));
     }
 }

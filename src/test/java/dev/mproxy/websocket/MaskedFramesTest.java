@@ -28,6 +28,9 @@ class MaskedFramesTest {
             byte[] payload = bytes(length);
             assertEquals(ByteBufUtil.hexDump(payload), ByteBufUtil.hexDump(roundTrip(Unpooled.wrappedBuffer(payload))),
                     "length " + length);
+            // direct to direct is masked by address, in the machine's byte order
+            ByteBuf direct = ByteBufAllocator.DEFAULT.directBuffer(length).writeBytes(payload);
+            assertEquals(ByteBufUtil.hexDump(payload), ByteBufUtil.hexDump(roundTrip(direct)), "direct, length " + length);
         }
     }
 
