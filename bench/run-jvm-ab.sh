@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# JVM option sets against each other on one HTTP path, alternated: wrk -> gateway HTTP port =(wss tunnel)=>
+# connector -> nginx (as run-http.sh), a fresh gateway and connector per set, each set run ROUNDS times in turn
+# (A B C A B C ...), so that a slow phase of the machine falls on every set alike. Per run: requests/s, p99, the
+# gateway's and the connector's CPU-us per request (from /proc/PID/stat) and RSS after the run.
+#
+#   bench/run-jvm-ab.sh [--size 1k|64k] [--mode keepalive|close] [--rounds N] [--warmup S] [--seconds S] \
+#       -- 'OPTIONS A' 'OPTIONS B' ...
+#
+# Each set is added to the launcher's JVM options (src/main/launcher/mproxy.sh, or MPROXY_JAVA_OPTS); '' is the
+# launcher's alone. The warm-up defaults to 35 s: C2 kept compiling for about 30 s of 64 KiB keep-alive on this
+# 2-core machine, and runs measured inside that window split into a fast and a slow group whatever the options.
+# Example (collectors, bench/README.md "Garbage collectors"):
+#   bench/run-jvm-ab.sh --size 1k --mode close -- '' '-XX:-UseSerialGC -XX:+UseG1GC' \
+#       '-XX:-UseSerialGC -XX:+UseZGC' '-XX:-UseSerialGC -XX:+UseShenandoahGC'
+# Output also goes to bench/results/jvm-ab-<date>[-N].txt. Needs wrk, nginx, python3 and a JDK 17.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source bench/lib.sh
+PATH=$PATH:/usr/sbin:/sbin
+
+SIZE=1k
+MODE_HTTP=keepalive
+ROUNDS=2
+WARMUP=35
+SECONDS_MEASURED=10
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --size) SIZE=$2; shift 2 ;;
+        --mode) MODE_HTTP=$2; shift 2 ;;
+        --rounds) ROUNDS=$2; shift 2 ;;
+        --warmup) WARMUP=$2; shift 2 ;;
+        --seconds) SECONDS_MEASURED=$2; shift 2 ;;
+        --) shift; break ;;
+        *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+    esac
+done
+[[ $# -gt 0 ]] || { echo "no option sets: give them after --, '' for the launcher's alone" >&2; exit 2; }
+[[ $SIZE == 1k || $SIZE == 64k ]] || { echo "--size: expected 1k or 64k, got $SIZE" >&2; exit 2; }
+[[ $MODE_HTTP == keepalive || $MODE_HTTP == close ]] || { echo "--mode: expected keepalive or close" >&2; exit 2; }
+SETS=("$@")
+MODE=full
+install_missing wrk nginx python3 java:openjdk-17-jdk-headless
+use_jar
+start_work jvm-ab
+results_to jvm-ab
+echo "# bench/run-jvm-ab.sh --size $SIZE --mode $MODE_HTTP --rounds $ROUNDS --warmup $WARMUP --seconds" \
+     "$SECONDS_MEASURED; $(date -u +%FT%TZ); commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); jar $JAR;" \
+     "$(java -version 2>&1 | head -1); launcher's JVM options: ${MPROXY_JVM[*]:-(none)}, MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-(glibc default)}"
+echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+
+read -r NGINX_PORT GW HTTP <<<"$(free_ports 3)"
+mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp" "$WORK/nginx/logs"
+head -c $((${SIZE%k} * 1024)) /dev/urandom >"$WORK/nginx/www/$SIZE"
+user=""
+[[ $(id -u) -eq 0 ]] && user="user $(id -un) $(id -gn);"
+cat >"$WORK/nginx/nginx.conf" <<CONF
+$user
+worker_processes 1; daemon off; pid $WORK/nginx/nginx.pid; error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http { access_log off; default_type application/octet-stream; sendfile on; keepalive_requests 1000000;
+  client_body_temp_path $WORK/nginx/tmp/b; proxy_temp_path $WORK/nginx/tmp/p; fastcgi_temp_path $WORK/nginx/tmp/f;
+  uwsgi_temp_path $WORK/nginx/tmp/u; scgi_temp_path $WORK/nginx/tmp/s;
+  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/nginx/www; } }
+CONF
+nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" &
+PIDS+=($!)
+wait_port "$NGINX_PORT" || die "nginx did not start"
+
+WRK=(wrk -t1 -c16 -H "Host: bench.localhost")
+[[ $MODE_HTTP == close ]] && WRK+=(-H 'Connection: close')
+URL=http://127.0.0.1:$HTTP/$SIZE
+HZ=$(getconf CLK_TCK)
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+
+# run_set N OPTIONS: a fresh gateway and connector with the launcher's options and OPTIONS, warmed up, measured.
+run_set() {
+    local n=$1 extra=() dir gwpid conpid fp token g0 c0 g1 c1 out requests
+    read -r -a extra <<<"$2"
+    dir=$WORK/data-$n
+    mkdir -m 700 "$dir"
+    java "${MPROXY_JVM[@]}" "${extra[@]}" -jar "$JAR" gateway --listen "127.0.0.1:$GW" --data-dir "$dir" \
+        --bind 127.0.0.1 --hostname localhost --http-port "$HTTP" --tls-port 0 >"$WORK/gateway-$n.log" 2>&1 &
+    gwpid=$!
+    PIDS+=("$gwpid")
+    wait_for "$WORK/gateway-$n.log" "devices connect to" "$gwpid"
+    fp=$(sed -n 's/^certificate SHA-256 fingerprint: \([0-9A-Fa-f:]*\).*/\1/p' "$WORK/gateway-$n.log")
+    token=$(java -jar "$JAR" token --data-dir "$dir" --device bench --domain bench.localhost --ttl 1h)
+    java "${MPROXY_JVM[@]}" "${extra[@]}" -jar "$JAR" connect --gateway "wss://localhost:$GW" --fingerprint "$fp" \
+        --token "$token" --http "bench.localhost=127.0.0.1:$NGINX_PORT" >"$WORK/connect-$n.log" 2>&1 &
+    conpid=$!
+    PIDS+=("$conpid")
+    wait_for "$WORK/connect-$n.log" "serving as device" "$conpid"
+    wait_port "$HTTP" || die "the gateway's HTTP port $HTTP is not listening"
+    "${WRK[@]}" -d "${WARMUP}s" "$URL" >/dev/null
+    g0=$(ticks "$gwpid")
+    c0=$(ticks "$conpid")
+    out=$("${WRK[@]}" -d "${SECONDS_MEASURED}s" --latency "$URL")
+    g1=$(ticks "$gwpid")
+    c1=$(ticks "$conpid")
+    requests=$(awk '/requests in/ {print $1}' <<<"$out")
+    python3 - "$2" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1 == "99%" {print $2}' <<<"$out")" \
+        "$requests" "$((g1 - g0))" "$((c1 - c0))" "$HZ" "$(rss_mib "$gwpid")" "$(rss_mib "$conpid")" <<'PY'
+import sys
+opts, rps, p99, n, g, c, hz, rg, rc = sys.argv[1:]
+per = lambda t: int(t) * 1e6 / int(hz) / max(1, int(n))
+print(f"{opts or '(launcher only)':<58} {float(rps):>9,.0f} req/s  p99 {p99:>8}  CPU/request gateway "
+      f"{per(g):5.0f} us, connector {per(c):5.0f} us  RSS {rg}/{rc} MiB")
+PY
+    stop "$conpid" "$gwpid"
+    rm -rf "$dir"
+}
+
+log "$SIZE $MODE_HTTP, ${#SETS[@]} option sets x $ROUNDS rounds, ${WARMUP}s warm-up + ${SECONDS_MEASURED}s each"
+n=0
+for ((round = 1; round <= ROUNDS; round++)); do
+    for set in "${SETS[@]}"; do
+        n=$((n + 1))
+        run_set "$n" "$set"
+    done
+done
+echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "results: $out"
