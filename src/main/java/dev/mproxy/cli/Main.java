@@ -1,7 +1,5 @@
 package dev.mproxy.cli;
 
-import dev.mproxy.transport.NettyDefaults;
-
 /** Entry point of {@code target/mproxy.jar}. */
 public final class Main {
 
@@ -9,7 +7,6 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        NettyDefaults.apply();
         System.exit(MproxyCommand.commandLine().execute(args));
     }
 }
