@@ -243,3 +243,55 @@ results_to() {
     out=$(unique_results_file "$base")
     exec > >(tee "$out") 2>&1
 }
+
+# size_bytes 1k|64k|512: the size in bytes (k = 1024).
+size_bytes() {
+    case "$1" in
+        *[kK]) echo $((${1%[kK]} * 1024)) ;;
+        *) echo $(($1)) ;;
+    esac
+}
+
+# start_nginx PORT FILE...: nginx serving FILE... (each named by its size: 1k, 64k, 4096) of random bytes from
+# $WORK/nginx/www on 127.0.0.1:PORT, with its own config, prefix, pid, logs and temp paths under $WORK, as the
+# current user, in the foreground (NGINX is the master's PID; SIGTERM to it stops the worker too). One worker;
+# access_log off so logging is not measured; keepalive_requests raised so keep-alive connections are never closed
+# mid-test (default: 1000).
+start_nginx() {
+    local port=$1 dir=$WORK/nginx s user=""
+    shift
+    mkdir -p "$dir/www" "$dir/tmp" "$dir/logs"
+    for s in "$@"; do
+        head -c "$(size_bytes "$s")" /dev/urandom >"$dir/www/$s"
+    done
+    # As root, nginx would switch its worker to nobody, which cannot read $WORK (0700).
+    [[ $(id -u) -eq 0 ]] && user="user $(id -un) $(id -gn);"
+    cat >"$dir/nginx.conf" <<EOF
+$user
+worker_processes 1;
+daemon off;
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    default_type application/octet-stream;
+    sendfile on;
+    keepalive_requests 1000000;
+    client_body_temp_path $dir/tmp/body;
+    proxy_temp_path $dir/tmp/proxy;
+    fastcgi_temp_path $dir/tmp/fastcgi;
+    uwsgi_temp_path $dir/tmp/uwsgi;
+    scgi_temp_path $dir/tmp/scgi;
+    server {
+        listen 127.0.0.1:$port;
+        root $dir/www;
+    }
+}
+EOF
+    # -e: the error log before the config is read (else the compiled-in /var/log/nginx/error.log).
+    nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" >"$dir/logs/stdout.log" 2>&1 &
+    NGINX=$!
+    PIDS+=("$NGINX")
+    wait_port "$port" || { cat "$dir"/logs/*.log; die "nginx did not start"; }
+}

@@ -91,13 +91,6 @@ done
 [[ ${#args[@]} -gt 1 && $MODE == quick ]] && MODE=custom
 [[ $HAPROXY_MODE == tcp || $HAPROXY_MODE == http ]] || { echo "--haproxy-mode: tcp or http" >&2; exit 2; }
 
-# size_bytes 1k|64k|512: the size in bytes (k = 1024).
-size_bytes() {
-    case "$1" in
-        *[kK]) echo $((${1%[kK]} * 1024)) ;;
-        *) echo $(($1)) ;;
-    esac
-}
 IFS=, read -r -a SIZE_LIST <<<"$SIZES"
 for s in "${SIZE_LIST[@]}"; do
     [[ $s =~ ^[0-9]+[kK]?$ ]] || { echo "--sizes: '$s' is not a size like 1k or 512" >&2; exit 2; }
@@ -263,51 +256,11 @@ echo "# load average before the run: $(cut -d' ' -f1-3 /proc/loadavg); CPU idle 
 [[ -n $MPROXY_NA ]] && echo "# mproxy: $MPROXY_NA; its rows are n/a"
 
 # ---------------------------------------------------------------------------------------------- nginx
-# nginx with its own config, prefix, pid, logs and temp paths under $WORK, as the current user, in the
-# foreground (its PID is the master's; SIGTERM to it stops the worker too). access_log off so logging is not
-# measured; keepalive_requests raised so keep-alive connections are never closed mid-test (default: 1000).
-start_nginx() {
-    local dir=$WORK/nginx s user=""
-    mkdir -p "$dir/www" "$dir/tmp" "$dir/logs"
-    for s in "${SIZE_LIST[@]}"; do
-        head -c "$(size_bytes "$s")" /dev/urandom >"$dir/www/$s"
-    done
-    # As root, nginx would switch its worker to nobody, which cannot read $WORK (0700).
-    [[ $(id -u) -eq 0 ]] && user="user $(id -un) $(id -gn);"
-    cat >"$dir/nginx.conf" <<EOF
-$user
-worker_processes 1;
-daemon off;
-pid $dir/nginx.pid;
-error_log $dir/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    default_type application/octet-stream;
-    sendfile on;
-    keepalive_requests 1000000;
-    client_body_temp_path $dir/tmp/body;
-    proxy_temp_path $dir/tmp/proxy;
-    fastcgi_temp_path $dir/tmp/fastcgi;
-    uwsgi_temp_path $dir/tmp/uwsgi;
-    scgi_temp_path $dir/tmp/scgi;
-    server {
-        listen 127.0.0.1:$NGINX_PORT;
-        root $dir/www;
-    }
-}
-EOF
-    # -e: the error log before the config is read (else the compiled-in /var/log/nginx/error.log).
-    nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/logs/error.log" >"$dir/logs/stdout.log" 2>&1 &
-    NGINX=$!
-    PIDS+=("$NGINX")
-    wait_port "$NGINX_PORT" || { cat "$dir"/logs/*.log; die "nginx did not start"; }
-}
 # What the whole machine and this script's own processes use from here on: the difference is someone else's.
 mark_other_cpu
 
 read -r NGINX_PORT <<<"$(free_ports 1)"
-start_nginx
+start_nginx "$NGINX_PORT" "${SIZE_LIST[@]}"
 
 # ---------------------------------------------------------------------------------------------- direct
 log "direct (nginx on 127.0.0.1:$NGINX_PORT)"

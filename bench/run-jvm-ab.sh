@@ -50,22 +50,7 @@ echo "# bench/run-jvm-ab.sh --size $SIZE --mode $MODE_HTTP --rounds $ROUNDS --wa
 echo "# load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 read -r NGINX_PORT GW HTTP <<<"$(free_ports 3)"
-mkdir -p "$WORK/nginx/www" "$WORK/nginx/tmp" "$WORK/nginx/logs"
-head -c $((${SIZE%k} * 1024)) /dev/urandom >"$WORK/nginx/www/$SIZE"
-user=""
-[[ $(id -u) -eq 0 ]] && user="user $(id -un) $(id -gn);"
-cat >"$WORK/nginx/nginx.conf" <<CONF
-$user
-worker_processes 1; daemon off; pid $WORK/nginx/nginx.pid; error_log $WORK/nginx/logs/error.log warn;
-events { worker_connections 4096; }
-http { access_log off; default_type application/octet-stream; sendfile on; keepalive_requests 1000000;
-  client_body_temp_path $WORK/nginx/tmp/b; proxy_temp_path $WORK/nginx/tmp/p; fastcgi_temp_path $WORK/nginx/tmp/f;
-  uwsgi_temp_path $WORK/nginx/tmp/u; scgi_temp_path $WORK/nginx/tmp/s;
-  server { listen 127.0.0.1:$NGINX_PORT; root $WORK/nginx/www; } }
-CONF
-nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log" &
-PIDS+=($!)
-wait_port "$NGINX_PORT" || die "nginx did not start"
+start_nginx "$NGINX_PORT" "$SIZE"
 
 WRK=(wrk -t1 -c16 -H "Host: bench.localhost")
 [[ $MODE_HTTP == close ]] && WRK+=(-H 'Connection: close')
