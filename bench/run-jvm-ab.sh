@@ -56,12 +56,11 @@ WRK=(wrk -t1 -c16 -H "Host: bench.localhost")
 [[ $MODE_HTTP == close ]] && WRK+=(-H 'Connection: close')
 URL=http://127.0.0.1:$HTTP/$SIZE
 HZ=$(getconf CLK_TCK)
-ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
 # run_set N OPTIONS: a fresh gateway and connector with the launcher's options and OPTIONS, warmed up, measured.
 run_set() {
-    local n=$1 extra=() dir gwpid conpid fp token g0 c0 g1 c1 out requests
+    local n=$1 extra=() dir gwpid conpid fp token g0 c0 g1 c1 report requests
     read -r -a extra <<<"$2"
     dir=$WORK/data-$n
     mkdir -m 700 "$dir"
@@ -79,13 +78,13 @@ run_set() {
     wait_for "$WORK/connect-$n.log" "serving as device" "$conpid"
     wait_port "$HTTP" || die "the gateway's HTTP port $HTTP is not listening"
     "${WRK[@]}" -d "${WARMUP}s" "$URL" >/dev/null
-    g0=$(ticks "$gwpid")
-    c0=$(ticks "$conpid")
-    out=$("${WRK[@]}" -d "${SECONDS_MEASURED}s" --latency "$URL")
-    g1=$(ticks "$gwpid")
-    c1=$(ticks "$conpid")
-    requests=$(awk '/requests in/ {print $1}' <<<"$out")
-    python3 - "$2" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" "$(awk '$1 == "99%" {print $2}' <<<"$out")" \
+    g0=$(cpu_ticks "$gwpid")
+    c0=$(cpu_ticks "$conpid")
+    report=$("${WRK[@]}" -d "${SECONDS_MEASURED}s" --latency "$URL")
+    g1=$(cpu_ticks "$gwpid")
+    c1=$(cpu_ticks "$conpid")
+    requests=$(awk '/requests in/ {print $1}' <<<"$report")
+    python3 - "$2" "$(awk '/Requests\/sec/ {print $2}' <<<"$report")" "$(awk '$1 == "99%" {print $2}' <<<"$report")" \
         "$requests" "$((g1 - g0))" "$((c1 - c0))" "$HZ" "$(rss_mib "$gwpid")" "$(rss_mib "$conpid")" <<'PY'
 import sys
 opts, rps, p99, n, g, c, hz, rg, rc = sys.argv[1:]

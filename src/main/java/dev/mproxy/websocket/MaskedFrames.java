@@ -12,8 +12,8 @@ import java.nio.ByteOrder;
  * buffer's reference count on every call: that loop was where the device's CPU went when it sent
  * (bench/run-tunnel.sh, the reverse direction ran at half the forward one). Between direct buffers the loop
  * reads and writes memory by address, in the machine's byte order: half the time of {@link ByteBuffer}'s
- * checked big-endian access (7 against 15 µs per 64 KiB), which was still the connector's top Java frame at
- * 64 KiB responses.
+ * checked big-endian access (7.5-9.2 against 13.1-15.6 µs per 64 KiB frame, bench/MaskCost.java), which was
+ * still the connector's top Java frame at 64 KiB responses.
  */
 final class MaskedFrames {
 
