@@ -19,9 +19,12 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -41,6 +44,8 @@ final class TunnelFixture implements AutoCloseable {
     static final InetSocketAddress LOOPBACK = new InetSocketAddress("127.0.0.1", 0);
 
     final EventLoopGroup group = Transport.newGroup(2);
+    /** The local services' connections, closed first at {@link #close()}. */
+    private final ChannelGroup serviceConnections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     final TunnelLimits limits;
     /** Public port → local service address, the connector's {@code --tcp} mapping. */
     final Map<Integer, InetSocketAddress> targets = new ConcurrentHashMap<>();
@@ -166,6 +171,7 @@ final class TunnelFixture implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        serviceConnections.add(ch);
                         ch.pipeline().addLast(handler.create(), new ChannelInboundHandlerAdapter() {
                             @Override
                             public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
@@ -197,6 +203,10 @@ final class TunnelFixture implements AutoCloseable {
 
     @Override
     public void close() {
+        // closed while their loops still run, so that what a service still had queued to write is released: a
+        // service writing from channelWritabilityChanged can queue more during its own close, which the loop then
+        // finishes in a task of its own (a leak report when the loop had already shut down)
+        serviceConnections.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }
