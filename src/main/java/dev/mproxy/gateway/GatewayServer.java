@@ -54,6 +54,7 @@ public final class GatewayServer implements AutoCloseable {
     private static final int MAX_UPGRADE_REQUEST = 16 * 1024;
 
     private final GatewayConfig config;
+    /** Accepts on every port, and reads the routed ports' connections until their route is known. */
     private final EventLoopGroup boss = Transport.newGroup(1);
     private final EventLoopGroup workers = Transport.newGroup();
     private final DeviceRegistry registry;
@@ -112,12 +113,12 @@ public final class GatewayServer implements AutoCloseable {
         listener = Transport.bind(devices, config.listen(), "devices");
         long routeTimeout = config.handshakeTimeout().toMillis();
         if (config.tlsPort().isPresent()) {
-            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
+            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, guards,
                     port -> new SniRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.tlsPort().getAsInt()), "the TLS port (--tls-port)"));
         }
         if (config.httpPort().isPresent()) {
-            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, workers, guards,
+            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, guards,
                     port -> new HttpHostRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
         }

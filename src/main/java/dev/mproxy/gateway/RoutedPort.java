@@ -28,10 +28,13 @@ final class RoutedPort {
      * A server for such a port: each connection gets a router from {@code routers}, given the port's number.
      * The router reads (autoRead stays on) until the route is known, then hands the connection over. A connection
      * {@code guards} do not admit is closed at once (limits 2.1).
+     * <p>
+     * Connections stay on the accepting loop {@code boss} (one thread) until routed: the route names the tunnel,
+     * whose loop serves them after, so a first move to a worker would be a hand-over between threads for
+     * nothing, and it cost 10-15 % of a close-mode request's CPU (bench/README.md, "Third pass").
      */
-    static ServerBootstrap bootstrap(EventLoopGroup boss, EventLoopGroup workers, GatewayGuards guards,
-                                     IntFunction<ChannelHandler> routers) {
-        return new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
+    static ServerBootstrap bootstrap(EventLoopGroup boss, GatewayGuards guards, IntFunction<ChannelHandler> routers) {
+        return new ServerBootstrap().group(boss).channel(Transport.serverChannel())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
