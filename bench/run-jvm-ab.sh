@@ -8,7 +8,8 @@
 #       -- 'OPTIONS A' 'OPTIONS B' ...
 #
 # Each set is added to the launcher's JVM options (src/main/launcher/mproxy.sh, or MPROXY_JAVA_OPTS); '' is the
-# launcher's alone. The warm-up defaults to 35 s: C2 kept compiling for about 30 s of 64 KiB keep-alive on this
+# launcher's alone. A set that starts with jar=PATH runs that jar (an older build, to compare commits):
+#   bench/run-jvm-ab.sh --mode close -- 'jar=/tmp/mproxy-before.jar' '' The warm-up defaults to 35 s: C2 kept compiling for about 30 s of 64 KiB keep-alive on this
 # 2-core machine, and runs measured inside that window split into a fast and a slow group whatever the options.
 # Example (collectors, bench/README.md "Garbage collectors"):
 #   bench/run-jvm-ab.sh --size 1k --mode close -- '' '-XX:-UseSerialGC -XX:+UseG1GC' \
@@ -32,7 +33,7 @@ while [[ $# -gt 0 ]]; do
         --warmup) WARMUP=$2; shift 2 ;;
         --seconds) SECONDS_MEASURED=$2; shift 2 ;;
         --) shift; break ;;
-        *) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 [[ $# -gt 0 ]] || { echo "no option sets: give them after --, '' for the launcher's alone" >&2; exit 2; }
@@ -60,18 +61,23 @@ rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
 # run_set N OPTIONS: a fresh gateway and connector with the launcher's options and OPTIONS, warmed up, measured.
 run_set() {
-    local n=$1 extra=() dir gwpid conpid fp token g0 c0 g1 c1 report requests
+    local n=$1 extra=() jar=$JAR dir gwpid conpid fp token g0 c0 g1 c1 report requests
     read -r -a extra <<<"$2"
+    if [[ ${extra[0]:-} == jar=* ]]; then
+        jar=${extra[0]#jar=}
+        extra=("${extra[@]:1}")
+        [[ -f $jar ]] || die "no jar at $jar"
+    fi
     dir=$WORK/data-$n
     mkdir -m 700 "$dir"
-    java "${MPROXY_JVM[@]}" "${extra[@]}" -jar "$JAR" gateway --listen "127.0.0.1:$GW" --data-dir "$dir" \
+    java "${MPROXY_JVM[@]}" "${extra[@]}" -jar "$jar" gateway --listen "127.0.0.1:$GW" --data-dir "$dir" \
         --bind 127.0.0.1 --hostname localhost --http-port "$HTTP" --tls-port 0 >"$WORK/gateway-$n.log" 2>&1 &
     gwpid=$!
     PIDS+=("$gwpid")
     wait_for "$WORK/gateway-$n.log" "devices connect to" "$gwpid"
     fp=$(sed -n 's/^certificate SHA-256 fingerprint: \([0-9A-Fa-f:]*\).*/\1/p' "$WORK/gateway-$n.log")
-    token=$(java -jar "$JAR" token --data-dir "$dir" --device bench --domain bench.localhost --ttl 1h)
-    java "${MPROXY_JVM[@]}" "${extra[@]}" -jar "$JAR" connect --gateway "wss://localhost:$GW" --fingerprint "$fp" \
+    token=$(java -jar "$jar" token --data-dir "$dir" --device bench --domain bench.localhost --ttl 1h)
+    java "${MPROXY_JVM[@]}" "${extra[@]}" -jar "$jar" connect --gateway "wss://localhost:$GW" --fingerprint "$fp" \
         --token "$token" --http "bench.localhost=127.0.0.1:$NGINX_PORT" >"$WORK/connect-$n.log" 2>&1 &
     conpid=$!
     PIDS+=("$conpid")
