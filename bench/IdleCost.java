@@ -436,7 +436,8 @@ public final class IdleCost {
                                 ch.pipeline().addLast(ssl.newHandler(ch.alloc(), "localhost", devicePort));
                             }
                             ch.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(64 * 1024),
-                                    new WebSocketClientProtocolHandler(ws), WebSocketFrameCodec.CLIENT,
+                                    new WebSocketClientProtocolHandler(ws));
+                            ch.pipeline().addLast(WebSocketFrameCodec.client(ch.pipeline()),
                                     new MproxyMessageDecoder(), device);
                         }
                     })

@@ -148,8 +148,8 @@ final class NodeTunnels {
             if (evt == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
                 TunnelHandler handler = TunnelHandler.gateway(LIMITS);
                 // the entry dials, so its frames are the masked client's, though it opens the streams
-                TunnelPipeline.install(ctx.pipeline(), WebSocketFrameCodec.CLIENT, handler, new NodeControl(),
-                        PING_INTERVAL, PING_TIMEOUT);
+                TunnelPipeline.install(ctx.pipeline(), WebSocketFrameCodec.client(ctx.pipeline()), handler,
+                        new NodeControl(), PING_INTERVAL, PING_TIMEOUT);
                 ctx.pipeline().remove(this);
                 logger.info("node tunnel to {} open", node);
                 tunnel.trySuccess(handler);

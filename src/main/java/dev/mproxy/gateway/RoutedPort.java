@@ -31,7 +31,7 @@ final class RoutedPort {
      * <p>
      * Connections stay on the accepting loop {@code boss} (one thread) until routed: the route names the tunnel,
      * whose loop serves them after, so a first move to a worker would be a hand-over between threads for
-     * nothing, and it cost 10-15 % of a close-mode request's CPU (bench/README.md, "Third pass").
+     * nothing: most of the 13 % of the gateway's CPU per close-mode request saved in bench/README.md, "Third pass".
      */
     static ServerBootstrap bootstrap(EventLoopGroup boss, GatewayGuards guards, IntFunction<ChannelHandler> routers) {
         return new ServerBootstrap().group(boss).channel(Transport.serverChannel())

@@ -229,7 +229,7 @@ public final class RendezvousDialer {
             ReferenceCountUtil.release(msg);
             if (Rendezvous.GREETING.equals(text) || RECORDED.equals(text)) {
                 ctx.channel().config().setAutoRead(false);
-                ctx.pipeline().replace(this, null, WebSocketFrameCodec.CLIENT);
+                ctx.pipeline().replace(this, null, WebSocketFrameCodec.client(ctx.pipeline()));
                 WebSocketEnd end = WebSocketEnd.atClient(ctx.channel());
                 if (!joined.trySuccess(new Joined(end, RECORDED.equals(text)))) {
                     ctx.close();

@@ -29,7 +29,8 @@ public final class TunnelPipeline {
     public static void install(ChannelPipeline pipeline, TunnelHandler tunnel, ControlHandler control,
                                Duration pingInterval, Duration pingTimeout) {
         // The device is the side that dials out: the WebSocket client, whose frames are masked.
-        WebSocketFrameCodec frames = tunnel.isDeviceSide() ? WebSocketFrameCodec.CLIENT : WebSocketFrameCodec.SERVER;
+        WebSocketFrameCodec frames = tunnel.isDeviceSide()
+                ? WebSocketFrameCodec.client(pipeline) : WebSocketFrameCodec.SERVER;
         install(pipeline, frames, tunnel, control, pingInterval, pingTimeout);
     }
 

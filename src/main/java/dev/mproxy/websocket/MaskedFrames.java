@@ -26,8 +26,28 @@ final class MaskedFrames {
     /** A FIN binary frame carrying {@code payload} masked with {@code mask}; {@code payload} is not changed. */
     static ByteBuf binary(ByteBufAllocator alloc, ByteBuf payload, int mask) {
         int length = payload.readableBytes();
+        ByteBuf frame = header(alloc, length, mask, length);
+        ByteBuffer out = frame.nioBuffer(frame.writerIndex(), length).order(ByteOrder.BIG_ENDIAN);
+        int at = 0;
+        for (ByteBuffer in : payload.nioBuffers(payload.readerIndex(), length)) {
+            at = xor(in.order(ByteOrder.BIG_ENDIAN), out, at, mask);
+        }
+        frame.writerIndex(frame.writerIndex() + length);
+        return frame;
+    }
+
+    /**
+     * The header of a FIN binary frame of {@code length} bytes masked with the key 0, which leaves the payload as
+     * it is: the payload follows the header unchanged and uncopied.
+     */
+    static ByteBuf zeroKeyHeader(ByteBufAllocator alloc, int length) {
+        return header(alloc, length, 0, 0);
+    }
+
+    /** A frame's header, with room for {@code room} more bytes. */
+    private static ByteBuf header(ByteBufAllocator alloc, int length, int mask, int room) {
         int headerLength = 2 + (length <= 125 ? 0 : length <= 0xFFFF ? 2 : 8) + 4;
-        ByteBuf frame = alloc.directBuffer(headerLength + length);
+        ByteBuf frame = alloc.directBuffer(headerLength + room);
         frame.writeByte(FIN_BINARY);
         if (length <= 125) {
             frame.writeByte(MASK_BIT | length);
@@ -36,14 +56,7 @@ final class MaskedFrames {
         } else {
             frame.writeByte(MASK_BIT | 127).writeLong(length);
         }
-        frame.writeInt(mask);
-        ByteBuffer out = frame.nioBuffer(frame.writerIndex(), length).order(ByteOrder.BIG_ENDIAN);
-        int at = 0;
-        for (ByteBuffer in : payload.nioBuffers(payload.readerIndex(), length)) {
-            at = xor(in.order(ByteOrder.BIG_ENDIAN), out, at, mask);
-        }
-        frame.writerIndex(frame.writerIndex() + length);
-        return frame;
+        return frame.writeInt(mask);
     }
 
     /** Masks all of {@code in} into {@code out} from {@code at}, the payload offset; returns the offset after. */
