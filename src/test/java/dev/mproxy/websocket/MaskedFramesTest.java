@@ -56,6 +56,11 @@ class MaskedFramesTest {
         ByteBuf frame = MaskedFrames.binary(ByteBufAllocator.DEFAULT, payload, random.nextInt());
         assertEquals(readerIndex, payload.readerIndex(), "the payload is left as it was");
         payload.release();
+        return serverDecodes(frame);
+    }
+
+    /** What a server that insists on masks decodes from {@code frame}, one whole final frame (released). */
+    static byte[] serverDecodes(ByteBuf frame) {
         EmbeddedChannel server = new EmbeddedChannel(new WebSocket08FrameDecoder(WebSocketDecoderConfig.newBuilder()
                 .expectMaskedFrames(true).allowMaskMismatch(false).maxFramePayloadLength(1 << 20).build()));
         server.writeInbound(frame);

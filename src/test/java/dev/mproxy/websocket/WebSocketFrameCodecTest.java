@@ -3,7 +3,6 @@ package dev.mproxy.websocket;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
@@ -12,9 +11,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocket08FrameDecoder;
-import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.ssl.SslHandler;
 import java.util.Random;
 import javax.net.ssl.SSLContext;
@@ -37,7 +33,7 @@ class WebSocketFrameCodecTest {
         assertSame(payload, body, "the payload itself follows the header");
         assertEquals("82ff0000000000011170" + "00000000", ByteBufUtil.hexDump(header),
                 "FIN binary, mask bit, 64-bit length 70000, key 0");
-        assertArrayEquals(bytes, serverDecodes(Unpooled.wrappedBuffer(header, body)));
+        assertArrayEquals(bytes, MaskedFramesTest.serverDecodes(Unpooled.wrappedBuffer(header, body)));
         payload.release();
         client.finishAndReleaseAll();
     }
@@ -56,8 +52,8 @@ class WebSocketFrameCodecTest {
         assertNull(client.readOutbound(), "one buffer per frame: header and masked payload together");
         // 2 header bytes and a 16-bit length, then the key: two random keys alike is a 1 in 2^32 chance
         assertNotEquals(first.getInt(4), second.getInt(4), "a fresh key per frame");
-        assertArrayEquals(bytes, serverDecodes(first));
-        assertArrayEquals(bytes, serverDecodes(second));
+        assertArrayEquals(bytes, MaskedFramesTest.serverDecodes(first));
+        assertArrayEquals(bytes, MaskedFramesTest.serverDecodes(second));
         client.finishAndReleaseAll();
     }
 
@@ -66,21 +62,6 @@ class WebSocketFrameCodecTest {
         EmbeddedChannel unregistered = new EmbeddedChannel(false, false);
         unregistered.pipeline().addLast(new SslHandler(SSLContext.getDefault().createSSLEngine("gateway", 443)));
         return unregistered.pipeline();
-    }
-
-    /** What a server that insists on masks decodes from {@code frame} (released). */
-    private static byte[] serverDecodes(ByteBuf frame) {
-        EmbeddedChannel server = new EmbeddedChannel(new WebSocket08FrameDecoder(WebSocketDecoderConfig.newBuilder()
-                .expectMaskedFrames(true).allowMaskMismatch(false).maxFramePayloadLength(1 << 20).build()));
-        server.writeInbound(frame);
-        BinaryWebSocketFrame decoded = server.readInbound();
-        assertNotNull(decoded, "one whole frame");
-        try {
-            return ByteBufUtil.getBytes(decoded.content());
-        } finally {
-            decoded.release();
-            server.finishAndReleaseAll();
-        }
     }
 
     private byte[] bytes(int length) {
