@@ -295,3 +295,26 @@ EOF
     PIDS+=("$NGINX")
     wait_port "$port" || { cat "$dir"/logs/*.log; die "nginx did not start"; }
 }
+
+# start_http_path JAR DIR TAG [JVM option...]: the HTTP path profile-http.sh and run-jvm-ab.sh measure, as
+# run-http.sh builds it: a gateway (devices on $GW, HTTP port $HTTP, data in DIR, made here) and a connector that
+# serves bench.localhost from nginx on $NGINX_PORT, both with the launcher's JVM options and those given, logs in
+# $WORK/gateway$TAG.log and $WORK/connect$TAG.log. Sets GWPID and CONPID once the HTTP port is up.
+start_http_path() {
+    local jar=$1 dir=$2 tag=$3 fp token
+    shift 3
+    mkdir -m 700 "$dir"
+    java "${MPROXY_JVM[@]}" "$@" -jar "$jar" gateway --listen "127.0.0.1:$GW" --data-dir "$dir" --bind 127.0.0.1 \
+        --hostname localhost --http-port "$HTTP" --tls-port 0 >"$WORK/gateway$tag.log" 2>&1 &
+    GWPID=$!
+    PIDS+=("$GWPID")
+    wait_for "$WORK/gateway$tag.log" "devices connect to" "$GWPID"
+    fp=$(sed -n 's/^certificate SHA-256 fingerprint: \([0-9A-Fa-f:]*\).*/\1/p' "$WORK/gateway$tag.log")
+    token=$(java -jar "$jar" token --data-dir "$dir" --device bench --domain bench.localhost --ttl 1h)
+    java "${MPROXY_JVM[@]}" "$@" -jar "$jar" connect --gateway "wss://localhost:$GW" --fingerprint "$fp" \
+        --token "$token" --http "bench.localhost=127.0.0.1:$NGINX_PORT" >"$WORK/connect$tag.log" 2>&1 &
+    CONPID=$!
+    PIDS+=("$CONPID")
+    wait_for "$WORK/connect$tag.log" "serving as device" "$CONPID"
+    wait_port "$HTTP" || die "the gateway's HTTP port $HTTP is not listening"
+}

@@ -48,6 +48,7 @@ while [[ $# -gt 0 ]]; do
     esac
 done
 [[ $SIZE == 1k || $SIZE == 64k ]] || { echo "--size: expected 1k or 64k, got $SIZE" >&2; exit 2; }
+[[ $PERF == 0 || -z $ASPROF ]] || { echo "--perf and --async-profiler: one profiler at a time" >&2; exit 2; }
 MODE=full
 install_missing wrk nginx strace python3 java:openjdk-17-jdk-headless
 [[ $PERF == 0 ]] || install_missing perf:linux-perf
@@ -79,20 +80,7 @@ read -r NGINX_PORT GW HTTP <<<"$(free_ports 3)"
 start_nginx "$NGINX_PORT" "$SIZE"
 
 # ---- gateway and connector, as run-http.sh starts them
-mkdir -m 700 "$WORK/data"
-java "${MPROXY_JVM[@]}" -jar "$JAR" gateway --listen "127.0.0.1:$GW" --data-dir "$WORK/data" --bind 127.0.0.1 \
-    --hostname localhost --http-port "$HTTP" --tls-port 0 >"$WORK/gateway.log" 2>&1 &
-GWPID=$!
-PIDS+=("$GWPID")
-wait_for "$WORK/gateway.log" "devices connect to" "$GWPID"
-fp=$(sed -n 's/^certificate SHA-256 fingerprint: \([0-9A-Fa-f:]*\).*/\1/p' "$WORK/gateway.log")
-token=$(java -jar "$JAR" token --data-dir "$WORK/data" --device bench --domain bench.localhost --ttl 1h)
-java "${MPROXY_JVM[@]}" -jar "$JAR" connect --gateway "wss://localhost:$GW" --fingerprint "$fp" --token "$token" \
-    --http "bench.localhost=127.0.0.1:$NGINX_PORT" >"$WORK/connect.log" 2>&1 &
-CONPID=$!
-PIDS+=("$CONPID")
-wait_for "$WORK/connect.log" "serving as device" "$CONPID"
-wait_port "$HTTP" || die "the gateway's HTTP port $HTTP is not listening"
+start_http_path "$JAR" "$WORK/data" ""
 
 WRK=(wrk -t1 -c16 -H "Host: bench.localhost")
 [[ $MODE_HTTP == close ]] && WRK+=(-H 'Connection: close')

@@ -9,8 +9,9 @@
 #
 # Each set is added to the launcher's JVM options (src/main/launcher/mproxy.sh, or MPROXY_JAVA_OPTS); '' is the
 # launcher's alone. A set that starts with jar=PATH runs that jar (an older build, to compare commits):
-#   bench/run-jvm-ab.sh --mode close -- 'jar=/tmp/mproxy-before.jar' '' The warm-up defaults to 35 s: C2 kept compiling for about 30 s of 64 KiB keep-alive on this
-# 2-core machine, and runs measured inside that window split into a fast and a slow group whatever the options.
+#   bench/run-jvm-ab.sh --mode close -- 'jar=/tmp/mproxy-before.jar' ''
+# The warm-up defaults to 35 s: C2 kept compiling for about 30 s of 64 KiB keep-alive on this 2-core machine, and
+# runs measured inside that window split into a fast and a slow group whatever the options.
 # Example (collectors, bench/README.md "Garbage collectors"):
 #   bench/run-jvm-ab.sh --size 1k --mode close -- '' '-XX:-UseSerialGC -XX:+UseG1GC' \
 #       '-XX:-UseSerialGC -XX:+UseZGC' '-XX:-UseSerialGC -XX:+UseShenandoahGC'
@@ -33,7 +34,7 @@ while [[ $# -gt 0 ]]; do
         --warmup) WARMUP=$2; shift 2 ;;
         --seconds) SECONDS_MEASURED=$2; shift 2 ;;
         --) shift; break ;;
-        *) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 [[ $# -gt 0 ]] || { echo "no option sets: give them after --, '' for the launcher's alone" >&2; exit 2; }
@@ -61,7 +62,7 @@ rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
 # run_set N OPTIONS: a fresh gateway and connector with the launcher's options and OPTIONS, warmed up, measured.
 run_set() {
-    local n=$1 extra=() jar=$JAR dir gwpid conpid fp token g0 c0 g1 c1 report requests
+    local n=$1 extra=() jar=$JAR dir g0 c0 g1 c1 report requests
     read -r -a extra <<<"$2"
     if [[ ${extra[0]:-} == jar=* ]]; then
         jar=${extra[0]#jar=}
@@ -69,36 +70,23 @@ run_set() {
         [[ -f $jar ]] || die "no jar at $jar"
     fi
     dir=$WORK/data-$n
-    mkdir -m 700 "$dir"
-    java "${MPROXY_JVM[@]}" "${extra[@]}" -jar "$jar" gateway --listen "127.0.0.1:$GW" --data-dir "$dir" \
-        --bind 127.0.0.1 --hostname localhost --http-port "$HTTP" --tls-port 0 >"$WORK/gateway-$n.log" 2>&1 &
-    gwpid=$!
-    PIDS+=("$gwpid")
-    wait_for "$WORK/gateway-$n.log" "devices connect to" "$gwpid"
-    fp=$(sed -n 's/^certificate SHA-256 fingerprint: \([0-9A-Fa-f:]*\).*/\1/p' "$WORK/gateway-$n.log")
-    token=$(java -jar "$jar" token --data-dir "$dir" --device bench --domain bench.localhost --ttl 1h)
-    java "${MPROXY_JVM[@]}" "${extra[@]}" -jar "$jar" connect --gateway "wss://localhost:$GW" --fingerprint "$fp" \
-        --token "$token" --http "bench.localhost=127.0.0.1:$NGINX_PORT" >"$WORK/connect-$n.log" 2>&1 &
-    conpid=$!
-    PIDS+=("$conpid")
-    wait_for "$WORK/connect-$n.log" "serving as device" "$conpid"
-    wait_port "$HTTP" || die "the gateway's HTTP port $HTTP is not listening"
+    start_http_path "$jar" "$dir" "-$n" "${extra[@]}"
     "${WRK[@]}" -d "${WARMUP}s" "$URL" >/dev/null
-    g0=$(cpu_ticks "$gwpid")
-    c0=$(cpu_ticks "$conpid")
+    g0=$(cpu_ticks "$GWPID")
+    c0=$(cpu_ticks "$CONPID")
     report=$("${WRK[@]}" -d "${SECONDS_MEASURED}s" --latency "$URL")
-    g1=$(cpu_ticks "$gwpid")
-    c1=$(cpu_ticks "$conpid")
+    g1=$(cpu_ticks "$GWPID")
+    c1=$(cpu_ticks "$CONPID")
     requests=$(awk '/requests in/ {print $1}' <<<"$report")
     python3 - "$2" "$(awk '/Requests\/sec/ {print $2}' <<<"$report")" "$(awk '$1 == "99%" {print $2}' <<<"$report")" \
-        "$requests" "$((g1 - g0))" "$((c1 - c0))" "$HZ" "$(rss_mib "$gwpid")" "$(rss_mib "$conpid")" <<'PY'
+        "$requests" "$((g1 - g0))" "$((c1 - c0))" "$HZ" "$(rss_mib "$GWPID")" "$(rss_mib "$CONPID")" <<'PY'
 import sys
 opts, rps, p99, n, g, c, hz, rg, rc = sys.argv[1:]
 per = lambda t: int(t) * 1e6 / int(hz) / max(1, int(n))
 print(f"{opts or '(launcher only)':<58} {float(rps):>9,.0f} req/s  p99 {p99:>8}  CPU/request gateway "
       f"{per(g):5.0f} us, connector {per(c):5.0f} us  RSS {rg}/{rc} MiB")
 PY
-    stop "$conpid" "$gwpid"
+    stop "$CONPID" "$GWPID"
     rm -rf "$dir"
 }
 

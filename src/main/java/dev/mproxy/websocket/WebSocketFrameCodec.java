@@ -79,7 +79,7 @@ public final class WebSocketFrameCodec extends MessageToMessageCodec<WebSocketFr
                 case RANDOM_KEY:
                     out.add(MaskedFrames.binary(ctx.alloc(), payload, ThreadLocalRandom.current().nextInt()));
                     break;
-                default:
+                case ZERO_KEY:
                     out.add(MaskedFrames.zeroKeyHeader(ctx.alloc(), payload.readableBytes()));
                     out.add(payload.retain());
             }
