@@ -8,6 +8,7 @@ import static dev.mproxy.protocol.MproxyConstants.PAD;
 import static dev.mproxy.protocol.MproxyConstants.VERSION_1;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -40,6 +41,20 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
         BODY,
         CORRUPT
     }
+
+    /** Up to this many bytes, what spans reads is merged into one buffer; more is kept as the reads it came in. */
+    private static final int MERGE_LIMIT = 16 * 1024;
+
+    /**
+     * The tunnel's frames arrive in pieces as they were read (PayloadSlicer), and a 64 KiB body usually spans two:
+     * merging them would mean a new buffer too large for the pool, and a copy. A short message is merged: a copy
+     * of a few KiB costs less than a composite buffer (bench/InboundCost.java).
+     */
+    private static final Cumulator SMALL_MERGED = (alloc, cumulation, in) ->
+            !(cumulation instanceof CompositeByteBuf)
+                    && cumulation.readableBytes() + in.readableBytes() <= MERGE_LIMIT
+                    ? MERGE_CUMULATOR.cumulate(alloc, cumulation, in)
+                    : COMPOSITE_CUMULATOR.cumulate(alloc, cumulation, in);
 
     /** Room for a header of a stream from an IPv4 client with a short name, the common case. */
     private static final int INITIAL_HEADER_CAPACITY = 64;
@@ -82,6 +97,7 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
     /** A decoder that refuses, before allocating anything, a body longer than {@code maxBodyLength}. */
     public MproxyMessageDecoder(int maxBodyLength) {
         this.maxBodyLength = ObjectUtil.checkPositive(maxBodyLength, "maxBodyLength");
+        setCumulator(SMALL_MERGED);
     }
 
     @Override

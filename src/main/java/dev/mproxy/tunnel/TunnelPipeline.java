@@ -2,6 +2,7 @@ package dev.mproxy.tunnel;
 
 import dev.mproxy.protocol.MproxyMessageDecoder;
 import dev.mproxy.protocol.MproxyMessageEncoder;
+import dev.mproxy.websocket.PayloadSlicer;
 import dev.mproxy.websocket.WebSocketFrameCodec;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.flush.FlushConsolidationHandler;
@@ -42,6 +43,7 @@ public final class TunnelPipeline {
                                ControlHandler control, Duration pingInterval, Duration pingTimeout) {
         // Every stream's read burst flushes the tunnel; one flush per event-loop turn instead makes one TLS record
         // and one write(2) of what many streams sent meanwhile (bench/README.md, "Where the time goes").
+        PayloadSlicer.addInFront(pipeline, frames.peerMasks(), MAX_FRAME_PAYLOAD);
         pipeline.addLast(new FlushConsolidationHandler(FLUSH_AFTER_WRITES, true), frames, new MproxyMessageDecoder(),
                 MproxyMessageEncoder.INSTANCE, tunnel, control);
         Keepalive.install(pipeline, pingInterval, pingTimeout);

@@ -1,11 +1,7 @@
 package dev.mproxy.websocket;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -20,7 +16,7 @@ import java.util.function.LongConsumer;
  * mask key. Everything else passes untouched, and Netty's decoder checks it all (masking, opcodes, lengths,
  * UTF-8) as before. Optionally a message longer than {@code maxMessage} closes the connection with 1009.
  */
-public final class FrameSplitter extends ByteToMessageDecoder {
+public final class FrameSplitter extends InFrontOfTheDecoder {
 
     /** The fragments of a long frame: small enough to hold, large enough to keep framing overhead negligible. */
     public static final int PIECE = 64 * 1024;
@@ -61,8 +57,6 @@ public final class FrameSplitter extends ByteToMessageDecoder {
     private long messageBytes;
     /** Inside a fragmented message: the last data frame had no FIN. */
     private boolean inMessage;
-    /** Bytes from the input's reader index on that pass unchanged and are not handed on yet. */
-    private int passed;
 
     /**
      * @param maxWhole     the longest frame passed on whole; longer ones are cut into {@value #PIECE}-byte fragments
@@ -83,31 +77,16 @@ public final class FrameSplitter extends ByteToMessageDecoder {
     }
 
     @Override
-    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
-        // bytes that pass unchanged are handed on together, as one slice of what was read, not frame by frame:
-        // the decoder then reads them as it would have without this handler, and copies nothing more
-        passed = 0;
-        try {
-            boolean more = true;
-            while (more) {
-                switch (state) {
-                    case HEADER:
-                        more = header(ctx, in, out);
-                        break;
-                    case PAYLOAD:
-                        more = payload(ctx, in, out);
-                        break;
-                    case PASS_ALL:
-                        passed = in.readableBytes();
-                        more = false;
-                        break;
-                    default:
-                        in.skipBytes(in.readableBytes());
-                        return;
-                }
-            }
-        } finally {
-            handOn(in, out);
+    boolean step(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        switch (state) {
+            case HEADER:
+                return header(ctx, in, out);
+            case PAYLOAD:
+                return payload(ctx, in, out);
+            case PASS_ALL:
+                return passAll(in);
+            default:
+                return dropAll(in);
         }
     }
 
@@ -213,14 +192,6 @@ public final class FrameSplitter extends ByteToMessageDecoder {
         return true;
     }
 
-    /** Hands on the bytes passed so far, unchanged, as one slice of the input. */
-    private void handOn(ByteBuf in, List<Object> out) {
-        if (passed > 0) {
-            out.add(in.readRetainedSlice(passed));
-            passed = 0;
-        }
-    }
-
     /** A fragment's header: FIN on the last one if the frame had it, the frame's opcode on the first only. */
     private ByteBuf pieceHeader(ChannelHandlerContext ctx, boolean last) {
         ByteBuf header = ctx.alloc().buffer(14);
@@ -242,13 +213,7 @@ public final class FrameSplitter extends ByteToMessageDecoder {
      */
     private void tooBig(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
         state = State.TOO_BIG;
-        handOn(in, out);
-        in.skipBytes(in.readableBytes());
-        String reason = "message of at least " + messageBytes + " bytes exceeds the allowed maximum (" + maxMessage
-                + ')';
-        // through the whole pipeline, so that the frame encoder behind this handler writes it
-        ctx.channel().writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.MESSAGE_TOO_BIG,
-                WebSocketFrameCodec.closeReason(reason))).addListener(ChannelFutureListener.CLOSE);
-        throw new CorruptedWebSocketFrameException(WebSocketCloseStatus.MESSAGE_TOO_BIG, reason);
+        throw refuse(ctx, in, out, WebSocketCloseStatus.MESSAGE_TOO_BIG, "message of at least " + messageBytes
+                + " bytes exceeds the allowed maximum (" + maxMessage + ')');
     }
 }

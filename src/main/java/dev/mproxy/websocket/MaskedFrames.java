@@ -27,13 +27,29 @@ final class MaskedFrames {
     static ByteBuf binary(ByteBufAllocator alloc, ByteBuf payload, int mask) {
         int length = payload.readableBytes();
         ByteBuf frame = header(alloc, length, mask, length);
-        ByteBuffer out = frame.nioBuffer(frame.writerIndex(), length).order(ByteOrder.BIG_ENDIAN);
-        int at = 0;
-        for (ByteBuffer in : payload.nioBuffers(payload.readerIndex(), length)) {
-            at = xor(in.order(ByteOrder.BIG_ENDIAN), out, at, mask);
-        }
+        mask(payload, frame.nioBuffer(frame.writerIndex(), length), mask);
         frame.writerIndex(frame.writerIndex() + length);
         return frame;
+    }
+
+    /** Writes all of {@code payload} masked with {@code mask} into {@code out}, from its first byte. */
+    private static void mask(ByteBuf payload, ByteBuffer out, int mask) {
+        out.order(ByteOrder.BIG_ENDIAN);
+        int at = 0;
+        for (ByteBuffer in : payload.nioBuffers(payload.readerIndex(), payload.readableBytes())) {
+            at = xor(in.order(ByteOrder.BIG_ENDIAN), out, at, mask);
+        }
+    }
+
+    /**
+     * {@code payload} masked with {@code mask} from its first byte, in a new buffer; {@code payload} is not changed.
+     * Masking twice with one key gives the bytes back: this also unmasks.
+     */
+    static ByteBuf masked(ByteBufAllocator alloc, ByteBuf payload, int mask) {
+        int length = payload.readableBytes();
+        ByteBuf out = alloc.directBuffer(length);
+        mask(payload, out.nioBuffer(0, length), mask);
+        return out.writerIndex(length);
     }
 
     /**

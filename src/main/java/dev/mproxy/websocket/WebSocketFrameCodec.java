@@ -60,6 +60,11 @@ public final class WebSocketFrameCodec extends MessageToMessageCodec<WebSocketFr
         return pipeline.get(SslHandler.class) != null ? CLIENT_IN_TLS : CLIENT;
     }
 
+    /** Whether the peer masks its frames: a server's peer, the client, must (RFC 6455 §5.1). */
+    public boolean peerMasks() {
+        return masking == Masking.NONE;
+    }
+
     @Override
     public boolean acceptOutboundMessage(Object msg) {
         return msg instanceof ByteBuf || msg instanceof WebSocketClose;
