@@ -8,6 +8,7 @@ import static dev.mproxy.protocol.MproxyConstants.PAD;
 import static dev.mproxy.protocol.MproxyConstants.VERSION_1;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -30,7 +31,7 @@ import java.util.List;
  * {@link MproxyProtocolException} naming the offset and the rule, and the decoder then stays {@code CORRUPT},
  * discarding all later input. proxy-packer resynchronises on nothing and silently desynchronises instead.
  *
- * <p>Bodies are retained slices of the input, not copies; the receiver releases each message.
+ * <p>Bodies over 16 KiB are retained slices of the input, shorter ones copies; the receiver releases each message.
  */
 public final class MproxyMessageDecoder extends ByteToMessageDecoder {
 
@@ -42,17 +43,21 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
         CORRUPT
     }
 
-    /** Up to this many bytes, what spans reads is merged into one buffer; more is kept as the reads it came in. */
-    private static final int MERGE_LIMIT = 16 * 1024;
+    /**
+     * Up to this many bytes are copied, not kept as the reads they came in: a short body, and what spans reads
+     * while it is short. Such a copy is cheap and comes from Netty's pool (which stops at 16,896 bytes under the
+     * launcher's heap), while a slice keeps its whole read alive, up to 64 KiB, and the budgets count the body.
+     */
+    private static final int COPY_LIMIT = 16 * 1024;
 
     /**
      * The tunnel's frames arrive in pieces as they were read (PayloadSlicer), and a 64 KiB body usually spans two:
-     * merging them would mean a new buffer too large for the pool, and a copy. A short message is merged: a copy
-     * of a few KiB costs less than a composite buffer (bench/InboundCost.java).
+     * merging them would mean a new buffer too large for the pool, and a copy; they are kept as a composite of the
+     * reads instead. A short span is merged: a copy of a few KiB costs less than a composite (bench/InboundCost.java).
      */
     private static final Cumulator SMALL_MERGED = (alloc, cumulation, in) ->
             !(cumulation instanceof CompositeByteBuf)
-                    && cumulation.readableBytes() + in.readableBytes() <= MERGE_LIMIT
+                    && cumulation.readableBytes() + in.readableBytes() <= COPY_LIMIT
                     ? MERGE_CUMULATOR.cumulate(alloc, cumulation, in)
                     : COMPOSITE_CUMULATOR.cumulate(alloc, cumulation, in);
 
@@ -135,7 +140,7 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
                 if (in.readableBytes() < bodyLength) {
                     return;
                 }
-                out.add(readMessage(in));
+                out.add(readMessage(ctx.alloc(), in));
                 state = State.VERSION;
                 return;
             case CORRUPT:
@@ -288,13 +293,15 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
         return (int) value;
     }
 
-    private MproxyMessage readMessage(ByteBuf in) {
+    private MproxyMessage readMessage(ByteBufAllocator alloc, ByteBuf in) {
         ByteBuf body;
         if (bodyLength == 0) {
             body = Unpooled.EMPTY_BUFFER;
         } else if (bodyLength == 1 && type != MessageType.DATA && in.getByte(in.readerIndex()) == PAD) {
             body = Unpooled.EMPTY_BUFFER; // rule 3.2: pack()'s pad on an empty message is not data
             in.skipBytes(1);
+        } else if (bodyLength <= COPY_LIMIT) {
+            body = alloc.buffer(bodyLength).writeBytes(in, bodyLength);
         } else {
             body = in.readRetainedSlice(bodyLength);
         }

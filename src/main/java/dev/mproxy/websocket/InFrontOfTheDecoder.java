@@ -47,17 +47,24 @@ abstract class InFrontOfTheDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * Refuses what follows the bytes passed so far, as Netty's decoder refuses a frame: those bytes go on, the rest
-     * is dropped, a close frame with {@code status} and {@code reason} is sent and the connection closed once it
-     * is written. Returns the exception to throw.
+     * Refuses what follows the bytes passed so far, as Netty's decoder refuses a frame: what came before goes on
+     * first, so that the answers to it (pongs, the tunnel's replies) are written before the close; the rest is
+     * dropped; a close frame with {@code status} and {@code reason} is sent and the connection closed once it is
+     * written. Returns the exception to throw.
      */
     final CorruptedWebSocketFrameException refuse(ChannelHandlerContext ctx, ByteBuf in, List<Object> out,
                                                   WebSocketCloseStatus status, String reason) {
         handOn(in, out);
         in.skipBytes(in.readableBytes());
-        // through the whole pipeline: the frame encoder may sit behind this handler
-        ctx.channel().writeAndFlush(new CloseWebSocketFrame(status, WebSocketFrameCodec.closeReason(reason)))
-                .addListener(ChannelFutureListener.CLOSE);
+        for (Object earlier : out) {
+            ctx.fireChannelRead(earlier);
+        }
+        out.clear();
+        if (ctx.channel().isActive()) {
+            // through the whole pipeline: the frame encoder may sit behind this handler
+            ctx.channel().writeAndFlush(new CloseWebSocketFrame(status, WebSocketFrameCodec.closeReason(reason)))
+                    .addListener(ChannelFutureListener.CLOSE);
+        }
         return new CorruptedWebSocketFrameException(status, reason);
     }
 

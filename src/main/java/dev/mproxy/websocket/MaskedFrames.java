@@ -48,7 +48,12 @@ final class MaskedFrames {
     static ByteBuf masked(ByteBufAllocator alloc, ByteBuf payload, int mask) {
         int length = payload.readableBytes();
         ByteBuf out = alloc.directBuffer(length);
-        mask(payload, out.nioBuffer(0, length), mask);
+        try {
+            mask(payload, out.nioBuffer(0, length), mask);
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
         return out.writerIndex(length);
     }
 

@@ -4,13 +4,11 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
-import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CorruptedWebSocketFrameException;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.handler.codec.http.websocketx.WebSocketFrameDecoder;
-import java.lang.reflect.Method;
 import java.util.List;
 
 /**
@@ -49,8 +47,6 @@ public final class PayloadSlicer extends InFrontOfTheDecoder {
         REFUSED
     }
 
-    private static final Method INTERNAL_BUFFER = internalBufferMethod();
-
     private final boolean peerMasks;
     private final int maxFramePayload;
     private State state = State.HEADER;
@@ -76,39 +72,15 @@ public final class PayloadSlicer extends InFrontOfTheDecoder {
     }
 
     /**
-     * Puts a slicer in front of {@code pipeline}'s frame decoder, unless the decoder already holds bytes of a frame
-     * (sent together with the handshake): the slicer would start inside that frame. Such a tunnel decodes all its
-     * frames in Netty's decoder, as before.
+     * Puts a slicer in front of {@code pipeline}'s frame decoder if that decoder stands between two frames, outside
+     * a message and before any close: the slicer would otherwise start inside a frame or a message it never saw.
+     * A peer that sends frames before the handshake's response has reached it can leave the decoder elsewhere;
+     * such a tunnel decodes all its frames in Netty's decoder, as before.
      */
     public static void addInFront(ChannelPipeline pipeline, boolean peerMasks, int maxFramePayload) {
         ChannelHandlerContext decoder = pipeline.context(WebSocketFrameDecoder.class);
-        if (decoder != null && holdsNothing(decoder.handler())) {
+        if (decoder != null && DecoderState.betweenFrames(decoder.handler())) {
             pipeline.addBefore(decoder.name(), null, new PayloadSlicer(peerMasks, maxFramePayload));
-        }
-    }
-
-    /**
-     * Whether {@code decoder} holds no bytes. A device's connector can read the gateway's first frame, or part of
-     * it, with the handshake's response; Netty's decoder keeps a part in a buffer it shows only to subclasses.
-     */
-    private static boolean holdsNothing(Object decoder) {
-        if (!(decoder instanceof ByteToMessageDecoder) || INTERNAL_BUFFER == null) {
-            return false;
-        }
-        try {
-            return !((ByteBuf) INTERNAL_BUFFER.invoke(decoder)).isReadable();
-        } catch (ReflectiveOperationException e) {
-            return false;
-        }
-    }
-
-    private static Method internalBufferMethod() {
-        try {
-            Method method = ByteToMessageDecoder.class.getDeclaredMethod("internalBuffer");
-            method.setAccessible(true);
-            return method;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            return null; // Netty in a module that does not open it: no slicing, the decoder's copies as before
         }
     }
 

@@ -141,14 +141,21 @@ class MproxyMessageDecoderTest {
     }
 
     @Test
-    void bodyIsRetainedSliceOfInputNotCopy() {
+    void aLongBodyIsASliceOfTheInputAndAShortOneACopy() {
         EmbeddedChannel ch = new EmbeddedChannel(new MproxyMessageDecoder());
-        ByteBuf in = Unpooled.wrappedBuffer(frame("IPv4,1.2.3.4,5,4,tcp,22,", "abcd"));
+        String longBody = "x".repeat(16 * 1024 + 1);
+        ByteBuf in = Unpooled.wrappedBuffer(frame("IPv4,1.2.3.4,5," + longBody.length() + ",tcp,22,", longBody),
+                frame("IPv4,1.2.3.4,5,4,tcp,22,", "abcd"));
         ch.writeInbound(in);
-        MproxyMessage m = ch.readInbound();
-        assertNotNull(m.content().unwrap(), "a slice of the input, not a new buffer");
-        assertEquals("abcd", m.content().toString(StandardCharsets.US_ASCII));
-        assertTrue(m.release());
+        MproxyMessage slice = ch.readInbound();
+        MproxyMessage copy = ch.readInbound();
+        assertEquals(longBody, slice.content().toString(StandardCharsets.US_ASCII));
+        assertEquals("abcd", copy.content().toString(StandardCharsets.US_ASCII));
+        assertEquals(1, in.refCnt(), "the long body's slice holds the input");
+        assertTrue(slice.release());
+        // a slice would keep the whole input alive for 4 bytes, and the budgets count 4
+        assertEquals(0, in.refCnt(), "the short body's copy does not hold the input");
+        assertTrue(copy.release());
         assertFalse(ch.finish());
     }
 

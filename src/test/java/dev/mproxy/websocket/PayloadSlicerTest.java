@@ -14,6 +14,10 @@ import dev.mproxy.testing.TrackingAllocator;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
@@ -25,6 +29,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import io.netty.util.ReferenceCountUtil;
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Random;
@@ -52,19 +57,24 @@ class PayloadSlicerTest {
     void sameMessagesAndRefusalsAsTheDecoderAlone(boolean peerMasks) {
         Random random = new Random(peerMasks ? 11 : 12);
         int refused = 0;
-        int sliced = 0;
+        int referencePieces = 0;
+        int slicerPieces = 0;
         for (int run = 0; run < 400; run++) {
             byte[] stream = stream(random, peerMasks, run % 3 == 0);
             int[] cuts = cuts(random, stream.length);
-            Outcome reference = decode(stream, cuts, peerMasks, false);
-            Outcome slicer = decode(stream, cuts, peerMasks, true);
-            assertEquals(reference, slicer, "run " + run + ", stream " + Base64.getEncoder().encodeToString(stream));
+            // now and then the connection ends inside a frame: what is held must be released all the same
+            int end = run % 7 == 0 && stream.length > 1 ? 1 + random.nextInt(stream.length - 1) : stream.length;
+            Outcome reference = decode(stream, cuts, end, peerMasks, false);
+            Outcome slicer = decode(stream, cuts, end, peerMasks, true);
+            assertEquals(reference, slicer, "run " + run + ", stream " + Base64.getEncoder().encodeToString(stream)
+                    + ", end " + end);
             refused += reference.refusal.isEmpty() ? 0 : 1;
-            sliced += slicer.pieces;
+            referencePieces += reference.pieces;
+            slicerPieces += slicer.pieces;
         }
-        // the streams reach both ends: some refused, and binary frames handed on in more pieces than they came in
+        // the streams reach both ends: some refused, and frames handed on in more pieces than they came in
         assertTrue(refused > 50 && refused < 350, "refused streams: " + refused);
-        assertTrue(sliced > 0, "no frame was cut where a read ended");
+        assertTrue(slicerPieces > referencePieces, "pieces: " + slicerPieces + " against " + referencePieces);
     }
 
     @Test
@@ -98,14 +108,32 @@ class PayloadSlicerTest {
     }
 
     @Test
-    void aNewMessageInsideAFragmentedOneIsRefusedWithTheDecodersWords() {
+    void aNewMessageInsideAFragmentedOneIsRefusedWithTheDecodersWordsAfterWhatCameBefore() {
         TrackingAllocator alloc = new TrackingAllocator();
         EmbeddedChannel channel = channel(alloc, true, true);
+        // what the tunnel sees, in order: the frames read, and the close written (its answers to those frames,
+        // pongs and replies, must go out before the close, as with Netty's decoder alone)
+        List<String> seen = new ArrayList<>();
+        channel.pipeline().addFirst(new ChannelOutboundHandlerAdapter() {
+            @Override
+            public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+                seen.add(msg.getClass().getSimpleName());
+                ctx.write(msg, promise);
+            }
+        });
+        channel.pipeline().addLast(new ChannelInboundHandlerAdapter() {
+            @Override
+            public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                seen.add(msg.getClass().getSimpleName());
+                ctx.fireChannelRead(msg);
+            }
+        });
         ByteBuf bytes = alloc.buffer().writeBytes(frame(0x02, new byte[] {1}, true, 7))
                 .writeBytes(frame(0x82, new byte[] {2}, true, 7));
         CorruptedWebSocketFrameException refused = assertThrows(
                 CorruptedWebSocketFrameException.class, () -> channel.writeInbound(bytes));
         assertEquals("received non-continuation data frame while inside fragmented message", refused.getMessage());
+        assertEquals(List.of("BinaryWebSocketFrame", "CloseWebSocketFrame"), seen);
         WebSocketFrame first = channel.readInbound();
         first.release();
         CloseWebSocketFrame close = assertInstanceOf(CloseWebSocketFrame.class, channel.readOutbound());
@@ -126,21 +154,33 @@ class PayloadSlicerTest {
         assertNotNull(fresh.pipeline().get(PayloadSlicer.class), "a decoder that holds nothing");
         fresh.finishAndReleaseAll();
 
-        // the gateway's first frame, read in part with the handshake's response (the connector's side)
+        // a peer's first frame, read in part before the slicer could be added: after 1 byte, after its header
+        // (both consumed by the decoder, which then holds nothing), after 3 bytes of its payload
         byte[] first = frame(0x82, new byte[] {1, 2, 3, 4, 5}, false, 0);
-        EmbeddedChannel holding = channel(alloc, false, false);
-        holding.writeInbound(alloc.buffer().writeBytes(first, 0, 3));
-        PayloadSlicer.addInFront(holding.pipeline(), false, MAX_FRAME);
-        assertNull(holding.pipeline().get(PayloadSlicer.class), "the decoder holds part of a frame");
-        holding.writeInbound(alloc.buffer().writeBytes(first, 3, first.length - 3));
-        BinaryWebSocketFrame whole = holding.readInbound();
-        try {
-            assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, ByteBufUtil.getBytes(whole.content()));
-        } finally {
-            whole.release();
-            holding.finishAndReleaseAll();
+        for (int prefix : new int[] {1, 2, 5}) {
+            EmbeddedChannel holding = channel(alloc, false, false);
+            holding.writeInbound(alloc.buffer().writeBytes(first, 0, prefix));
+            PayloadSlicer.addInFront(holding.pipeline(), false, MAX_FRAME);
+            assertNull(holding.pipeline().get(PayloadSlicer.class), "the decoder is inside a frame: " + prefix);
+            holding.writeInbound(alloc.buffer().writeBytes(first, prefix, first.length - prefix));
+            BinaryWebSocketFrame whole = holding.readInbound();
+            try {
+                assertArrayEquals(new byte[] {1, 2, 3, 4, 5}, ByteBufUtil.getBytes(whole.content()));
+            } finally {
+                whole.release();
+                holding.finishAndReleaseAll();
+            }
         }
-        alloc.assertAllReleased("two decoders");
+
+        // inside a fragmented message, or after a close: not between frames of a stream the slicer can follow
+        for (byte[] before : List.of(frame(0x02, new byte[] {1}, false, 0), frame(0x88, new byte[0], false, 0))) {
+            EmbeddedChannel after = channel(alloc, false, false);
+            after.writeInbound(alloc.buffer().writeBytes(before));
+            PayloadSlicer.addInFront(after.pipeline(), false, MAX_FRAME);
+            assertNull(after.pipeline().get(PayloadSlicer.class), "after " + Arrays.toString(before));
+            after.finishAndReleaseAll();
+        }
+        alloc.assertAllReleased("decoders joined or not");
     }
 
     /** What came out of a decoder: messages and control frames as text, then the refusal and the close sent. */
@@ -170,7 +210,11 @@ class PayloadSlicerTest {
         return channel;
     }
 
-    private static Outcome decode(byte[] stream, int[] cuts, boolean peerMasks, boolean slicer) {
+    /**
+     * Feeds {@code stream} up to {@code end} in direct buffers cut at {@code cuts} while the channel is open (a
+     * refusal closes it), then closes the channel.
+     */
+    private static Outcome decode(byte[] stream, int[] cuts, int end, boolean peerMasks, boolean slicer) {
         TrackingAllocator alloc = new TrackingAllocator();
         EmbeddedChannel channel = channel(alloc, peerMasks, slicer);
         List<String> frames = new ArrayList<>();
@@ -178,15 +222,15 @@ class PayloadSlicerTest {
         String refusal = "";
         int pieces = 0;
         int from = 0;
-        for (int c = 0; c <= cuts.length && refusal.isEmpty(); c++) {
-            int to = c < cuts.length ? cuts[c] : stream.length;
+        for (int c = 0; c <= cuts.length && from < end && channel.isOpen(); c++) {
+            int to = Math.min(end, c < cuts.length ? cuts[c] : stream.length);
             if (to <= from) {
                 continue;
             }
             try {
-                channel.writeInbound(alloc.buffer(to - from).writeBytes(stream, from, to - from));
+                channel.writeInbound(alloc.directBuffer(to - from).writeBytes(stream, from, to - from));
             } catch (CorruptedWebSocketFrameException e) {
-                refusal = e.closeStatus().code() + " " + e.getMessage();
+                refusal += e.closeStatus().code() + " " + e.getMessage();
             }
             from = to;
             Object frame;
@@ -211,11 +255,17 @@ class PayloadSlicerTest {
         return new Outcome(frames, refusal, closeSent.toString(), pieces);
     }
 
-    /** Adds a whole message or a control frame to {@code frames}; true for a data frame without FIN. */
+    /**
+     * Adds a whole message, named by the kind of its first frame, or a control frame to {@code frames}; true for a
+     * data frame without FIN.
+     */
     private static boolean collect(WebSocketFrame frame, ByteArrayOutputStream message, List<String> frames) {
         String kind = frame.getClass().getSimpleName().replace("WebSocketFrame", "");
         byte[] content = ByteBufUtil.getBytes(frame.content());
         if (kind.equals("Text") || kind.equals("Binary") || kind.equals("Continuation")) {
+            if (message.size() == 0 && !kind.equals("Continuation")) {
+                message.writeBytes((kind + ' ').getBytes());
+            }
             message.writeBytes(content);
             if (frame.isFinalFragment()) {
                 frames.add("message " + Base64.getEncoder().encodeToString(message.toByteArray()));
