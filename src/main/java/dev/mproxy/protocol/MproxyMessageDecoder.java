@@ -31,7 +31,8 @@ import java.util.List;
  * {@link MproxyProtocolException} naming the offset and the rule, and the decoder then stays {@code CORRUPT},
  * discarding all later input. proxy-packer resynchronises on nothing and silently desynchronises instead.
  *
- * <p>Bodies over 16 KiB are retained slices of the input, shorter ones copies; the receiver releases each message.
+ * <p>Bodies are retained slices of the input, unless short and a small part of it (then copies); the receiver
+ * releases each message.
  */
 public final class MproxyMessageDecoder extends ByteToMessageDecoder {
 
@@ -44,9 +45,10 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
     }
 
     /**
-     * Up to this many bytes are copied, not kept as the reads they came in: a short body, and what spans reads
-     * while it is short. Such a copy is cheap and comes from Netty's pool (which stops at 16,896 bytes under the
-     * launcher's heap), while a slice keeps its whole read alive, up to 64 KiB, and the budgets count the body.
+     * Up to this many bytes are copied, not kept as the reads they came in: what spans reads while it is short,
+     * and a short body that is less than a quarter of the read it lies in. Such a copy is cheap and comes from
+     * Netty's pool (which stops at 16,896 bytes under the launcher's heap), while a slice keeps its whole read
+     * alive, up to 64 KiB, and the budgets count the body.
      */
     private static final int COPY_LIMIT = 16 * 1024;
 
@@ -300,13 +302,23 @@ public final class MproxyMessageDecoder extends ByteToMessageDecoder {
         } else if (bodyLength == 1 && type != MessageType.DATA && in.getByte(in.readerIndex()) == PAD) {
             body = Unpooled.EMPTY_BUFFER; // rule 3.2: pack()'s pad on an empty message is not data
             in.skipBytes(1);
-        } else if (bodyLength <= COPY_LIMIT) {
+        } else if (bodyLength <= COPY_LIMIT && bodyLength < heldCapacity(in) / 4) {
+            // a slice would keep more than four times itself alive, and the budgets count the body
             body = alloc.buffer(bodyLength).writeBytes(in, bodyLength);
         } else {
             body = in.readRetainedSlice(bodyLength);
         }
         offset += bodyLength;
         return MproxyMessage.decoded(type, address, service, servicePort, name, body);
+    }
+
+    /** The capacity a slice of {@code in} keeps alive: that of the buffer it was cut from. */
+    private static int heldCapacity(ByteBuf in) {
+        ByteBuf root = in;
+        for (ByteBuf parent = root.unwrap(); parent != null; parent = parent.unwrap()) {
+            root = parent;
+        }
+        return root.capacity();
     }
 
     private void consume(ByteBuf in, int length) {

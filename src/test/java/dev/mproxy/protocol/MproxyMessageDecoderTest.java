@@ -159,6 +159,19 @@ class MproxyMessageDecoderTest {
         assertFalse(ch.finish());
     }
 
+    @Test
+    void aShortBodyThatIsMostOfItsReadIsASlice() {
+        EmbeddedChannel ch = new EmbeddedChannel(new MproxyMessageDecoder());
+        ByteBuf in = Unpooled.wrappedBuffer(frame("IPv4,1.2.3.4,5,100,tcp,22,", "y".repeat(100)));
+        ch.writeInbound(in);
+        MproxyMessage slice = ch.readInbound();
+        assertEquals("y".repeat(100), slice.content().toString(StandardCharsets.US_ASCII));
+        assertEquals(1, in.refCnt(), "a slice of the input: it keeps less than four times itself alive");
+        assertTrue(slice.release());
+        assertEquals(0, in.refCnt());
+        assertFalse(ch.finish());
+    }
+
     @ParameterizedTest(name = "rule {1}: {0}")
     @CsvSource(delimiter = '|', value = {
         // header                                  | rule | offset | message
