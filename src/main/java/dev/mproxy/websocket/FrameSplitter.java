@@ -21,10 +21,6 @@ public final class FrameSplitter extends InFrontOfTheDecoder {
     /** The fragments of a long frame: small enough to hold, large enough to keep framing overhead negligible. */
     public static final int PIECE = 64 * 1024;
 
-    private static final int OPCODE_CONTINUATION = 0;
-    private static final int OPCODE_CLOSE = 8;
-    private static final int FIN = 0x80;
-    private static final int MASK = 0x80;
 
     private enum State {
         /** Waiting for a whole frame header. */
@@ -105,13 +101,13 @@ public final class FrameSplitter extends InFrontOfTheDecoder {
             return true;
         }
         int length7 = b1 & 0x7f;
-        int lengthBytes = length7 == 126 ? 2 : length7 == 127 ? 8 : 0;
+        int lengthBytes = lengthBytes(length7);
         int headerLength = 2 + lengthBytes + 4; // masked, or refusedByTheDecoder said so
         if (available < 2 + lengthBytes) {
             return false;
         }
-        long length = length7 < 126 ? length7 : length7 == 126 ? in.getUnsignedShort(at + 2) : in.getLong(at + 2);
-        if (length < 0 || length7 == 126 && length < 126 || length7 == 127 && length < 0x10000) {
+        long length = payloadLength(in, at, length7);
+        if (length < 0 || notShortest(length7, length)) {
             // the decoder refuses a 64-bit length with its top bit set, and a length not in its shortest form,
             // as soon as it has read it: before the mask key (rendezvous 1.5.1)
             state = State.PASS_ALL;

@@ -16,6 +16,14 @@ import java.util.List;
  */
 abstract class InFrontOfTheDecoder extends ByteToMessageDecoder {
 
+    // a frame header's first two bytes (RFC 6455 §5.2)
+    static final int FIN = 0x80;
+    static final int MASK = 0x80;
+    static final int OPCODE_CONTINUATION = 0;
+    static final int OPCODE_TEXT = 1;
+    static final int OPCODE_BINARY = 2;
+    static final int OPCODE_CLOSE = 8;
+
     /** Bytes from the input's reader index on that pass unchanged and are not handed on yet. */
     int passed;
 
@@ -66,6 +74,21 @@ abstract class InFrontOfTheDecoder extends ByteToMessageDecoder {
                     .addListener(ChannelFutureListener.CLOSE);
         }
         return new CorruptedWebSocketFrameException(status, reason);
+    }
+
+    /** Bytes of extended payload length after a header's first two bytes, for a 7-bit length of {@code length7}. */
+    static int lengthBytes(int length7) {
+        return length7 == 126 ? 2 : length7 == 127 ? 8 : 0;
+    }
+
+    /** The payload length of the header at {@code at}, its extended length all there; may be negative. */
+    static long payloadLength(ByteBuf in, int at, int length7) {
+        return length7 < 126 ? length7 : length7 == 126 ? in.getUnsignedShort(at + 2) : in.getLong(at + 2);
+    }
+
+    /** Whether a non-negative {@code length} was sent in a longer form than it needs, which the decoder refuses. */
+    static boolean notShortest(int length7, long length) {
+        return length7 == 126 && length < 126 || length7 == 127 && length < 0x10000;
     }
 
     /** Hands on the bytes passed so far, unchanged, as one slice of the input. */

@@ -27,13 +27,6 @@ import java.util.List;
  */
 public final class PayloadSlicer extends InFrontOfTheDecoder {
 
-    private static final int OPCODE_CONTINUATION = 0;
-    private static final int OPCODE_TEXT = 1;
-    private static final int OPCODE_BINARY = 2;
-    private static final int OPCODE_CLOSE = 8;
-    private static final int FIN = 0x80;
-    private static final int MASK = 0x80;
-
     private enum State {
         /** Waiting for the first two bytes of a frame, or all of a binary frame's header. */
         HEADER,
@@ -48,6 +41,8 @@ public final class PayloadSlicer extends InFrontOfTheDecoder {
     }
 
     private final boolean peerMasks;
+    /** Bytes of mask key in each frame's header: 4 if the peer masks. */
+    private final int maskLength;
     private final int maxFramePayload;
     private State state = State.HEADER;
     /** Inside a binary message: its last frame had no FIN. */
@@ -68,6 +63,7 @@ public final class PayloadSlicer extends InFrontOfTheDecoder {
      */
     public PayloadSlicer(boolean peerMasks, int maxFramePayload) {
         this.peerMasks = peerMasks;
+        this.maskLength = peerMasks ? 4 : 0;
         this.maxFramePayload = maxFramePayload;
     }
 
@@ -111,7 +107,6 @@ public final class PayloadSlicer extends InFrontOfTheDecoder {
         int b1 = in.getUnsignedByte(at + 1);
         int opcode = b0 & 0x0f;
         int length7 = b1 & 0x7f;
-        int maskLength = peerMasks ? 4 : 0;
         if ((b0 & 0x70) != 0 || ((b1 & MASK) != 0) != peerMasks) {
             state = State.PASS_ALL; // reserved bits or a mask not as expected: the decoder refuses it
             return true;
@@ -135,20 +130,19 @@ public final class PayloadSlicer extends InFrontOfTheDecoder {
             throw refuseFrame(ctx, in, out, WebSocketCloseStatus.PROTOCOL_ERROR,
                     "received non-continuation data frame while inside fragmented message");
         }
-        return binaryHeader(ctx, in, out, at, b0, available);
+        return binaryHeader(ctx, in, out, at, b0, length7, available);
     }
 
     /** Reads a binary message's frame header, or waits for all of it; then hands on what came before it. */
     private boolean binaryHeader(ChannelHandlerContext ctx, ByteBuf in, List<Object> out, int at, int b0,
-                                 int available) {
-        int length7 = in.getUnsignedByte(at + 1) & 0x7f;
-        int lengthBytes = length7 == 126 ? 2 : length7 == 127 ? 8 : 0;
-        int headerLength = 2 + lengthBytes + (peerMasks ? 4 : 0);
+                                 int length7, int available) {
+        int lengthBytes = lengthBytes(length7);
+        int headerLength = 2 + lengthBytes + maskLength;
         if (available < 2 + lengthBytes) {
             return false;
         }
-        long length = length7 < 126 ? length7 : length7 == 126 ? in.getUnsignedShort(at + 2) : in.getLong(at + 2);
-        if (length7 == 126 && length < 126 || length7 == 127 && length >= 0 && length < 0x10000) {
+        long length = payloadLength(in, at, length7);
+        if (length >= 0 && notShortest(length7, length)) {
             throw refuseFrame(ctx, in, out, WebSocketCloseStatus.PROTOCOL_ERROR,
                     "invalid data frame length (not using minimal length encoding)");
         }
