@@ -2,7 +2,7 @@
 # JVM option sets against each other on one HTTP path, alternated: wrk -> gateway HTTP port =(wss tunnel)=>
 # connector -> nginx (as run-http.sh), a fresh gateway and connector per set, each set run ROUNDS times in turn
 # (A B C A B C ...), so that a slow phase of the machine falls on every set alike. Per run: requests/s, p99, the
-# gateway's and the connector's CPU-us per request (from /proc/PID/stat) and RSS after the run.
+# gateway's and the connector's CPU-us per request (from /proc/PID/stat), RSS after the run, and the machine's steal.
 #
 #   bench/run-jvm-ab.sh [--size 1k|64k] [--mode keepalive|close] [--rounds N] [--warmup S] [--seconds S] \
 #       -- 'OPTIONS A' 'OPTIONS B' ...
@@ -59,10 +59,13 @@ WRK=(wrk -t1 -c16 -H "Host: bench.localhost")
 URL=http://127.0.0.1:$HTTP/$SIZE
 HZ=$(getconf CLK_TCK)
 rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+# The machine's steal and total ticks (/proc/stat): time the hypervisor gave to other guests, which slows a run
+# without showing in its own CPU figures; a run with much steal says little about the options it ran.
+machine_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
 
 # run_set N OPTIONS: a fresh gateway and connector with the launcher's options and OPTIONS, warmed up, measured.
 run_set() {
-    local n=$1 extra=() jar=$JAR dir g0 c0 g1 c1 report requests
+    local n=$1 extra=() jar=$JAR dir g0 c0 g1 c1 s0 t0 s1 t1 report requests
     read -r -a extra <<<"$2"
     if [[ ${extra[0]:-} == jar=* ]]; then
         jar=${extra[0]#jar=}
@@ -74,17 +77,20 @@ run_set() {
     "${WRK[@]}" -d "${WARMUP}s" "$URL" >/dev/null
     g0=$(cpu_ticks "$GWPID")
     c0=$(cpu_ticks "$CONPID")
+    read -r s0 t0 <<<"$(machine_ticks)"
     report=$("${WRK[@]}" -d "${SECONDS_MEASURED}s" --latency "$URL")
     g1=$(cpu_ticks "$GWPID")
     c1=$(cpu_ticks "$CONPID")
+    read -r s1 t1 <<<"$(machine_ticks)"
     requests=$(awk '/requests in/ {print $1}' <<<"$report")
     python3 - "$2" "$(awk '/Requests\/sec/ {print $2}' <<<"$report")" "$(awk '$1 == "99%" {print $2}' <<<"$report")" \
-        "$requests" "$((g1 - g0))" "$((c1 - c0))" "$HZ" "$(rss_mib "$GWPID")" "$(rss_mib "$CONPID")" <<'PY'
+        "$requests" "$((g1 - g0))" "$((c1 - c0))" "$HZ" "$(rss_mib "$GWPID")" "$(rss_mib "$CONPID")" \
+        "$((s1 - s0))" "$((t1 - t0))" <<'PY'
 import sys
-opts, rps, p99, n, g, c, hz, rg, rc = sys.argv[1:]
+opts, rps, p99, n, g, c, hz, rg, rc, steal, total = sys.argv[1:]
 per = lambda t: int(t) * 1e6 / int(hz) / max(1, int(n))
 print(f"{opts or '(launcher only)':<58} {float(rps):>9,.0f} req/s  p99 {p99:>8}  CPU/request gateway "
-      f"{per(g):5.0f} us, connector {per(c):5.0f} us  RSS {rg}/{rc} MiB")
+      f"{per(g):5.0f} us, connector {per(c):5.0f} us  RSS {rg}/{rc} MiB  steal {100 * int(steal) / max(1, int(total)):4.1f} %")
 PY
     stop "$CONPID" "$GWPID"
     rm -rf "$dir"
