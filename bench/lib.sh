@@ -142,6 +142,13 @@ machine_busy_ticks() {
     awk '/^cpu / {print $2 + $3 + $4 + $7 + $8 + $9}' /proc/stat
 }
 
+# machine_ticks: the machine's steal and all its clock ticks so far (/proc/stat), "STEAL TOTAL". Steal is time the
+# hypervisor gave to other guests: it slows a run without showing in its processes' own CPU figures, and a run
+# with much of it says little about what it ran.
+machine_ticks() {
+    awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat
+}
+
 # own_cpu_ticks: clock ticks used by this shell and every child it has waited for (their own waited-for children
 # included): with machine_busy_ticks, what the rest of the machine used during a run. From /proc/$$/stat, not
 # `times`, which reports a subshell's own figures when called in $(...) or a pipe.
@@ -154,6 +161,7 @@ mark_other_cpu() {
     RUN_T0=$(date +%s.%N)
     RUN_BUSY0=$(machine_busy_ticks)
     RUN_OWN0=$(own_cpu_ticks)
+    RUN_TICKS0=$(machine_ticks)
 }
 
 # other_cpu_since_mark: one line saying how much CPU processes other than this run's used since mark_other_cpu,
@@ -161,12 +169,14 @@ mark_other_cpu() {
 # own_cpu_ticks includes them.
 other_cpu_since_mark() {
     python3 - "$RUN_T0" "$(date +%s.%N)" "$RUN_BUSY0" "$(machine_busy_ticks)" "$RUN_OWN0" \
-        "$(own_cpu_ticks)" "$(getconf CLK_TCK)" "$(nproc)" <<'EOF'
+        "$(own_cpu_ticks)" "$(getconf CLK_TCK)" "$(nproc)" $RUN_TICKS0 $(machine_ticks) <<'EOF'
 import sys
-t0, t1, b0, b1, o0, o1, hz, cores = map(float, sys.argv[1:])
+t0, t1, b0, b1, o0, o1, hz, cores, s0, m0, s1, m1 = map(float, sys.argv[1:])
 other = max(0.0, ((b1 - b0) - (o1 - o0)) / hz)   # tick sampling can make it slightly negative on an idle machine
 share = 100 * other / ((t1 - t0) * cores)
-print(f"{other:.1f} CPU-s, {share:.0f} % of the {cores:.0f} cores over the {t1 - t0:.0f} s of the run"
+steal = 100 * (s1 - s0) / max(1.0, m1 - m0)
+print(f"{other:.1f} CPU-s, {share:.0f} % of the {cores:.0f} cores over the {t1 - t0:.0f} s of the run; "
+      f"the hypervisor's steal (other guests) {steal:.0f} % of the machine's time"
       + (" -- WARNING: something else was running; the figures include that contention" if share > 10 else ""))
 EOF
 }

@@ -59,9 +59,6 @@ WRK=(wrk -t1 -c16 -H "Host: bench.localhost")
 URL=http://127.0.0.1:$HTTP/$SIZE
 HZ=$(getconf CLK_TCK)
 rss_mib() { awk '/^VmRSS:/ {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
-# The machine's steal and total ticks (/proc/stat): time the hypervisor gave to other guests, which slows a run
-# without showing in its own CPU figures; a run with much steal says little about the options it ran.
-machine_ticks() { awk '/^cpu / {t = 0; for (i = 2; i <= 9; i++) t += $i; print $9, t}' /proc/stat; }
 
 # run_set N OPTIONS: a fresh gateway and connector with the launcher's options and OPTIONS, warmed up, measured.
 run_set() {
