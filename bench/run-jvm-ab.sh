@@ -3,6 +3,8 @@
 # connector -> nginx (as run-http.sh), a fresh gateway and connector per set, each set run ROUNDS times in turn
 # (A B C A B C ...), so that a slow phase of the machine falls on every set alike. Per run: requests/s, p99, the
 # gateway's and the connector's CPU-us per request (from /proc/PID/stat), RSS after the run, and the machine's steal.
+# At the end, per set: the means, and CPU per request fitted against steal to none (the hypervisor's other guests
+# slow every run they fall on; bench/README.md, "Fifth pass").
 #
 #   bench/run-jvm-ab.sh [--size 1k|64k] [--mode keepalive|close] [--rounds N] [--warmup S] [--seconds S] \
 #       -- 'OPTIONS A' 'OPTIONS B' ...
@@ -34,7 +36,7 @@ while [[ $# -gt 0 ]]; do
         --warmup) WARMUP=$2; shift 2 ;;
         --seconds) SECONDS_MEASURED=$2; shift 2 ;;
         --) shift; break ;;
-        *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+        *) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
     esac
 done
 [[ $# -gt 0 ]] || { echo "no option sets: give them after --, '' for the launcher's alone" >&2; exit 2; }
@@ -82,12 +84,15 @@ run_set() {
     requests=$(awk '/requests in/ {print $1}' <<<"$report")
     python3 - "$2" "$(awk '/Requests\/sec/ {print $2}' <<<"$report")" "$(awk '$1 == "99%" {print $2}' <<<"$report")" \
         "$requests" "$((g1 - g0))" "$((c1 - c0))" "$HZ" "$(rss_mib "$GWPID")" "$(rss_mib "$CONPID")" \
-        "$((s1 - s0))" "$((t1 - t0))" <<'PY'
+        "$((s1 - s0))" "$((t1 - t0))" "$WORK/runs.tsv" <<'PY'
 import sys
-opts, rps, p99, n, g, c, hz, rg, rc, steal, total = sys.argv[1:]
+opts, rps, p99, n, g, c, hz, rg, rc, steal, total, runs = sys.argv[1:]
 per = lambda t: int(t) * 1e6 / int(hz) / max(1, int(n))
+steal = 100 * int(steal) / max(1, int(total))
 print(f"{opts or '(launcher only)':<58} {float(rps):>9,.0f} req/s  p99 {p99:>8}  CPU/request gateway "
-      f"{per(g):5.0f} us, connector {per(c):5.0f} us  RSS {rg}/{rc} MiB  steal {100 * int(steal) / max(1, int(total)):4.1f} %")
+      f"{per(g):5.0f} us, connector {per(c):5.0f} us  RSS {rg}/{rc} MiB  steal {steal:4.1f} %")
+with open(runs, "a") as f:
+    f.write(f"{opts}\t{float(rps)}\t{per(g)}\t{per(c)}\t{steal}\n")
 PY
     stop "$CONPID" "$GWPID"
     rm -rf "$dir"
@@ -102,4 +107,27 @@ for ((round = 1; round <= ROUNDS; round++)); do
     done
 done
 echo "# load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Per set: the means, and where steal varied, CPU per request fitted against it (least squares) at no steal.
+python3 - "$WORK/runs.tsv" <<'PY'
+import sys
+from collections import OrderedDict
+sets = OrderedDict()
+for line in open(sys.argv[1]):
+    opts, *values = line.rstrip("\n").split("\t")
+    sets.setdefault(opts, []).append([float(v) for v in values])
+def at_no_steal(runs, i):
+    xs, ys = [r[3] for r in runs], [r[i] for r in runs]
+    mx, my = sum(xs) / len(xs), sum(ys) / len(ys)
+    sxx = sum((x - mx) ** 2 for x in xs)
+    if len(runs) < 3 or sxx < len(runs):  # steal too even to fit against
+        return None
+    return my - sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / sxx * mx
+print("per set: mean req/s; mean CPU/request gateway, connector; the same fitted to no steal (3+ runs)")
+for opts, runs in sets.items():
+    mean = lambda i: sum(r[i] for r in runs) / len(runs)
+    fits = [at_no_steal(runs, i) for i in (1, 2)]
+    fitted = ", at no steal %.0f, %.0f us" % tuple(fits) if None not in fits else ""
+    print(f"  {opts or '(launcher only)':<58} {mean(0):>9,.0f} req/s  {mean(1):5.0f}, {mean(2):5.0f} us{fitted}"
+          f"  (steal {min(r[3] for r in runs):.0f}-{max(r[3] for r in runs):.0f} %)")
+PY
 echo "results: $out"
