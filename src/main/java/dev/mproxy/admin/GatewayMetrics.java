@@ -7,6 +7,7 @@ import dev.mproxy.gateway.RefusalReason;
 import dev.mproxy.guard.Refusal;
 import dev.mproxy.relay.RecordingCounters;
 import dev.mproxy.rendezvous.RendezvousMetrics;
+import dev.mproxy.transport.RecyclingAllocator;
 import dev.mproxy.tunnel.StreamKind;
 import dev.mproxy.tunnel.TunnelMeter;
 import io.netty.buffer.ByteBufAllocator;
@@ -167,7 +168,7 @@ public final class GatewayMetrics implements GatewayObserver {
                 RecordingCounters::failures);
 
         GaugeWithCallback.builder().name("mproxy_direct_memory_used_bytes")
-                .help("Direct memory Netty's buffers hold now.")
+                .help("Direct memory Netty's buffers and the recycled 64 KiB blocks hold now.")
                 .callback(cb -> cb.call(directMemoryUsed())).register(registry);
         GaugeWithCallback.builder().name("mproxy_direct_memory_max_bytes")
                 .help("The direct memory budget (-XX:MaxDirectMemorySize, else the heap's maximum).")
@@ -340,12 +341,13 @@ public final class GatewayMetrics implements GatewayObserver {
     }
 
     private static long directMemoryUsed() {
+        long blocks = RecyclingAllocator.INSTANCE.blockMemory(); // allocated outside Netty's counts
         long used = PlatformDependent.usedDirectMemory(); // -1 when Netty does not count it (cleaner-freed buffers)
         if (used >= 0) {
-            return used;
+            return used + blocks;
         }
         ByteBufAllocator alloc = ByteBufAllocator.DEFAULT;
-        return alloc instanceof ByteBufAllocatorMetricProvider
-                ? ((ByteBufAllocatorMetricProvider) alloc).metric().usedDirectMemory() : 0;
+        return blocks + (alloc instanceof ByteBufAllocatorMetricProvider
+                ? ((ByteBufAllocatorMetricProvider) alloc).metric().usedDirectMemory() : 0);
     }
 }

@@ -17,6 +17,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import java.net.BindException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Locale;
 
 /**
@@ -79,14 +80,42 @@ public final class Transport {
         return EPOLL ? EpollIoHandler.newFactory() : NioIoHandler.newFactory();
     }
 
-    /** The listening channel class, for {@link ServerBootstrap#channel}. */
+    /**
+     * The listening channel class, for {@link ServerBootstrap#channel}; the channels it accepts use
+     * {@link RecyclingAllocator}.
+     */
     public static Class<? extends ServerSocketChannel> serverChannel() {
-        return EPOLL ? EpollServerSocketChannel.class : NioServerSocketChannel.class;
+        return EPOLL ? EpollServerSocketChannel.class : NioServerSocket.class;
     }
 
-    /** The connecting channel class, for {@link io.netty.bootstrap.Bootstrap#channel}. */
+    /**
+     * The connecting channel class, for {@link io.netty.bootstrap.Bootstrap#channel}; it uses
+     * {@link RecyclingAllocator}.
+     */
     public static Class<? extends SocketChannel> socketChannel() {
-        return EPOLL ? EpollSocketChannel.class : NioSocketChannel.class;
+        return EPOLL ? EpollSocketChannel.class : NioSocket.class;
+    }
+
+    /**
+     * NIO's connecting channel, with {@link RecyclingAllocator} (epoll's channels, for trying only, keep Netty's
+     * default). Public for Netty's reflective factory.
+     */
+    public static final class NioSocket extends NioSocketChannel {
+        public NioSocket() {
+            config().setAllocator(RecyclingAllocator.INSTANCE);
+        }
+    }
+
+    /** NIO's listening channel, whose accepted channels use {@link RecyclingAllocator}. Public for Netty's factory. */
+    public static final class NioServerSocket extends NioServerSocketChannel {
+        @Override
+        protected int doReadMessages(List<Object> accepted) throws Exception {
+            int count = super.doReadMessages(accepted);
+            for (int i = accepted.size() - count; i < accepted.size(); i++) {
+                ((Channel) accepted.get(i)).config().setAllocator(RecyclingAllocator.INSTANCE);
+            }
+            return count;
+        }
     }
 
     /**

@@ -57,7 +57,8 @@ class DevicePlacementTest {
                     .handler(new DevicePlacement(accepting, workers, recordLoop))
                     .childHandler(recordLoop), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null);
         }
-        clients.add(new Socket(InetAddress.getLoopbackAddress(), ((InetSocketAddress) listener.localAddress()).getPort()));
+        int port = ((InetSocketAddress) listener.localAddress()).getPort();
+        clients.add(new Socket(InetAddress.getLoopbackAddress(), port));
         Channel child = accepted.poll(10, TimeUnit.SECONDS);
         assertNotNull(child, "no connection accepted");
         return child;
