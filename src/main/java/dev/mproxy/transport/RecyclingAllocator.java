@@ -43,7 +43,7 @@ public final class RecyclingAllocator extends AbstractByteBufAllocator {
     private final boolean blocks = PlatformDependent.hasUnsafe();
 
     RecyclingAllocator(ByteBufAllocator small) {
-        super(true);
+        super(PlatformDependent.directBufferPreferred()); // as Netty's default allocator
         this.small = small;
     }
 
@@ -68,7 +68,7 @@ public final class RecyclingAllocator extends AbstractByteBufAllocator {
 
     @Override
     public boolean isDirectBufferPooled() {
-        return true;
+        return small.isDirectBufferPooled();
     }
 
     /** Blocks kept for reuse now: at most {@value #KEPT_BLOCKS}. */
