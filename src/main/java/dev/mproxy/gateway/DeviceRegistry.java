@@ -10,6 +10,7 @@ import dev.mproxy.protocol.StreamAddress;
 import dev.mproxy.tunnel.Grant;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
 import io.netty.util.internal.logging.InternalLogger;
@@ -38,7 +39,7 @@ final class DeviceRegistry {
     static final WebSocketCloseStatus REPLACED = new WebSocketCloseStatus(4000, "Replaced");
 
     private final GatewayConfig config;
-    private final EventLoopGroup boss;
+    private final EventLoop accepting;
     private final EventLoopGroup workers;
     private final GatewayGuards guards;
     private final Map<String, DeviceSession> devices = new HashMap<>();
@@ -51,9 +52,9 @@ final class DeviceRegistry {
     private final ClusterMember cluster;
     private boolean closed;
 
-    DeviceRegistry(GatewayConfig config, EventLoopGroup boss, EventLoopGroup workers) {
+    DeviceRegistry(GatewayConfig config, EventLoop accepting, EventLoopGroup workers) {
         this.config = config;
-        this.boss = boss;
+        this.accepting = accepting;
         this.workers = workers;
         this.guards = new GatewayGuards(config.guardLimits());
         this.cluster = config.cluster();
@@ -126,7 +127,7 @@ final class DeviceRegistry {
     }
 
     private PortListener listen(int port) {
-        PortListener created = new PortListener(port, config.publicBindHost(), boss, workers, guards, cluster);
+        PortListener created = new PortListener(port, config.publicBindHost(), accepting, workers, guards, cluster);
         created.bound().addListener(f -> {
             if (!f.isSuccess()) {
                 forget(created);

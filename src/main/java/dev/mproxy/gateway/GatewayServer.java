@@ -14,10 +14,12 @@ import dev.mproxy.tunnel.TunnelHandler;
 import dev.mproxy.tunnel.TunnelPipeline;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
@@ -54,9 +56,12 @@ public final class GatewayServer implements AutoCloseable {
     private static final int MAX_UPGRADE_REQUEST = 16 * 1024;
 
     private final GatewayConfig config;
-    /** Accepts on every port, and reads the routed ports' connections until their route is known. */
-    private final EventLoopGroup boss = Transport.newGroup(1);
     private final EventLoopGroup workers = Transport.newGroup();
+    /**
+     * One of the workers: accepts on every port, reads the routed ports' connections until their route is known,
+     * and serves one device ({@link DevicePlacement}).
+     */
+    private final EventLoop accepting = (EventLoop) workers.iterator().next();
     private final DeviceRegistry registry;
     private final GatewayGuards guards;
     private final Rendezvous rendezvous;
@@ -66,7 +71,7 @@ public final class GatewayServer implements AutoCloseable {
 
     public GatewayServer(GatewayConfig config) {
         this.config = config;
-        this.registry = new DeviceRegistry(config, boss, workers);
+        this.registry = new DeviceRegistry(config, accepting, workers);
         this.guards = registry.guards();
         this.rendezvous = new Rendezvous(config.relayHold(), config.handshakeTimeout(), config.recorder(),
                 config.relayGuessableIds(), config.relayMaxMessage());
@@ -88,37 +93,38 @@ public final class GatewayServer implements AutoCloseable {
                         .allowExtensions(false)
                         .build())
                 .build();
-        ServerBootstrap devices = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
-                .childHandler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        if (!guards.admitDevice(ch)) {
-                            return;
-                        }
-                        ChannelPipeline p = ch.pipeline();
-                        if (config.tls() != null) {
-                            p.addLast(new TlsRequired(guards.refusals())); // limits 1.3, control 3.2
-                            p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
-                        }
-                        p.addLast(new HttpServerCodec(),
-                                new UpgradeDeadline(config.handshakeTimeout(), guards.refusals()), // limits 1.1-1.3
-                                new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
-                                new UpgradeAuthenticator(config.verifier(), rendezvous, guards, config.observer(),
-                                        config.cluster()),
-                                new WebSocketServerProtocolHandler(ws),
-                                new TunnelInstaller());
-                    }
-                })
-;
+        ChannelHandler device = new ChannelInitializer<SocketChannel>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                if (!guards.admitDevice(ch)) {
+                    return;
+                }
+                ChannelPipeline p = ch.pipeline();
+                if (config.tls() != null) {
+                    p.addLast(new TlsRequired(guards.refusals())); // limits 1.3, control 3.2
+                    p.addLast(TunnelPipeline.TLS, config.tls().newHandler(ch.alloc()));
+                }
+                p.addLast(new HttpServerCodec(),
+                        new UpgradeDeadline(config.handshakeTimeout(), guards.refusals()), // limits 1.1-1.3
+                        new HttpObjectAggregator(MAX_UPGRADE_REQUEST),
+                        new UpgradeAuthenticator(config.verifier(), rendezvous, guards, config.observer(),
+                                config.cluster()),
+                        new WebSocketServerProtocolHandler(ws),
+                        new TunnelInstaller());
+            }
+        };
+        ServerBootstrap devices = new ServerBootstrap().group(accepting, workers).channel(Transport.serverChannel())
+                .handler(new DevicePlacement(accepting, workers, device))
+                .childHandler(device); // DevicePlacement adds it; Netty's acceptor requires one
         listener = Transport.bind(devices, config.listen(), "devices");
         long routeTimeout = config.handshakeTimeout().toMillis();
         if (config.tlsPort().isPresent()) {
-            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, guards,
+            tlsPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(accepting, guards,
                     port -> new SniRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.tlsPort().getAsInt()), "the TLS port (--tls-port)"));
         }
         if (config.httpPort().isPresent()) {
-            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(boss, guards,
+            httpPort = new RoutedPort(Transport.bind(RoutedPort.bootstrap(accepting, guards,
                     port -> new HttpHostRouter(registry, port, routeTimeout, config.observer())),
                     new InetSocketAddress(config.publicBindHost(), config.httpPort().getAsInt()), "the HTTP port (--http-port)"));
         }
@@ -179,11 +185,9 @@ public final class GatewayServer implements AutoCloseable {
     /** Tasks waiting on the gateway's event loops, summed: a loop that falls behind shows here first. */
     public long pendingTasks() {
         long pending = 0;
-        for (EventLoopGroup group : new EventLoopGroup[] {boss, workers}) {
-            for (EventExecutor loop : group) {
-                if (loop instanceof SingleThreadEventExecutor) {
-                    pending += ((SingleThreadEventExecutor) loop).pendingTasks();
-                }
+        for (EventExecutor loop : workers) {
+            if (loop instanceof SingleThreadEventExecutor) {
+                pending += ((SingleThreadEventExecutor) loop).pendingTasks();
             }
         }
         return pending;
@@ -259,7 +263,6 @@ public final class GatewayServer implements AutoCloseable {
             }
         }
         registry.close(); // tunnels and public ports first, so nothing runs on a stopped loop
-        boss.shutdownGracefully(0, 2, TimeUnit.SECONDS);
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (config.recorder() != null) {
             config.recorder().close(); // after the tunnels: their streams' recordings are finished by now

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 
@@ -26,12 +27,12 @@ final class PortListener {
     private final GatewayGuards guards;
     private final ClusterMember cluster;
 
-    PortListener(int port, String bindHost, EventLoopGroup boss, EventLoopGroup workers, GatewayGuards guards,
+    PortListener(int port, String bindHost, EventLoop accepting, EventLoopGroup workers, GatewayGuards guards,
                  ClusterMember cluster) {
         this.port = port;
         this.guards = guards;
         this.cluster = cluster;
-        bound = new ServerBootstrap().group(boss, workers).channel(Transport.serverChannel())
+        bound = new ServerBootstrap().group(accepting, workers).channel(Transport.serverChannel())
                 .handler(new OntoDeviceLoop())
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override

@@ -6,7 +6,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
+import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
 import java.net.InetSocketAddress;
 import java.util.function.IntFunction;
@@ -29,12 +29,13 @@ final class RoutedPort {
      * The router reads (autoRead stays on) until the route is known, then hands the connection over. A connection
      * {@code guards} do not admit is closed at once (limits 2.1).
      * <p>
-     * Connections stay on the accepting loop {@code boss} (one thread) until routed: the route names the tunnel,
-     * whose loop serves them after, so a first move to a worker would be a hand-over between threads for
-     * nothing: most of the 13 % of the gateway's CPU per close-mode request saved in bench/README.md, "Third pass".
+     * Connections stay on the {@code accepting} loop until routed: the route names the tunnel, whose loop serves
+     * them after, so a first move to a worker would be a hand-over between threads for nothing: most of the 13 %
+     * of the gateway's CPU per close-mode request saved in bench/README.md, "Third pass". A connection routed to
+     * the device on this loop ({@link DevicePlacement}) is not moved at all.
      */
-    static ServerBootstrap bootstrap(EventLoopGroup boss, GatewayGuards guards, IntFunction<ChannelHandler> routers) {
-        return new ServerBootstrap().group(boss).channel(Transport.serverChannel())
+    static ServerBootstrap bootstrap(EventLoop accepting, GatewayGuards guards, IntFunction<ChannelHandler> routers) {
+        return new ServerBootstrap().group(accepting).channel(Transport.serverChannel())
                 .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childHandler(new ChannelInitializer<SocketChannel>() {

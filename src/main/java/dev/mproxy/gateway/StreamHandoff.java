@@ -23,6 +23,10 @@ final class StreamHandoff {
         ByteBuf first = buffered.readRetainedSlice(buffered.readableBytes());
         ctx.pipeline().remove(ctx.handler());
         Channel channel = ctx.channel();
+        if (channel.eventLoop() == device.channel().eventLoop()) {
+            device.openPublicStream(channel, service, servicePort, name, first); // stays where it is
+            return;
+        }
         // off this loop here, so that the tunnel's loop takes it in the task that opens the stream
         EventLoops.release(channel).addListener(released ->
                 device.openPublicStream(channel, service, servicePort, name, first));
