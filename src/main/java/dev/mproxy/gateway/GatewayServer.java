@@ -114,7 +114,8 @@ public final class GatewayServer implements AutoCloseable {
             }
         };
         ServerBootstrap devices = new ServerBootstrap().group(accepting, workers).channel(Transport.serverChannel())
-                .handler(new DevicePlacement(accepting, workers, device))
+                .handler(new DevicePlacement(accepting, workers, device, config.handshakeTimeout(),
+                        ch -> ch.pipeline().get(DeviceSession.class) != null))
                 .childHandler(device); // DevicePlacement adds it; Netty's acceptor requires one
         listener = Transport.bind(devices, config.listen(), "devices");
         long routeTimeout = config.handshakeTimeout().toMillis();

@@ -1,9 +1,11 @@
 package dev.mproxy.gateway;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.mproxy.transport.Transport;
 import io.netty.bootstrap.ServerBootstrap;
@@ -15,11 +17,13 @@ import io.netty.channel.socket.SocketChannel;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -45,6 +49,10 @@ class DevicePlacementTest {
         workers.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    /** Whether a connection counts as a device's tunnel; none do unless a test says so. */
+    private volatile Predicate<Channel> isDevice = ch -> false;
+    private Duration handshakeTimeout = Duration.ofSeconds(30);
+
     private Channel connect() throws Exception {
         if (listener == null) {
             ChannelInitializer<SocketChannel> recordLoop = new ChannelInitializer<>() {
@@ -54,7 +62,8 @@ class DevicePlacementTest {
                 }
             };
             listener = Transport.bind(new ServerBootstrap().group(accepting, workers).channel(Transport.serverChannel())
-                    .handler(new DevicePlacement(accepting, workers, recordLoop))
+                    .handler(new DevicePlacement(accepting, workers, recordLoop, handshakeTimeout,
+                            ch -> isDevice.test(ch)))
                     .childHandler(recordLoop), new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), null);
         }
         int port = ((InetSocketAddress) listener.localAddress()).getPort();
@@ -80,5 +89,29 @@ class DevicePlacementTest {
         first.close().syncUninterruptibly();
         assertSame(accepting, connect().eventLoop(), "the place is free again once its holder closed");
         assertEquals(0, accepted.size());
+    }
+
+    @Test
+    void aConnectionThatIsNoDeviceByTheHandshakeTimeoutGivesThePlaceUp() throws Exception {
+        handshakeTimeout = Duration.ofMillis(200);
+        Channel relayPeer = connect();
+        assertSame(accepting, relayPeer.eventLoop());
+        assertNotSame(accepting, connect().eventLoop(), "held until the timeout");
+        // still open: the place comes back because it never became a device's tunnel
+        await().atMost(Duration.ofSeconds(10)).until(() -> connect().eventLoop() == accepting);
+        assertTrue(relayPeer.isOpen());
+    }
+
+    @Test
+    void aDeviceKeepsThePlacePastTheHandshakeTimeout() throws Exception {
+        handshakeTimeout = Duration.ofMillis(100);
+        Channel device = connect();
+        isDevice = ch -> ch == device;
+        assertSame(accepting, device.eventLoop());
+        Channel probe = connect();
+        // the loop runs scheduled tasks in deadline order: once this one has run, so has the device's check
+        accepting.schedule(() -> { }, handshakeTimeout.toMillis() + 1, TimeUnit.MILLISECONDS).sync();
+        probe.close().syncUninterruptibly();
+        assertNotSame(accepting, connect().eventLoop(), "the device holds the place");
     }
 }
