@@ -21,6 +21,8 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -28,6 +30,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.SingleThreadEventExecutor;
 import io.netty.util.internal.logging.InternalLogger;
 import io.netty.util.internal.logging.InternalLoggerFactory;
@@ -62,6 +65,13 @@ public final class GatewayServer implements AutoCloseable {
      * and serves one device ({@link DevicePlacement}).
      */
     private final EventLoop accepting = (EventLoop) workers.iterator().next();
+    /**
+     * Every open connection on the device port (tunnels, relay peers, node tunnels, upgrades under way), closed
+     * at stop: a loop stopped with no quiet period can end without closing its channels (Netty 4.2's
+     * {@code confirmShutdown} returns before {@code prepareToDestroy} when a task ran), and a relay peer was then
+     * left open after its gateway stopped (ClusterTest, issue 16).
+     */
+    private final ChannelGroup deviceConnections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final DeviceRegistry registry;
     private final GatewayGuards guards;
     private final Rendezvous rendezvous;
@@ -99,6 +109,7 @@ public final class GatewayServer implements AutoCloseable {
                 if (!guards.admitDevice(ch)) {
                     return;
                 }
+                deviceConnections.add(ch); // left at its close
                 ChannelPipeline p = ch.pipeline();
                 if (config.tls() != null) {
                     p.addLast(new TlsRequired(guards.refusals())); // limits 1.3, control 3.2
@@ -264,6 +275,7 @@ public final class GatewayServer implements AutoCloseable {
             }
         }
         registry.close(); // tunnels and public ports first, so nothing runs on a stopped loop
+        deviceConnections.close().awaitUninterruptibly(2, TimeUnit.SECONDS); // what the registry does not hold
         workers.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         if (config.recorder() != null) {
             config.recorder().close(); // after the tunnels: their streams' recordings are finished by now
