@@ -62,15 +62,12 @@ final class DevicePlacement extends ChannelInboundHandlerAdapter {
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
         child.pipeline().addLast(childHandler);
-        EventLoop loop;
-        if (tenant == null || others.isEmpty()) {
-            loop = accepting;
-            if (tenant == null) {
-                hold(child);
-            }
-        } else {
-            loop = others.get(next++ % others.size());
-            next %= others.size();
+        EventLoop loop = accepting;
+        if (tenant == null) {
+            hold(child);
+        } else if (!others.isEmpty()) {
+            loop = others.get(next);
+            next = (next + 1) % others.size();
         }
         loop.register(child).addListener((ChannelFutureListener) registered -> {
             if (!registered.isSuccess()) {
